@@ -1,0 +1,49 @@
+# One entry point for everything a person or CI runs. See README.md.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+
+.PHONY: install demo test lint format worker beat browser clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# Python packages pinned in pyproject.toml; front-end packages from package-lock.json.
+install: $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	npm ci --no-audit --no-fund --loglevel=error
+
+# Debian's Chromium for the browser tests (Playwright drives it; nothing is downloaded by Playwright).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+# The dashboard on the embedded default: SQLite in var/, tasks in-process, demo data.
+demo: install
+	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py setup_demo --port $(PORT)
+	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+# The whole suite: lint, format check and tests (PostgreSQL and Redis; CI=true insists on them).
+test: install browser
+	bash scripts/run-tests
+
+lint:
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format:
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+worker:
+	$(BIN)/celery -A config worker -l info
+
+beat:
+	$(BIN)/celery -A config beat -l info
+
+clean:
+	rm -rf $(VENV) node_modules staticfiles var

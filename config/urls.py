@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.urls import include, path
+
+admin.site.site_header = "Ladder administration"
+admin.site.site_title = "Ladder"
+admin.site.index_title = "Forces, channels and the shared engagement definition"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("", include("dashboard.urls")),
+]

@@ -1,0 +1,19 @@
+from django.core.management.base import BaseCommand
+
+from dashboard.demo import ensure_demo_user
+
+
+class Command(BaseCommand):
+    help = "Prepare the demo: a login, demo data and figures; prints where to look."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--port", type=int, default=8000)
+
+    def handle(self, *args, port: int, **options):
+        username, password = ensure_demo_user()
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"\nLadder is starting at http://127.0.0.1:{port}/\n"
+                f"Sign in as '{username}' with password '{password}'.\n"
+            )
+        )

@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+class EngagementConfig(AppConfig):
+    name = "engagement"
+    verbose_name = "Engagement"
+
+    def ready(self) -> None:
+        from engagement.roles import ensure_roles
+
+        post_migrate.connect(ensure_roles, sender=self)

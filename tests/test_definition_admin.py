@@ -1,0 +1,104 @@
+"""The definition admin, as a definition admin uses it in the browser's forms."""
+
+import pytest
+from django.contrib.messages import get_messages
+from django.urls import reverse
+
+from engagement.definitions import create_draft, current_definition
+from engagement.models import DefinitionStatus, EngagementDefinition
+from tests.factories import StaffFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin_client(client):
+    client.force_login(StaffFactory())
+    return client
+
+
+def _messages(response) -> list[str]:
+    return [str(m) for m in get_messages(response.wsgi_request)]
+
+
+def test_new_draft_button_copies_the_current_definition(admin_client):
+    v1 = current_definition()
+    response = admin_client.post(
+        reverse("admin:engagement_engagementdefinition_new_draft", args=[v1.pk]), follow=True
+    )
+    draft = EngagementDefinition.objects.get(version=2)
+    assert draft.status == DefinitionStatus.DRAFT
+    assert "Draft version 2 created from version 1" in _messages(response)[0]
+
+
+def test_publish_button_publishes_a_valid_draft(admin_client):
+    draft = create_draft()
+    response = admin_client.post(
+        reverse("admin:engagement_engagementdefinition_publish", args=[draft.pk]), follow=True
+    )
+    assert "Version 2 is now the current definition" in _messages(response)[0]
+    assert current_definition() == draft
+
+
+def test_publish_button_refuses_an_invalid_draft_with_the_reason(admin_client):
+    draft = create_draft()
+    draft.kinds.filter(slug="follow").update(ended_by="nothing-here")
+    response = admin_client.post(
+        reverse("admin:engagement_engagementdefinition_publish", args=[draft.pk]), follow=True
+    )
+    message = _messages(response)[0]
+    assert message.startswith("Version 2 was not published")
+    assert "ended by 'nothing-here'" in message
+    assert current_definition().version == 1
+
+
+def test_published_definition_page_offers_no_editable_rungs(admin_client):
+    v1 = current_definition()
+    response = admin_client.get(
+        reverse("admin:engagement_engagementdefinition_change", args=[v1.pk])
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "can no longer be changed" in page
+    assert 'name="rungs-0-name"' not in page
+    assert "Create a new draft from this version" in page
+
+
+def test_draft_page_edits_rung_names_and_kind_mapping_inline(admin_client):
+    draft = create_draft()
+    url = reverse("admin:engagement_engagementdefinition_change", args=[draft.pk])
+    page = admin_client.get(url).content.decode()
+    assert 'name="rungs-0-name"' in page
+    assert 'name="kinds-0-rung"' in page
+    assert "Publish this draft" in page
+
+
+def test_duplicate_kind_slugs_in_the_inline_form_are_refused(admin_client):
+    draft = create_draft()
+    url = reverse("admin:engagement_engagementdefinition_change", args=[draft.pk])
+    response = admin_client.get(url)
+    form_data = _form_data(response)
+    form_data["kinds-1-slug"] = form_data["kinds-0-slug"]
+    response = admin_client.post(url, form_data)
+    assert response.status_code == 200
+    assert "Please correct the duplicate data for slug" in response.content.decode()
+
+
+def _form_data(response) -> dict:
+    """The change form's current values, as the browser would post them back."""
+    data = {}
+    for formset in response.context["inline_admin_formsets"]:
+        management = formset.formset.management_form
+        for name, field in management.fields.items():
+            data[management.add_prefix(name)] = management.initial.get(name, field.initial)
+        for form in formset.formset.forms:
+            data[form.add_prefix("id")] = form.instance.pk
+            for name in form.fields:
+                value = form.initial.get(name)
+                if value is None:
+                    continue
+                data[form.add_prefix(name)] = getattr(value, "pk", value)
+    adminform = response.context["adminform"].form
+    for name in adminform.fields:
+        data[name] = adminform.initial.get(name, "")
+    return data

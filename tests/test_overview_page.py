@@ -1,0 +1,19 @@
+import pytest
+from django.urls import reverse
+
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_overview_asks_an_anonymous_visitor_to_sign_in(client):
+    response = client.get(reverse("dashboard:overview"))
+    assert response.status_code == 302
+    assert reverse("admin:login") in response["Location"]
+
+
+def test_overview_lists_all_43_forces_to_a_signed_in_user(client):
+    client.force_login(UserFactory())
+    page = client.get(reverse("dashboard:overview")).content.decode()
+    assert page.count('<th scope="row">') == 43
+    assert "Kent Police" in page
