@@ -6,5 +6,8 @@ app_name = "dashboard"
 
 urlpatterns = [
     path("", views.overview, name="overview"),
+    path("forces/<slug:slug>/", views.force_page, name="force"),
+    path("compare/", views.compare, name="compare"),
+    path("definition/", views.definition, name="definition"),
     path("healthz", views.healthz, name="healthz"),
 ]

@@ -1,13 +1,72 @@
+"""The dashboard's pages: read the reader's choices, call a selector, render."""
+
+from __future__ import annotations
+
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 
+from dashboard import pages, selectors
+from dashboard.filters import read_filters
+from forces.models import Force
 from forces.selectors import forces_by_region
+
+
+def _status(request: HttpRequest) -> dict[str, Any]:
+    """What every page states: the last recompute, and the versions that have figures."""
+    snapshots = selectors.current_snapshots()
+    return {
+        "last_run": selectors.latest_run(),
+        "snapshots": snapshots,
+        "filters": read_filters(request.GET, snapshots),
+    }
 
 
 @login_required
 def overview(request: HttpRequest) -> HttpResponse:
-    return render(request, "dashboard/overview.html", {"regions": forces_by_region()})
+    context = _status(request)
+    if context["filters"] is not None:
+        context.update(pages.overview_context(context["filters"]))
+    return render(request, "dashboard/overview.html", context)
+
+
+@login_required
+def force_page(request: HttpRequest, slug: str) -> HttpResponse:
+    force = get_object_or_404(Force, slug=slug)
+    context = {"force": force, **_status(request)}
+    if context["filters"] is not None:
+        context.update(pages.force_context(context["filters"], force))
+    return render(request, "dashboard/force.html", context)
+
+
+@login_required
+def compare(request: HttpRequest) -> HttpResponse:
+    slugs = pages.compare_slugs(request.GET.getlist("forces"))
+    found = {force.slug: force for force in Force.objects.filter(slug__in=slugs)}
+    problems = pages.compare_problems(slugs, list(found.values()))
+    context = {
+        **_status(request),
+        "chosen": slugs,
+        "problems": problems,
+        "regions": forces_by_region(),
+    }
+    if context["filters"] is not None and slugs and not problems:
+        context.update(pages.compare_context(context["filters"], [found[s] for s in slugs]))
+    return render(request, "dashboard/compare.html", context)
+
+
+@login_required
+def definition(request: HttpRequest) -> HttpResponse:
+    version = request.GET.get("version", "")
+    page = selectors.definition_page(int(version) if version.isdigit() else None)
+    context = {
+        "last_run": selectors.latest_run(),
+        "page": page,
+        "can_edit": request.user.has_perm("engagement.change_engagementdefinition"),
+    }
+    return render(request, "dashboard/definition.html", context, status=200 if page else 404)
 
 
 def healthz(request: HttpRequest) -> JsonResponse:

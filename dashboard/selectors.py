@@ -1,0 +1,325 @@
+"""Page-shaped reads of the distribution store, a constant few queries each.
+
+The pages read only the current snapshot of a definition version (its Distribution rows and its
+definition's rung names), the forces and channels, and the recompute runs: never the raw
+interactions. Sums run in SQL; what comes back is at most one row per force (or channel) and rung.
+
+The figures of a snapshot never change once it is published, so every read here is cached under
+the snapshot's identity and the page's parameters: a new publication makes a new snapshot, new
+keys, and the old entries simply expire.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from django.core.cache import cache
+from django.db.models import Count, Q, Sum
+
+from dashboard.ladders import RungInfo
+from engagement.models import (
+    DefinitionStatus,
+    Distribution,
+    DistributionSnapshot,
+    EngagementDefinition,
+    InteractionKind,
+    RecomputeRun,
+    Rung,
+    Scope,
+)
+from forces.models import Channel, Force
+
+CACHE_SECONDS = 7 * 24 * 3600
+T = TypeVar("T")
+Counts = dict[int, int | None]
+
+
+# --- What every page shows: the snapshots on offer and the last recompute ------------------------
+
+
+def current_snapshots() -> list[DistributionSnapshot]:
+    """The current published snapshot of each definition version, newest version first."""
+    return list(
+        DistributionSnapshot.objects.filter(is_current=True, is_preview=False)
+        .select_related("definition")
+        .order_by("-definition__version")
+    )
+
+
+def latest_run() -> RecomputeRun | None:
+    return (
+        RecomputeRun.objects.filter(preview=False)
+        .select_related("definition")
+        .order_by("-queued_at", "-pk")
+        .first()
+    )
+
+
+def default_snapshot(snapshots: list[DistributionSnapshot]) -> DistributionSnapshot | None:
+    """The published definition's snapshot, else the newest version that has figures."""
+    for snapshot in snapshots:
+        if snapshot.definition.status == DefinitionStatus.PUBLISHED:
+            return snapshot
+    return snapshots[0] if snapshots else None
+
+
+def cached(snapshot: DistributionSnapshot, name: str, *params: Any, compute: Callable[[], T]) -> T:
+    """`compute()`, kept until the snapshot is replaced (its id and creation time are the key)."""
+    identity = f"{snapshot.pk}:{snapshot.created_at.timestamp()}:{name}:{params!r}"
+    key = "dashboard:" + hashlib.sha256(identity.encode()).hexdigest()
+    return cache.get_or_set(key, compute, CACHE_SECONDS)
+
+
+# --- Reads shared by the pages --------------------------------------------------------------------
+
+
+def snapshot_periods(snapshot: DistributionSnapshot, period_type: str) -> list[str]:
+    """The periods of a type that the snapshot holds, oldest first."""
+
+    def compute() -> list[str]:
+        rows = (
+            Distribution.objects.filter(snapshot=snapshot, period_type=period_type)
+            .values_list("period_start", "period")
+            .distinct()
+            .order_by("period_start")
+        )
+        return [label for _, label in rows]
+
+    return cached(snapshot, "periods", period_type, compute=compute)
+
+
+def snapshot_rungs(snapshot: DistributionSnapshot) -> dict[int, RungInfo]:
+    """The rung names of the definition the snapshot was computed under."""
+
+    def compute() -> dict[int, RungInfo]:
+        return {
+            rung["position"]: RungInfo(**rung)
+            for rung in Rung.objects.filter(definition_id=snapshot.definition_id)
+            .order_by("position")
+            .values("position", "name", "slug", "description")
+        }
+
+    return cached(snapshot, "rungs", compute=compute)
+
+
+def _counts_by(rows, key: str) -> dict[Any, Counts]:
+    """{key value: {rung position: citizens}} from rows summed in SQL."""
+    result: dict[Any, Counts] = defaultdict(dict)
+    for row in rows:
+        result[row[key]][row["rung_position"]] = row["citizens"]
+    return dict(result)
+
+
+def _summed(rows, *keys: str):
+    return rows.values(*keys, "rung_position").annotate(citizens=Sum("citizens")).order_by()
+
+
+# --- Overview -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ForceFigures:
+    pk: int
+    slug: str
+    name: str
+    region: str
+    population: int | None
+    counts: Counts
+
+
+def overview_figures(
+    snapshot: DistributionSnapshot, *, period_type: str, period: str, platform: str
+) -> list[ForceFigures]:
+    """Every force with its counts per rung for one period (two queries, cached).
+
+    With a platform, a force's counts add up its channels on that platform: someone active on
+    two of them counts on each, and rung 0 is unknown (it exists at force scope only).
+    """
+
+    def compute() -> list[ForceFigures]:
+        rows = Distribution.objects.filter(
+            snapshot=snapshot, period_type=period_type, period=period
+        )
+        if platform:
+            rows = rows.filter(scope=Scope.CHANNEL, channel__platform=platform)
+        else:
+            rows = rows.filter(scope=Scope.FORCE)
+        counts = _counts_by(_summed(rows, "force_id"), "force_id")
+        return [
+            ForceFigures(counts=counts.get(force["pk"], {}), **force)
+            for force in Force.objects.order_by("name").values(
+                "pk", "slug", "name", "region", "population"
+            )
+        ]
+
+    return cached(snapshot, "overview", period_type, period, platform, compute=compute)
+
+
+# --- Force page -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChannelFigures:
+    slug: str
+    name: str
+    platform: str
+    platform_label: str
+    active: bool
+    counts: Counts
+
+
+@dataclass(frozen=True)
+class ForcePageFigures:
+    trend: list[tuple[str, Counts]]  # every period of the type, oldest first
+    channels: list[ChannelFigures]
+    national: Counts
+    regional: Counts
+    channels_reaching: dict[int, int]  # rung position -> channels that ever counted anyone there
+
+
+def force_page_figures(
+    snapshot: DistributionSnapshot, force: Force, *, period_type: str, period: str
+) -> ForcePageFigures:
+    """Everything the force page draws, in four queries (cached)."""
+
+    def compute() -> ForcePageFigures:
+        of_force = Distribution.objects.filter(snapshot=snapshot, force=force)
+        trend: dict[str, Counts] = defaultdict(dict)
+        for label, position, citizens in (
+            of_force.filter(period_type=period_type, scope=Scope.FORCE)
+            .order_by("period_start", "rung_position")
+            .values_list("period", "rung_position", "citizens")
+        ):
+            trend[label][position] = citizens
+        by_channel = _counts_by(
+            _summed(
+                of_force.filter(period_type=period_type, period=period, scope=Scope.CHANNEL),
+                "channel_id",
+            ),
+            "channel_id",
+        )
+        channels = [
+            ChannelFigures(
+                slug=channel.slug,
+                name=channel.name,
+                platform=channel.platform,
+                platform_label=channel.get_platform_display(),
+                active=channel.active,
+                counts=by_channel.get(channel.pk, {}),
+            )
+            for channel in Channel.objects.filter(force=force).order_by("platform", "name")
+        ]
+        references = (
+            Distribution.objects.filter(
+                snapshot=snapshot, period_type=period_type, period=period, scope=Scope.FORCE
+            )
+            .values("rung_position")
+            .annotate(
+                national=Sum("citizens"),
+                regional=Sum("citizens", filter=Q(force__region=force.region)),
+            )
+            .order_by()
+        )
+        national = {row["rung_position"]: row["national"] for row in references}
+        regional = {row["rung_position"]: row["regional"] for row in references}
+        reaching = dict(
+            of_force.filter(scope=Scope.CHANNEL, citizens__gt=0)
+            .values("rung_position")
+            .annotate(channels=Count("channel", distinct=True))
+            .order_by()
+            .values_list("rung_position", "channels")
+        )
+        return ForcePageFigures(
+            trend=list(trend.items()),
+            channels=channels,
+            national=national,
+            regional=regional,
+            channels_reaching=reaching,
+        )
+
+    return cached(snapshot, "force", force.pk, period_type, period, compute=compute)
+
+
+# --- Compare --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CompareFigures:
+    trends: dict[int, list[tuple[str, Counts]]]  # force pk -> every period, oldest first
+    national: Counts
+
+
+def compare_figures(
+    snapshot: DistributionSnapshot, forces: list[Force], *, period_type: str, period: str
+) -> CompareFigures:
+    """Two to six forces over every period of a type, and the national shape (two queries)."""
+    force_ids = sorted(force.pk for force in forces)
+
+    def compute() -> CompareFigures:
+        trends: dict[int, dict[str, Counts]] = {pk: defaultdict(dict) for pk in force_ids}
+        for force_id, label, position, citizens in (
+            Distribution.objects.filter(
+                snapshot=snapshot,
+                period_type=period_type,
+                scope=Scope.FORCE,
+                force_id__in=force_ids,
+            )
+            .order_by("period_start", "rung_position")
+            .values_list("force_id", "period", "rung_position", "citizens")
+        ):
+            trends[force_id][label][position] = citizens
+        national = dict(
+            Distribution.objects.filter(
+                snapshot=snapshot, period_type=period_type, period=period, scope=Scope.FORCE
+            )
+            .values("rung_position")
+            .annotate(citizens=Sum("citizens"))
+            .order_by()
+            .values_list("rung_position", "citizens")
+        )
+        return CompareFigures(
+            trends={pk: list(periods.items()) for pk, periods in trends.items()},
+            national=national,
+        )
+
+    return cached(snapshot, "compare", tuple(force_ids), period_type, period, compute=compute)
+
+
+# --- Definition -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DefinitionPage:
+    definition: EngagementDefinition
+    rungs: list[Rung]
+    kinds: list[InteractionKind]
+    versions: list[EngagementDefinition]
+
+
+def definition_page(version: int | None) -> DefinitionPage | None:
+    """A definition version (the published one by default) and the history of all versions."""
+    versions = list(
+        EngagementDefinition.objects.select_related("created_by", "published_by").order_by(
+            "-version"
+        )
+    )
+    chosen = next(
+        (
+            d
+            for d in versions
+            if (d.version == version if version is not None else d.status == DefinitionStatus.PUBLISHED)
+        ),
+        None,
+    )
+    if chosen is None:
+        return None
+    return DefinitionPage(
+        definition=chosen,
+        rungs=list(chosen.rungs.order_by("position")),
+        kinds=list(chosen.kinds.select_related("rung").order_by("rung__position", "slug")),
+        versions=versions,
+    )
