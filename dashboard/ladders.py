@@ -107,7 +107,7 @@ def add_counts(label: str, ladders: Iterable[Ladder], positions: tuple[int, ...]
     if 0 in positions:
         known = [ladder.counts[0] for ladder in ladders if ladder.counts.get(0) is not None]
         counts[0] = sum(known) if known else None
-    return Ladder(label=label, counts=counts, positions=positions)
+    return Ladder(label=label, counts=counts, positions=positions, extra={"reference": True})
 
 
 def ladder_with_none_where_known(ladder: Ladder) -> Ladder:
@@ -129,11 +129,14 @@ def stacked_chart(
         "title": title,
         "labels": [ladder.label for ladder in ladders],
         "links": [ladder.extra.get("url", "") for ladder in ladders] if links else [],
+        "emphasis": [bool(ladder.extra.get("reference")) for ladder in ladders],
         "datasets": [
             {
                 "label": rungs[p].name if p in rungs else f"Rung {p}",
                 "colour": RUNG_COLOURS.get(p, "#505a5f"),
-                "data": [_round(ladder.share(p)) if p in ladder.positions else 0 for ladder in ladders],
+                "data": [
+                    _round(ladder.share(p)) if p in ladder.positions else 0 for ladder in ladders
+                ],
                 "counts": [ladder.count(p) for ladder in ladders],
             }
             for p in positions

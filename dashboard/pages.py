@@ -110,9 +110,12 @@ def overview_context(filters: Filters) -> dict[str, Any]:
         references=references,
         nobody=not any(ladder.total for ladder in every),
         forces_chart=stacked_chart(
-            shown, rungs, title="Share of each force's public at each rung", links=True
+            [*references, *shown],
+            rungs,
+            title="Share of each force's public at each rung, under the national "
+            + ("and regional shapes" if region else "shape"),
+            links=True,
         ),
-        references_chart=stacked_chart(references, rungs, title="Reference shapes"),
         export_forces=filters.export_url(scope=scope, region=region),
         export_national=filters.export_url(scope=scope),
     )
@@ -161,7 +164,9 @@ def force_context(filters: Filters, force: Force) -> dict[str, Any]:
     context.update(
         force=force,
         ladder=ladder,
-        ladder_rows=[{**cell, "rung": rungs[cell["position"]]} for cell in reversed(ladder.cells())],
+        ladder_rows=[
+            {**cell, "rung": rungs[cell["position"]]} for cell in reversed(ladder.cells())
+        ],
         channel_rungs=[rungs[p] for p in ENGAGED_POSITIONS if p in rungs],
         channel_legend=[rungs[p] for p in ENGAGED_POSITIONS if p in rungs],
         shapes=shapes,
@@ -222,9 +227,20 @@ def compare_context(filters: Filters, forces: list[Force]) -> dict[str, Any]:
     ladders, trends = [], []
     for force in forces:
         by_period = dict(figures.trends.get(force.pk, []))
-        ladders.append(_ladder(force.name, by_period.get(filters.period, {}), filters, slug=force.slug))
+        ladders.append(
+            _ladder(
+                force.name,
+                by_period.get(filters.period, {}),
+                filters,
+                slug=force.slug,
+                url=reverse("dashboard:force", args=[force.slug]) + f"?{filters.query()}",
+            )
+        )
         trends.append(
-            (force, [_ladder(label, by_period.get(label, {}), filters) for label in filters.periods])
+            (
+                force,
+                [_ladder(label, by_period.get(label, {}), filters) for label in filters.periods],
+            )
         )
     national = _ladder(NATIONAL, figures.national, filters)
     conversation = rungs[CONVERSATION].name if CONVERSATION in rungs else "Conversation"
@@ -243,8 +259,11 @@ def compare_context(filters: Filters, forces: list[Force]) -> dict[str, Any]:
         compare_trend_chart=lines_chart(
             list(filters.periods),
             [
-                (force.name, SERIES_COLOURS[index % len(SERIES_COLOURS)],
-                 [row.share_from(CONVERSATION) for row in rows])
+                (
+                    force.name,
+                    SERIES_COLOURS[index % len(SERIES_COLOURS)],
+                    [row.share_from(CONVERSATION) for row in rows],
+                )
                 for index, (force, rows) in enumerate(trends)
             ],
             title=f"Share at {conversation} or above, by {filters.period_noun}",

@@ -311,7 +311,11 @@ def definition_page(version: int | None) -> DefinitionPage | None:
         (
             d
             for d in versions
-            if (d.version == version if version is not None else d.status == DefinitionStatus.PUBLISHED)
+            if (
+                d.version == version
+                if version is not None
+                else d.status == DefinitionStatus.PUBLISHED
+            )
         ),
         None,
     )

@@ -53,30 +53,41 @@ def make_dashboard_data(*, forces: list[Force] | None = None, seed: int = 43) ->
     forces = list(forces if forces is not None else Force.objects.order_by("name"))
     run = RecomputeRunFactory(started_at=timezone.now(), finished_at=timezone.now())
     snapshot = SnapshotFactory(run=run, definition=run.definition, published_at=timezone.now())
-    channels = Channel.objects.bulk_create(
-        Channel(force=force, slug=slug, platform=platform, name=f"{force.name} {name}")
-        for force in forces
-        for slug, platform, name, _ in CHANNELS
+    Channel.objects.bulk_create(
+        (
+            Channel(force=force, slug=slug, platform=platform, name=f"{force.name} {name}")
+            for force in forces
+            for slug, platform, name, _ in CHANNELS
+        ),
+        ignore_conflicts=True,
     )
+    channels = {
+        (channel.force_id, channel.slug): channel
+        for channel in Channel.objects.filter(force__in=forces)
+    }
     rows: list[Distribution] = []
     for index, force in enumerate(forces):
         ceiling = _ceiling(index)
         reach = (force.population or 800_000) * rng.uniform(0.004, 0.02)
         spread = {p: rng.uniform(0.5, 1.6) for p in RUNG_WEIGHTS}
-        own = [c for c in channels if c.force_id == force.pk]
         for period_type, months in _periods():
             for period, length, growth in months:
                 by_channel = {
                     channel.pk: {
                         p: round(
-                            reach * RUNG_WEIGHTS[p] * spread[p] * growth ** ((p - 1) / 2)
-                            * length**0.6 * rng.uniform(0.45, 0.55)
+                            reach
+                            * RUNG_WEIGHTS[p]
+                            * spread[p]
+                            * growth ** ((p - 1) / 2)
+                            * length**0.6
+                            * rng.uniform(0.45, 0.55)
                         )
                         if p <= ceiling and p in rungs
                         else 0
                         for p in RUNG_WEIGHTS
                     }
-                    for channel, (*_, rungs) in zip(own, CHANNELS, strict=True)
+                    for slug, *_, rungs in CHANNELS
+                    for channel in [channels[(force.pk, slug)]]
                 }
                 engaged = {
                     p: round(sum(counts[p] for counts in by_channel.values()) * 0.85)
@@ -94,7 +105,9 @@ def make_dashboard_data(*, forces: list[Force] | None = None, seed: int = 43) ->
                     "period_start": period.start,
                     "force": force,
                 }
-                rows.append(Distribution(**common, scope=Scope.FORCE, rung_position=0, citizens=none))
+                rows.append(
+                    Distribution(**common, scope=Scope.FORCE, rung_position=0, citizens=none)
+                )
                 rows += [
                     Distribution(**common, scope=Scope.FORCE, rung_position=p, citizens=n)
                     for p, n in engaged.items()

@@ -39,7 +39,12 @@
       },
       options: {
         indexAxis: "y", maintainAspectRatio: false,
-        scales: { x: percentAxis(true), y: { stacked: true, grid: { display: false } } },
+        scales: {
+          x: percentAxis(true),
+          y: { stacked: true, grid: { display: false }, ticks: { autoSkip: false, font: function (ctx) {
+            return { weight: spec.emphasis && spec.emphasis[ctx.index] ? "bold" : "normal" };
+          } } }
+        },
         plugins: {
           legend: { display: false },
           tooltip: { callbacks: { label: function (ctx) {
@@ -47,12 +52,12 @@
           } } }
         },
         onClick: function (event, elements) {
-          if (spec.links && spec.links.length && elements.length) {
-            window.location.href = spec.links[elements[0].index];
-          }
+          var link = elements.length && spec.links ? spec.links[elements[0].index] : "";
+          if (link) { window.location.href = link; }
         },
         onHover: function (event, elements) {
-          event.native.target.style.cursor = spec.links && spec.links.length && elements.length ? "pointer" : "default";
+          var link = elements.length && spec.links ? spec.links[elements[0].index] : "";
+          event.native.target.style.cursor = link ? "pointer" : "default";
         }
       }
     };
@@ -86,7 +91,7 @@
         labels: spec.labels,
         datasets: spec.datasets.map(function (d, i) {
           return { label: d.label, data: d.data, borderColor: d.colour, backgroundColor: d.colour,
-                   borderWidth: 3, pointRadius: 3, spanGaps: true,
+                   borderWidth: 3, pointRadius: 4, pointBorderColor: TEXT, pointBorderWidth: 1, spanGaps: true,
                    pointStyle: ["circle", "rect", "triangle", "rectRot", "star", "crossRot", "cross"][i % 7] };
         })
       },
@@ -105,8 +110,9 @@
   var builders = { stacked: stacked, ladder: ladder, lines: lines };
 
   function height(spec) {
-    if (spec.kind === "lines") { return 360; }
-    return Math.max(120, spec.labels.length * 30 + 50);
+    if (spec.kind === "lines") { return 380; }
+    var row = spec.labels.length > 12 ? 20 : 32;
+    return Math.max(120, spec.labels.length * row + 50);
   }
 
   document.querySelectorAll("canvas[data-chart]").forEach(function (canvas) {

@@ -1,0 +1,257 @@
+"""The dashboard's pages through Django's test client: what they show, how few queries they run,
+their cache, their CSV links and their empty state. The browser tests check the drawing."""
+
+import html
+import re
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from engagement.models import Distribution, DistributionSnapshot, PeriodType, RecomputeRun, Scope
+from forces.models import Force
+from tests.dashboard_data import make_dashboard_data, store_counts
+from tests.factories import DistributionFactory, RecomputeRunFactory, SnapshotFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+PAGES = [
+    reverse("dashboard:overview"),
+    reverse("dashboard:force", args=["kent"]),
+    reverse("dashboard:compare") + "?forces=kent,essex",
+    reverse("dashboard:definition"),
+]
+MAX_QUERIES = 12
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def reader(client):
+    client.force_login(UserFactory())
+    return client
+
+
+def some_forces(count: int) -> list[Force]:
+    wanted = ["kent", "essex", "surrey", "dyfed-powys", "gwent", "sussex"]
+    first = sorted(Force.objects.filter(slug__in=wanted), key=lambda f: wanted.index(f.slug))
+    rest = list(Force.objects.exclude(slug__in=wanted).order_by("name"))
+    return (first + rest)[:count]
+
+
+def queries_for(client, url: str) -> int:
+    cache.clear()
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+def csv_links(page: str) -> list[dict[str, list[str]]]:
+    hrefs = re.findall(r'<a href="([^"]+)" download data-testid="csv"', page)
+    assert hrefs, "the page offers no CSV download"
+    for href in hrefs:
+        assert urlsplit(html.unescape(href)).path == "/reports/export.csv"
+    return [parse_qs(urlsplit(html.unescape(href)).query) for href in hrefs]
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_every_page_asks_an_anonymous_visitor_to_sign_in(client, url):
+    response = client.get(url)
+    assert response.status_code == 302
+    assert reverse("admin:login") in response["Location"]
+
+
+@pytest.mark.parametrize("url", PAGES[:3])
+def test_pages_run_the_same_few_queries_for_3_forces_as_for_43(reader, url):
+    data = make_dashboard_data(forces=some_forces(6))
+    few = queries_for(reader, url)
+    Distribution.objects.filter(snapshot=data.snapshot).delete()
+    DistributionSnapshot.objects.all().update(is_current=False)
+    make_dashboard_data()
+    many = queries_for(reader, url)
+    assert few == many
+    assert many <= MAX_QUERIES
+
+
+def test_compare_runs_the_same_queries_for_2_forces_as_for_6(reader):
+    make_dashboard_data()
+    two = queries_for(reader, "/compare/?forces=kent,essex")
+    six = queries_for(reader, "/compare/?forces=kent,essex,surrey,gwent,sussex,dyfed-powys")
+    assert two == six
+
+
+def test_definition_page_runs_a_constant_number_of_queries(reader, django_assert_max_num_queries):
+    with django_assert_max_num_queries(MAX_QUERIES):
+        assert reader.get(reverse("dashboard:definition")).status_code == 200
+
+
+def test_a_cached_page_reads_only_the_current_snapshot_and_the_last_run(reader):
+    make_dashboard_data()
+    url = reverse("dashboard:force", args=["kent"])
+    first = queries_for(reader, url)
+    with CaptureQueriesContext(connection) as again:
+        reader.get(url)
+    # session, user, current snapshots, last run, the force: the figures come from the cache
+    assert len(again) == 5 < first
+
+
+def test_a_new_publication_replaces_the_cached_figures(reader):
+    old = make_dashboard_data(forces=some_forces(1))
+    force = old.forces[0]
+    reader.get("/?period=2026-09")
+    old.snapshot.is_current = False
+    old.snapshot.save()
+    new = SnapshotFactory(published_at=timezone.now())
+    DistributionFactory(
+        snapshot=new, force=force, period="2026-09", rung_position=6, citizens=987654
+    )
+    page = reader.get("/?period=2026-09").content.decode()
+    assert "987,654" in page
+
+
+def test_overview_table_holds_the_store_figures_of_the_latest_complete_month(reader):
+    data = make_dashboard_data()
+    page = reader.get("/").content.decode()
+    store = store_counts(data.snapshot, period_type=PeriodType.MONTH, period="2026-09")
+    assert '<option value="2026-09" selected>' in page
+    kent = re.search(r'<tr data-key="kent".*?</tr>', page, re.S).group(0)
+    shown = [int(c.replace(",", "")) for c in re.findall(r'class="count">([\d,]+)<', kent)]
+    assert shown[:6] == [store.get(("kent", "", rung)) or 0 for rung in range(1, 7)]
+
+
+def test_overview_sorts_by_share_at_conversation_or_above(reader):
+    make_dashboard_data()
+    page = reader.get("/?sort=conversation-up").content.decode()
+    table = page[page.index('id="forces-table"') :]
+    shares = [float(s) for s in re.findall(r"data-conversation-up>([\d.]+)%", table)]
+    assert len(shares) == 43
+    assert shares == sorted(shares, reverse=True)
+
+
+def test_overview_platform_adds_up_the_channels_on_that_platform(reader):
+    data = make_dashboard_data(forces=some_forces(2))
+    page = reader.get("/?period=2026-09&platform=offline&region=South+East").content.decode()
+    channels = store_counts(
+        data.snapshot, period_type=PeriodType.MONTH, period="2026-09", scope=Scope.CHANNEL
+    )
+    kent = re.search(r'<tr data-key="kent".*?</tr>', page, re.S).group(0)
+    assert f'data-rung="3"><span class="count">{channels[("kent", "community", 3)]:,}<' in kent
+    assert 'data-rung="0"' not in kent
+
+
+def test_overview_csv_links_carry_the_pages_filters(reader):
+    make_dashboard_data(forces=some_forces(2))
+    page = reader.get("/?period_type=quarter&period=2026-Q2&region=Wales&platform=twitter")
+    links = csv_links(page.content.decode())
+    assert links[0] == {
+        "definition": ["1"],
+        "period_type": ["quarter"],
+        "period": ["2026-Q2"],
+        "scope": ["channel"],
+        "platform": ["twitter"],
+        "layout": ["wide"],
+        "region": ["Wales"],
+    }
+    assert "region" not in links[1]
+
+
+def test_force_page_csv_links_name_the_force_and_its_scopes(reader):
+    make_dashboard_data(forces=some_forces(2))
+    links = csv_links(reader.get("/forces/kent/?period=2026-08").content.decode())
+    ladder, trend, channels, region, national = links
+    assert ladder["force"] == ["kent"] and ladder["period"] == ["2026-08"]
+    assert trend["force"] == ["kent"] and "period" not in trend
+    assert channels["scope"] == ["channel"] and channels["force"] == ["kent"]
+    assert region["region"] == ["South East"] and "force" not in region
+    assert "force" not in national and "region" not in national
+
+
+def test_compare_csv_link_names_every_chosen_force(reader):
+    make_dashboard_data(forces=some_forces(3))
+    links = csv_links(reader.get("/compare/?forces=kent,essex,surrey").content.decode())
+    assert links[0]["force"] == ["kent,essex,surrey"]
+    assert links[0]["scope"] == ["force"]
+
+
+def test_force_page_names_the_rungs_no_channel_ever_reached(reader):
+    data = make_dashboard_data()
+    without_volunteers = data.no_volunteers[0]
+    page = reader.get(reverse("dashboard:force", args=[without_volunteers.slug])).content.decode()
+    assert "No route to Volunteer or Co-Designer." in page
+    only_top_missing = data.no_co_designers[0]
+    page = reader.get(reverse("dashboard:force", args=[only_top_missing.slug])).content.decode()
+    assert "No route to Co-Designer." in page
+
+
+def test_force_page_with_rung_0_shows_the_rest_of_the_population(reader):
+    data = make_dashboard_data(forces=some_forces(1))
+    page = reader.get("/forces/kent/?period=2026-09&rung0=on").content.decode()
+    store = store_counts(data.snapshot, period_type=PeriodType.MONTH, period="2026-09")
+    assert f"{store[('kent', '', 0)]:,}" in page
+
+
+def test_force_page_of_an_unknown_force_is_not_found(reader):
+    assert reader.get(reverse("dashboard:force", args=["atlantis"])).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("forces", "problem"),
+    [
+        ("kent", "Choose between 2 and 6 forces to compare; you chose 1."),
+        ("kent,essex,surrey,gwent,sussex,dyfed-powys,dorset", "you chose 7."),
+        ("kent,atlantis", "There is no force &#x27;atlantis&#x27;."),
+    ],
+)
+def test_compare_explains_a_choice_it_cannot_show(reader, forces, problem):
+    make_dashboard_data(forces=some_forces(2))
+    page = reader.get(f"/compare/?forces={forces}").content.decode()
+    assert problem in page
+    assert 'id="compare-table"' not in page
+
+
+def test_compare_accepts_repeated_forces_parameters_from_its_checkboxes(reader):
+    make_dashboard_data(forces=some_forces(2))
+    page = reader.get("/compare/?forces=kent&forces=essex").content.decode()
+    assert page.count('<tr data-key="kent"') == 1
+    assert page.count('<tr data-key="essex"') == 1
+
+
+@pytest.mark.parametrize("url", PAGES[:3])
+def test_pages_say_there_are_no_figures_before_the_first_recompute(reader, url):
+    page = reader.get(url).content.decode()
+    assert "No figures yet" in page
+    assert "No recompute has run yet." in page
+
+
+def test_every_page_states_a_failed_last_recompute(reader):
+    make_dashboard_data(forces=some_forces(1))
+    RecomputeRunFactory(status=RecomputeRun.Status.FAILED)
+    for url in PAGES:
+        assert "The last recompute failed" in reader.get(url).content.decode(), url
+
+
+def test_definition_page_shows_rungs_kinds_and_history(reader):
+    page = reader.get(reverse("dashboard:definition")).content.decode()
+    assert "Co-Designer" in page
+    assert "<code>unfollow</code>" in page
+    assert "Version 1" in page
+    assert "Edit the definition" not in page
+
+
+def test_definition_admins_get_a_link_to_edit_it(client):
+    admin = UserFactory()
+    admin.groups.add(Group.objects.get(name="Definition admins"))
+    client.force_login(admin)
+    page = client.get(reverse("dashboard:definition")).content.decode()
+    assert "Edit the definition" in page
+    assert "/admin/engagement/engagementdefinition/" in page
