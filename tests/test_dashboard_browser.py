@@ -123,6 +123,22 @@ def screenshot(page, name: str) -> Path:
     return path
 
 
+def assert_sound(page, name: str) -> None:
+    """Screenshots saved; no console error; no serious or critical axe-core violation."""
+    screenshot(page, name)
+    assert page.errors == []
+    assert serious_violations(page) == []
+
+
+def show_figures(page, **choices: str):
+    """Choose in the filter form (`period_type="quarter"` picks #f-period-type) and submit."""
+    for field, value in choices.items():
+        page.select_option(f"#f-{field.replace('_', '-')}", value)
+    page.get_by_role("button", name="Show figures").click()
+    page.wait_for_load_state("networkidle")
+    return page
+
+
 def count_in(cell) -> int | None:
     text = cell.locator(".count").inner_text().strip()
     return None if text == "unknown" else int(text.replace(",", ""))
@@ -147,9 +163,7 @@ def test_overview_draws_its_charts_without_errors_and_passes_axe(data, signed_in
     labels = page.evaluate("() => Chart.getChart('forces-chart-canvas').data.labels")
     assert len(labels) == 1 + 43
     assert page.locator("#forces-table tbody tr").count() == 43
-    screenshot(page, "overview")
-    assert page.errors == []
-    assert serious_violations(page) == []
+    assert_sound(page, "overview")
 
 
 def test_overview_table_holds_the_stores_numbers(data, signed_in):
@@ -164,9 +178,7 @@ def test_overview_table_holds_the_stores_numbers(data, signed_in):
 
 def test_overview_region_filter_keeps_only_that_regions_forces(data, signed_in):
     page = open_page(signed_in, "/")
-    page.select_option("#f-region", "Wales")
-    page.get_by_role("button", name="Show figures").click()
-    page.wait_for_load_state("networkidle")
+    show_figures(page, region="Wales")
     regions = {
         row.get_attribute("data-region") for row in page.locator("#forces-table tbody tr").all()
     }
@@ -181,9 +193,7 @@ def test_overview_region_filter_keeps_only_that_regions_forces(data, signed_in):
 
 def test_overview_sorts_by_a_rungs_share(data, signed_in):
     page = open_page(signed_in, "/")
-    page.select_option("#f-sort", "rung-6")
-    page.get_by_role("button", name="Show figures").click()
-    page.wait_for_load_state("networkidle")
+    show_figures(page, sort="rung-6")
     shares = [
         float(text.rstrip("%"))
         for text in page.locator('#forces-table tbody td[data-rung="6"] .share').all_inner_texts()
@@ -199,8 +209,7 @@ def test_overview_switches_rung_0_on(data, signed_in):
     page = open_page(signed_in, "/")
     assert page.locator('#forces-table thead th[data-rung="0"]').count() == 0
     page.check("#f-rung0")
-    page.get_by_role("button", name="Show figures").click()
-    page.wait_for_load_state("networkidle")
+    show_figures(page)
     assert page.locator('#forces-table thead th[data-rung="0"]').count() == 1
     datasets = page.evaluate("() => Chart.getChart('forces-chart-canvas').data.datasets.length")
     assert datasets == 7
@@ -220,10 +229,8 @@ def test_clicking_a_force_on_the_overview_opens_its_page(data, signed_in):
 def test_force_page_draws_its_charts_without_errors_and_passes_axe(data, signed_in):
     page = open_page(signed_in, "/forces/kent/")
     assert charts_drawn(page) == 4
-    screenshot(page, "force")
     page.get_by_text("Show the figures over time as a table").click()
-    assert page.errors == []
-    assert serious_violations(page) == []
+    assert_sound(page, "force")
 
 
 def test_force_page_ladder_and_channels_hold_the_stores_numbers(data, signed_in):
@@ -252,9 +259,7 @@ def test_force_page_names_the_rungs_without_a_route(data, signed_in):
 def test_force_page_period_type_changes_the_trend(data, signed_in):
     page = open_page(signed_in, "/forces/kent/")
     months = page.evaluate("() => Chart.getChart('trend-chart-canvas').data.labels")
-    page.select_option("#f-period-type", PeriodType.FINANCIAL_YEAR)
-    page.get_by_role("button", name="Show figures").click()
-    page.wait_for_load_state("networkidle")
+    show_figures(page, period_type=PeriodType.FINANCIAL_YEAR)
     years = page.evaluate("() => Chart.getChart('trend-chart-canvas').data.labels")
     assert len(months) == 18
     assert years == ["2025-26", "2026-27"]
@@ -272,17 +277,14 @@ def test_compare_page_draws_forces_side_by_side_and_passes_axe(data, signed_in):
     store = store_counts(data.snapshot, period_type=PeriodType.MONTH, period=period)
     for (slug, rung), citizens in table_counts(page, "compare-table").items():
         assert citizens == store[(slug, "", rung)]
-    screenshot(page, "compare")
-    assert page.errors == []
-    assert serious_violations(page) == []
+    assert_sound(page, "compare")
 
 
 def test_compare_page_chooses_forces_with_checkboxes(data, signed_in):
     page = open_page(signed_in, "/compare/")
     page.check("#c-kent")
     page.check("#c-surrey")
-    page.get_by_role("button", name="Show figures").click()
-    page.wait_for_load_state("networkidle")
+    show_figures(page)
     assert page.locator("#compare-table tbody tr").count() == 2
     assert charts_drawn(page) == 2
 
@@ -291,15 +293,11 @@ def test_definition_page_reads_well_and_passes_axe(signed_in):
     page = open_page(signed_in, "/definition/")
     assert page.locator("#rungs-table tbody tr").count() == 7
     assert page.get_by_role("link", name=re.compile("Edit the definition")).count() == 1
-    screenshot(page, "definition")
-    assert page.errors == []
-    assert serious_violations(page) == []
+    assert_sound(page, "definition")
 
 
 def test_empty_overview_before_the_first_recompute_passes_axe(signed_in):
     page = open_page(signed_in, "/")
     assert "No figures yet" in page.get_by_test_id("empty-state").inner_text()
     assert "No recompute has run yet" in page.get_by_test_id("recompute-status").inner_text()
-    screenshot(page, "empty")
-    assert page.errors == []
-    assert serious_violations(page) == []
+    assert_sound(page, "empty")
