@@ -8,6 +8,7 @@ still opens a page.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import datetime
 from urllib.parse import urlencode
 
 from django.http import QueryDict
@@ -77,9 +78,9 @@ class Filters:
         return f"{EXPORT_PATH}?{urlencode({k: v for k, v in params.items() if v})}"
 
 
-def latest_complete(periods: list[str], period_type: str) -> str:
+def latest_complete(periods: list[str], period_type: str, *, now: datetime | None = None) -> str:
     """The latest period that has ended (London time), else the latest there is."""
-    this_month = local_month_of(timezone.now())
+    this_month = local_month_of(now or timezone.now())
     for label in reversed(periods):
         if months_in(parse_period(period_type, label))[-1] < this_month:
             return label

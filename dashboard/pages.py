@@ -189,6 +189,7 @@ def force_context(filters: Filters, force: Force) -> dict[str, Any]:
         export_ladder=filters.export_url(force=force.slug),
         export_trend=filters.export_url(force=force.slug, all_periods=True),
         export_channels=filters.export_url(scope=Scope.CHANNEL, force=force.slug, platform=""),
+        export_routes=filters.export_url(scope=Scope.CHANNEL, force=force.slug, all_periods=True),
         export_region=filters.export_url(region=force.region),
         export_national=filters.export_url(),
     )

@@ -3,6 +3,7 @@ their cache, their CSV links and their empty state. The browser tests check the 
 
 import html
 import re
+from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -13,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from dashboard.filters import latest_complete
 from engagement.models import Distribution, DistributionSnapshot, PeriodType, RecomputeRun, Scope
 from forces.models import Force
 from tests.dashboard_data import make_dashboard_data, store_counts
@@ -73,7 +75,7 @@ def test_every_page_asks_an_anonymous_visitor_to_sign_in(client, url):
 
 @pytest.mark.parametrize("url", PAGES[:3])
 def test_pages_run_the_same_few_queries_for_3_forces_as_for_43(reader, url):
-    data = make_dashboard_data(forces=some_forces(6))
+    data = make_dashboard_data(forces=some_forces(3))
     few = queries_for(reader, url)
     Distribution.objects.filter(snapshot=data.snapshot).delete()
     DistributionSnapshot.objects.all().update(is_current=False)
@@ -129,6 +131,27 @@ def test_overview_table_holds_the_store_figures_of_the_latest_complete_month(rea
     assert shown[:6] == [store.get(("kent", "", rung)) or 0 for rung in range(1, 7)]
 
 
+def test_the_default_period_is_the_latest_that_has_ended():
+    months = ["2026-09", "2026-10", "2026-11"]
+    in_november = datetime(2026, 11, 26, 12, tzinfo=UTC)
+    assert latest_complete(months, PeriodType.MONTH, now=in_november) == "2026-10"
+    quarters = ["2026-Q3", "2026-Q4"]
+    assert latest_complete(quarters, PeriodType.QUARTER, now=in_november) == "2026-Q3"
+    assert latest_complete(["2026-Q4"], PeriodType.QUARTER, now=in_november) == "2026-Q4"
+
+
+def test_overview_shows_rung_0_as_unknown_where_the_population_is(reader):
+    kent = Force.objects.get(slug="kent")
+    kent.population = kent.population_year = None
+    kent.save()
+    make_dashboard_data(forces=[kent, Force.objects.get(slug="essex")])
+    page = reader.get("/?period=2026-09&rung0=on").content.decode()
+    kent_row = re.search(r'<tr data-key="kent".*?</tr>', page, re.S).group(0)
+    essex_row = re.search(r'<tr data-key="essex".*?</tr>', page, re.S).group(0)
+    assert 'data-rung="0"><span class="count">unknown<' in kent_row
+    assert re.search(r'data-rung="0"><span class="count">[\d,]+<', essex_row)
+
+
 def test_overview_sorts_by_share_at_conversation_or_above(reader):
     make_dashboard_data()
     page = reader.get("/?sort=conversation-up").content.decode()
@@ -168,8 +191,9 @@ def test_overview_csv_links_carry_the_pages_filters(reader):
 def test_force_page_csv_links_name_the_force_and_its_scopes(reader):
     make_dashboard_data(forces=some_forces(2))
     links = csv_links(reader.get("/forces/kent/?period=2026-08").content.decode())
-    ladder, trend, channels, region, national = links
+    ladder, routes, trend, channels, region, national = links
     assert ladder["force"] == ["kent"] and ladder["period"] == ["2026-08"]
+    assert routes["scope"] == ["channel"] and "period" not in routes
     assert trend["force"] == ["kent"] and "period" not in trend
     assert channels["scope"] == ["channel"] and channels["force"] == ["kent"]
     assert region["region"] == ["South East"] and "force" not in region
