@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from importlib import import_module
 
+from django.apps import apps
 from django.utils import timezone
 
 from engagement.models import Distribution, DistributionSnapshot, PeriodType, Scope
@@ -37,6 +39,20 @@ class DashboardData:
     forces: list[Force]
     no_volunteers: list[Force]  # never counted anyone at rungs 5 or 6
     no_co_designers: list[Force]  # never counted anyone at rung 6
+
+
+def ensure_reference_data() -> None:
+    """The 43 forces and definition v1, as the migrations load them.
+
+    A transactional test (live_server) empties every table when it ends. The migrations' own
+    loaders put the reference data back (both are idempotent), which also works where Django's
+    serialized rollback cannot: Playwright's event loop gives the test a different connection
+    object from the one the serialized contents were stored on.
+    """
+    import_module("forces.migrations.0002_load_forces").load_forces(apps, None)
+    import_module("engagement.migrations.0002_default_definition").load_default_definition(
+        apps, None
+    )
 
 
 def _ceiling(force_index: int) -> int:
@@ -156,4 +172,10 @@ def store_counts(
     }
 
 
-__all__ = ["DashboardData", "current_definition", "make_dashboard_data", "store_counts"]
+__all__ = [
+    "DashboardData",
+    "current_definition",
+    "ensure_reference_data",
+    "make_dashboard_data",
+    "store_counts",
+]

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.test import Client
 
 from engagement.models import PeriodType, Scope
-from tests.dashboard_data import make_dashboard_data, store_counts
+from tests.dashboard_data import ensure_reference_data, make_dashboard_data, store_counts
 from tests.factories import StaffFactory
 
 # Playwright's sync API runs an event loop in this thread; the tests' own ORM calls are safe.
@@ -23,7 +23,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 CHROMIUM = "/usr/bin/chromium"
@@ -53,8 +53,13 @@ def browser_context_args():
     return {"viewport": {"width": 1280, "height": 900}, "locale": "en-GB"}
 
 
+@pytest.fixture(autouse=True)
+def reference_data(transactional_db):
+    ensure_reference_data()
+
+
 @pytest.fixture
-def data():
+def data(reference_data):
     return make_dashboard_data()
 
 
