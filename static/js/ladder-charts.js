@@ -2,6 +2,13 @@
    Every chart has a table with the same figures next to it: the charts are a view, not the data. */
 (function () {
   "use strict";
+  // The period list belongs to the period type: a new type starts from its latest complete period.
+  var periodType = document.getElementById("f-period-type");
+  var period = document.getElementById("f-period");
+  if (periodType && period) {
+    periodType.addEventListener("change", function () { period.value = ""; });
+  }
+
   if (!window.Chart) { return; }
 
   var TEXT = "#0b0c0c";
