@@ -246,7 +246,9 @@ def reject(
         rows_read=rows_read,
         problems=rejected.report_lines(),
     )
-    logger.info("%s import (%s, %s) rejected: %d problem(s)", kind, origin, filename, len(problems))
+    logger.info(
+        "%s import (%s, %s) rejected: %d problem(s)", kind, origin, filename or "-", len(problems)
+    )
     raise rejected
 
 

@@ -277,7 +277,7 @@ _CREATE_STAGING = {
             seq bigint, force_id bigint, channel_id bigint, platform varchar(16),
             pseudonym varchar(64), kind varchar(40), occurred_at timestamptz,
             local_month integer, external_id varchar(200)
-        ) ON COMMIT DROP""",
+        )""",
     "sqlite": """
         CREATE TEMP TABLE ingest_staging (
             seq integer, force_id integer, channel_id integer, platform text,
@@ -318,9 +318,9 @@ def _load(staging: IO[str]) -> int:
     """Write the staged rows; returns how many interactions were created."""
     vendor = connection.vendor
     with connection.cursor() as cursor:
-        if vendor != "postgresql":
-            cursor.execute("DROP TABLE IF EXISTS ingest_staging")
-            cursor.execute("DROP TABLE IF EXISTS ingest_new")
+        # Dropped explicitly (not ON COMMIT DROP): the import may run inside an outer transaction.
+        cursor.execute("DROP TABLE IF EXISTS ingest_staging")
+        cursor.execute("DROP TABLE IF EXISTS ingest_new")
         cursor.execute(_CREATE_STAGING["postgresql" if vendor == "postgresql" else "sqlite"])
         columns = ", ".join(STAGING_COLUMNS)
         if vendor == "postgresql":
@@ -338,12 +338,7 @@ def _load(staging: IO[str]) -> int:
             "SELECT DISTINCT platform, pseudonym FROM ingest_staging WHERE true "
             "ON CONFLICT (pseudonym) DO NOTHING"
         )
-        temp = (
-            "CREATE TEMP TABLE ingest_new ON COMMIT DROP AS"
-            if vendor == "postgresql"
-            else ("CREATE TEMP TABLE ingest_new AS")
-        )
-        cursor.execute(f"{temp} {_SELECT_NEW}")
+        cursor.execute(f"CREATE TEMP TABLE ingest_new AS {_SELECT_NEW}")
         cursor.execute(
             "INSERT INTO engagement_interaction "
             "(force_id, channel_id, citizen_id, kind, occurred_at, local_month, external_id) "
@@ -357,9 +352,8 @@ def _load(staging: IO[str]) -> int:
             "ON CONFLICT (force_id, local_month) DO UPDATE SET marked_at = excluded.marked_at",
             [connection.ops.adapt_datetimefield_value(timezone.now())],
         )
-        if vendor != "postgresql":
-            cursor.execute("DROP TABLE ingest_staging")
-            cursor.execute("DROP TABLE ingest_new")
+        cursor.execute("DROP TABLE ingest_staging")
+        cursor.execute("DROP TABLE ingest_new")
     return created
 
 
