@@ -12,6 +12,7 @@ import csv
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import IO, Any, NoReturn
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -58,19 +59,22 @@ class Problems:
         self.where = where
         self.cap = cap
         self.kept: list[Problem] = []
-        self.more = 0
+        self.count = 0
 
     def add(self, position: int, field: str, message: str) -> None:
+        self.count += 1
         if len(self.kept) < self.cap:
             self.kept.append(Problem(self.where, position, field, message))
-        else:
-            self.more += 1
+
+    @property
+    def more(self) -> int:
+        return self.count - len(self.kept)
 
     def __bool__(self) -> bool:
-        return bool(self.kept)
+        return self.count > 0
 
     def __len__(self) -> int:
-        return len(self.kept) + self.more
+        return self.count
 
 
 class ImportRejected(Exception):
@@ -178,10 +182,12 @@ def checked_row(
     if not isinstance(row, dict):
         problems.add(position, "row", "must be an object with the interaction's fields")
         return None
-    before = len(problems)
+    before = problems.count
     clean: dict[str, str] = {}
-    for name in row.keys() - {column.name for column in columns}:
-        problems.add(position, str(name)[:40], "is not a known field")
+    names = _names(columns)
+    if not row.keys() <= names:
+        for name in sorted(map(str, row.keys() - names)):
+            problems.add(position, name[:40], "is not a known field")
     for column in columns:
         value = row.get(column.name)
         if value is None:
@@ -196,7 +202,12 @@ def checked_row(
             problems.add(position, column.name, "contains a NUL character")
         else:
             clean[column.name] = value
-    return clean if len(problems) == before else None
+    return clean if problems.count == before else None
+
+
+@lru_cache(maxsize=8)
+def _names(columns: tuple[Column, ...]) -> frozenset[str]:
+    return frozenset(column.name for column in columns)
 
 
 def record_batch(
@@ -288,7 +299,7 @@ def _next_record(reader, problems: Problems, start: int = 1) -> list[str] | None
 
 def _header_is_valid(names: list[str], columns: tuple[Column, ...], problems: Problems) -> bool:
     known = [column.name for column in columns]
-    before = len(problems)
+    before = problems.count
     for column in columns:
         if column.required and column.name not in names:
             problems.add(1, column.name, "column is missing from the header")
@@ -299,7 +310,7 @@ def _header_is_valid(names: list[str], columns: tuple[Column, ...], problems: Pr
             )
         elif names.count(name) > 1:
             problems.add(1, name, "column appears more than once")
-    return len(problems) == before
+    return problems.count == before
 
 
 def _has_undecodable(value: str) -> bool:

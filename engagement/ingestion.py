@@ -29,6 +29,7 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import IO, Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
 from django.utils import timezone
@@ -160,10 +161,11 @@ class _RowChecker:
         self.kinds = set(definition.kinds.values_list("slug", flat=True))
         self.latest = timezone.now() + FUTURE_TOLERANCE
         self.adapt_instant = connection.ops.adapt_datetimefield_value
+        self.key = settings.PSEUDONYM_KEY
 
     def staged(self, seq: int, position: int, row: dict[str, str]) -> list[Any] | None:
         add = self.problems.add
-        before = len(self.problems)
+        before = self.problems.count
         force = row["force"].strip()
         channel_slug = row["channel"].strip()
         kind = row["kind"].strip()
@@ -190,7 +192,7 @@ class _RowChecker:
         citizen = row["citizen"]
         if not citizen.strip().removeprefix("@").strip():
             add(position, "citizen", "is empty")
-        if len(self.problems) != before or channel is None or instant is None:
+        if self.problems.count != before or channel is None or instant is None:
             return None
         channel_id, force_id, platform = channel
         stored = self.adapt_instant(instant)
@@ -199,7 +201,7 @@ class _RowChecker:
             force_id,
             channel_id,
             platform,
-            pseudonymise(platform, citizen),
+            pseudonymise(platform, citizen, key=self.key),
             kind,
             stored if isinstance(stored, str) else stored.isoformat(),
             local_month_of(instant),

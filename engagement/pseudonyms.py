@@ -22,9 +22,12 @@ def normalise(identifier: str) -> str:
     return value.casefold()
 
 
-def pseudonymise(platform: str, identifier: str) -> str:
-    """The citizen's pseudonym (64 hex characters) for an identifier on a platform."""
-    return _pseudonym(settings.PSEUDONYM_KEY, platform, identifier)
+def pseudonymise(platform: str, identifier: str, *, key: str | None = None) -> str:
+    """The citizen's pseudonym (64 hex characters) for an identifier on a platform.
+
+    `key` defaults to settings.PSEUDONYM_KEY; an import passes it once rather than per row.
+    """
+    return _pseudonym(settings.PSEUDONYM_KEY if key is None else key, platform, identifier)
 
 
 @lru_cache(maxsize=65536)

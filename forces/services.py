@@ -72,7 +72,7 @@ def import_channels(
         if row is None:
             continue
         row = {name: value.strip() for name, value in row.items()}
-        before = len(problems)
+        before = problems.count
         force, slug, platform = row["force"], row["channel"], row["platform"]
         if force not in forces:
             problems.add(line, "force", f"{shown(force)} is not a known force")
@@ -105,7 +105,7 @@ def import_channels(
                 f"channel {force}/{slug} is held on {held[key]}; a channel's platform "
                 "cannot change",
             )
-        if len(problems) != before or key in seen or key in held:
+        if problems.count != before or key in seen or key in held:
             continue
         seen[key] = (line, platform)
         new.append(
