@@ -78,10 +78,12 @@ def plan_forces(forces: list[tuple[str, str, int | None]], rng: random.Random) -
     """A shape and channels for each (slug, name, population), in the order given."""
     known = [population for _, _, population in forces if population]
     median = sorted(known)[len(known) // 2] if known else 1_000_000
-    total = sum(population or median for _, _, population in forces)
+    # Every force gets at least a quarter of an equal share, so the smallest still has a public.
+    floor = sum(known or [median]) // max(len(forces), 1) // 4
+    total = sum(max(population or median, floor) for _, _, population in forces)
     planned = []
     for slug, name, population in forces:
-        size = population or median
+        size = max(population or median, floor)
         shape = ForceShape(
             conversation=rng.choice((0.04, 0.08, 0.12, 0.2, 0.35)),
             activist=rng.uniform(0.005, 0.04),
