@@ -3,6 +3,7 @@
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
+from rest_framework.exceptions import ParseError
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -63,6 +64,11 @@ class InteractionImportView(APIView):
     """Import a list of interactions: all of them, or none and every problem by index."""
 
     permission_classes = [CanImportInteractions]
+
+    def handle_exception(self, exc: Exception) -> Response:
+        if isinstance(exc, ParseError):
+            return _body_problem(f"is not valid JSON ({exc.detail})")
+        return super().handle_exception(exc)
 
     @extend_schema(
         request=InteractionRowSerializer(many=True),

@@ -299,6 +299,15 @@ def _next_record(reader, problems: Problems, start: int = 1) -> list[str] | None
 
 def _header_is_valid(names: list[str], columns: tuple[Column, ...], problems: Problems) -> bool:
     known = [column.name for column in columns]
+    if not set(names) & set(known):
+        # Most likely a file without its header: the first row is data, possibly a citizen's
+        # identifier, so it is not repeated.
+        problems.add(
+            1,
+            "header",
+            f"names none of the expected columns ({', '.join(known)}); is the header line missing?",
+        )
+        return False
     before = problems.count
     for column in columns:
         if column.required and column.name not in names:

@@ -92,6 +92,13 @@ def test_a_body_that_is_not_a_list_of_objects_is_a_400(staff_client, body):
     assert error["field"] in {"body", "row"}
 
 
+def test_malformed_json_is_a_400_in_the_same_shape(staff_client):
+    response = staff_client.post(URL, "[{", content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "body"
+    assert response.json()["errors"][0]["message"].startswith("is not valid JSON")
+
+
 def test_a_dry_run_answers_200_and_writes_nothing(staff_client):
     response = staff_client.post(URL + "?dry_run=true", [row()], content_type="application/json")
     assert response.status_code == 200

@@ -57,6 +57,14 @@ def test_an_unknown_column_is_named():
     ]
 
 
+def test_a_file_without_its_header_is_a_problem_that_repeats_no_value():
+    source = csv_file("kent,twitter-main,janedoe,view,2026-05-01T10:00:00Z,e1", header="")
+    assert problems_of(source) == [
+        "line 1: header: names none of the expected columns "
+        "(force, channel, citizen, kind, occurred_at, external_id); is the header line missing?"
+    ]
+
+
 def test_a_row_with_the_wrong_number_of_values_is_a_problem():
     assert problems_of(csv_file("kent,twitter-main,janedoe,view")) == [
         "line 2: row: has 4 values but the header has 6 columns"
