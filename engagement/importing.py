@@ -237,6 +237,28 @@ def record_batch(
     )
 
 
+def record_result(
+    result: ImportResult,
+    *,
+    kind: str,
+    filename: str,
+    user: AbstractBaseUser | None,
+    origin: str,
+) -> ImportBatch:
+    """Record and log an import that went through (or would have, for a dry run)."""
+    logger.info("%s import (%s, %s): %s", kind, origin, filename or "-", result.summary())
+    return record_batch(
+        kind=kind,
+        origin=origin,
+        filename=filename,
+        user=user,
+        status=ImportBatch.Status.DRY_RUN if result.dry_run else ImportBatch.Status.SUCCEEDED,
+        rows_read=result.rows_read,
+        created=result.created,
+        duplicates=result.duplicates,
+    )
+
+
 def reject(
     problems: Problems,
     *,

@@ -23,7 +23,6 @@ of now is a problem.
 from __future__ import annotations
 
 import csv
-import logging
 import tempfile
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -44,7 +43,7 @@ from engagement.importing import (
     Row,
     checked_row,
     csv_rows,
-    record_batch,
+    record_result,
     reject,
     shown,
 )
@@ -62,8 +61,8 @@ __all__ = [
     "parse_occurred_at",
 ]
 
-logger = logging.getLogger(__name__)
 
+KIND = ImportBatch.Kind.INTERACTIONS
 FUTURE_TOLERANCE = timedelta(minutes=5)
 STAGING_BATCH = 5000
 
@@ -233,7 +232,7 @@ def _import(
         if problems:
             reject(
                 problems,
-                kind=ImportBatch.Kind.INTERACTIONS,
+                kind=KIND,
                 rows_read=rows_read,
                 filename=filename,
                 user=user,
@@ -251,24 +250,10 @@ def _import(
             if dry_run:
                 transaction.set_rollback(True)
             else:
-                _record(result, filename=filename, user=user, origin=origin)
+                record_result(result, kind=KIND, filename=filename, user=user, origin=origin)
     if dry_run:
-        _record(result, filename=filename, user=user, origin=origin)
-    logger.info("interactions import (%s, %s): %s", origin, filename or "-", result.summary())
+        record_result(result, kind=KIND, filename=filename, user=user, origin=origin)
     return result
-
-
-def _record(result: ImportResult, *, filename: str, user, origin: str) -> None:
-    record_batch(
-        kind=ImportBatch.Kind.INTERACTIONS,
-        origin=origin,
-        filename=filename,
-        user=user,
-        status=ImportBatch.Status.DRY_RUN if result.dry_run else ImportBatch.Status.SUCCEEDED,
-        rows_read=result.rows_read,
-        created=result.created,
-        duplicates=result.duplicates,
-    )
 
 
 # The set-based second pass. Everything below runs inside the import's transaction.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import re
 from typing import IO
 
@@ -19,14 +18,12 @@ from engagement.importing import (
     Progress,
     checked_row,
     csv_rows,
-    record_batch,
+    record_result,
     reject,
     shown,
 )
 from engagement.models import ImportBatch
 from forces.models import Channel, Force, Platform
-
-logger = logging.getLogger(__name__)
 
 CHANNEL_COLUMNS = (
     Column("force", 64),
@@ -135,15 +132,7 @@ def import_channels(
     with transaction.atomic():
         if not dry_run:
             bulk_create_with_history(new, Channel, default_user=user)
-        record_batch(
-            kind=ImportBatch.Kind.CHANNELS,
-            origin=origin,
-            filename=filename,
-            user=user,
-            status=ImportBatch.Status.DRY_RUN if dry_run else ImportBatch.Status.SUCCEEDED,
-            rows_read=rows_read,
-            created=result.created,
-            duplicates=result.duplicates,
+        record_result(
+            result, kind=ImportBatch.Kind.CHANNELS, filename=filename, user=user, origin=origin
         )
-    logger.info("channels import (%s, %s): %s", origin, filename or "-", result.summary())
     return result
