@@ -41,11 +41,13 @@ class Problem:
     """One thing wrong with an import: where (`line` or `index` and a number), column, what."""
 
     where: str
-    position: int
+    position: int | None  # None: the problem is with the whole request
     field: str
     message: str
 
     def __str__(self) -> str:
+        if self.position is None:
+            return f"{self.field}: {self.message}"
         return f"{self.where} {self.position}: {self.field}: {self.message}"
 
     def as_dict(self) -> dict[str, Any]:
@@ -61,7 +63,7 @@ class Problems:
         self.kept: list[Problem] = []
         self.count = 0
 
-    def add(self, position: int, field: str, message: str) -> None:
+    def add(self, position: int | None, field: str, message: str) -> None:
         self.count += 1
         if len(self.kept) < self.cap:
             self.kept.append(Problem(self.where, position, field, message))

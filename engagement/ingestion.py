@@ -49,7 +49,7 @@ from engagement.importing import (
 )
 from engagement.models import ImportBatch
 from engagement.periods import LONDON, local_month_of
-from engagement.pseudonyms import pseudonymise
+from engagement.pseudonyms import normalise, pseudonymise
 from forces.models import Channel, Force
 
 __all__ = [
@@ -189,7 +189,7 @@ class _RowChecker:
         if instant is not None and instant > self.latest:
             add(position, "occurred_at", f"{shown(text)} is in the future")
         citizen = row["citizen"]
-        if not citizen.strip().removeprefix("@").strip():
+        if not normalise(citizen):
             add(position, "citizen", "is empty")
         if self.problems.count != before or channel is None or instant is None:
             return None
@@ -228,7 +228,7 @@ def _import(
             if record is not None and not problems:
                 writer.writerow(record)
         if rows_read == 0 and problems.where == "index":
-            problems.add(0, "body", "holds no interactions")
+            problems.add(None, "body", "holds no interactions")
         if problems:
             reject(
                 problems,

@@ -84,12 +84,32 @@ def test_missing_and_unknown_fields_are_problems(staff_client):
     ]
 
 
-@pytest.mark.parametrize("body", [{"force": "kent"}, [], ["text"]])
-def test_a_body_that_is_not_a_list_of_objects_is_a_400(staff_client, body):
+@pytest.mark.parametrize(
+    ("body", "error"),
+    [
+        (
+            {"force": "kent"},
+            {
+                "index": None,
+                "field": "body",
+                "message": "must be a JSON list of interaction objects",
+            },
+        ),
+        ([], {"index": None, "field": "body", "message": "holds no interactions"}),
+        (
+            ["text"],
+            {
+                "index": 0,
+                "field": "row",
+                "message": "must be an object with the interaction's fields",
+            },
+        ),
+    ],
+)
+def test_a_body_that_is_not_a_list_of_objects_is_a_400(staff_client, body, error):
     response = staff_client.post(URL, body, content_type="application/json")
     assert response.status_code == 400
-    error = response.json()["errors"][0]
-    assert error["field"] in {"body", "row"}
+    assert response.json() == {"errors": [error], "more": 0}
 
 
 def test_malformed_json_is_a_400_in_the_same_shape(staff_client):
