@@ -65,6 +65,7 @@ __all__ = [
 KIND = ImportBatch.Kind.INTERACTIONS
 FUTURE_TOLERANCE = timedelta(minutes=5)
 STAGING_BATCH = 5000
+WORK_MEM = "256MB"
 
 INTERACTION_COLUMNS = (
     Column("force", 64),
@@ -311,6 +312,8 @@ def _load(staging: IO[str]) -> int:
         cursor.execute(_CREATE_STAGING["postgresql" if vendor == "postgresql" else "sqlite"])
         columns = ", ".join(STAGING_COLUMNS)
         if vendor == "postgresql":
+            # The duplicate checks sort and hash the whole import: let them do it in memory.
+            cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
             cursor.copy_expert(
                 f"COPY ingest_staging ({columns}) FROM STDIN WITH (FORMAT csv)", staging
             )
@@ -330,7 +333,7 @@ def _load(staging: IO[str]) -> int:
             "INSERT INTO engagement_interaction "
             "(force_id, channel_id, citizen_id, kind, occurred_at, local_month, external_id) "
             "SELECT force_id, channel_id, citizen_id, kind, occurred_at, local_month, external_id "
-            "FROM ingest_new WHERE true ORDER BY seq ON CONFLICT DO NOTHING"
+            "FROM ingest_new WHERE true ON CONFLICT DO NOTHING"
         )
         created = cursor.rowcount
         cursor.execute(
