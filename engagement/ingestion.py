@@ -28,7 +28,6 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import IO, Any
 
-from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
 from django.utils import timezone
@@ -49,7 +48,7 @@ from engagement.importing import (
 )
 from engagement.models import ImportBatch
 from engagement.periods import LONDON, local_month_of
-from engagement.pseudonyms import normalise, pseudonymise
+from engagement.pseudonyms import Pseudonymiser, normalise
 from forces.models import Channel, Force
 
 __all__ = [
@@ -161,7 +160,7 @@ class _RowChecker:
         self.kinds = set(definition.kinds.values_list("slug", flat=True))
         self.latest = timezone.now() + FUTURE_TOLERANCE
         self.adapt_instant = connection.ops.adapt_datetimefield_value
-        self.key = settings.PSEUDONYM_KEY
+        self.pseudonymise = Pseudonymiser()
 
     def staged(self, seq: int, position: int, row: dict[str, str]) -> list[Any] | None:
         add = self.problems.add
@@ -201,7 +200,7 @@ class _RowChecker:
             force_id,
             channel_id,
             platform,
-            pseudonymise(platform, citizen, key=self.key),
+            self.pseudonymise(platform, citizen),
             kind,
             stored if isinstance(stored, str) else stored.isoformat(),
             local_month_of(instant),
