@@ -28,7 +28,6 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import IO, Any
 
-from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
 from django.utils import timezone
@@ -49,7 +48,7 @@ from engagement.importing import (
 )
 from engagement.models import ImportBatch
 from engagement.periods import LONDON, local_month_of
-from engagement.pseudonyms import normalise, pseudonymise
+from engagement.pseudonyms import Pseudonymiser, normalise
 from forces.models import Channel, Force
 
 __all__ = [
@@ -65,6 +64,7 @@ __all__ = [
 KIND = ImportBatch.Kind.INTERACTIONS
 FUTURE_TOLERANCE = timedelta(minutes=5)
 STAGING_BATCH = 5000
+WORK_MEM = "256MB"
 
 INTERACTION_COLUMNS = (
     Column("force", 64),
@@ -160,7 +160,7 @@ class _RowChecker:
         self.kinds = set(definition.kinds.values_list("slug", flat=True))
         self.latest = timezone.now() + FUTURE_TOLERANCE
         self.adapt_instant = connection.ops.adapt_datetimefield_value
-        self.key = settings.PSEUDONYM_KEY
+        self.pseudonymise = Pseudonymiser()
 
     def staged(self, seq: int, position: int, row: dict[str, str]) -> list[Any] | None:
         add = self.problems.add
@@ -200,7 +200,7 @@ class _RowChecker:
             force_id,
             channel_id,
             platform,
-            pseudonymise(platform, citizen, key=self.key),
+            self.pseudonymise(platform, citizen),
             kind,
             stored if isinstance(stored, str) else stored.isoformat(),
             local_month_of(instant),
@@ -311,6 +311,8 @@ def _load(staging: IO[str]) -> int:
         cursor.execute(_CREATE_STAGING["postgresql" if vendor == "postgresql" else "sqlite"])
         columns = ", ".join(STAGING_COLUMNS)
         if vendor == "postgresql":
+            # The duplicate checks sort and hash the whole import: let them do it in memory.
+            cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
             cursor.copy_expert(
                 f"COPY ingest_staging ({columns}) FROM STDIN WITH (FORMAT csv)", staging
             )
@@ -330,7 +332,7 @@ def _load(staging: IO[str]) -> int:
             "INSERT INTO engagement_interaction "
             "(force_id, channel_id, citizen_id, kind, occurred_at, local_month, external_id) "
             "SELECT force_id, channel_id, citizen_id, kind, occurred_at, local_month, external_id "
-            "FROM ingest_new WHERE true ORDER BY seq ON CONFLICT DO NOTHING"
+            "FROM ingest_new WHERE true ON CONFLICT DO NOTHING"
         )
         created = cursor.rowcount
         cursor.execute(

@@ -9,7 +9,6 @@ one citizen in every force. Nothing here logs or returns the identifier itself.
 
 import hashlib
 import hmac
-from functools import lru_cache
 
 from django.conf import settings
 
@@ -22,17 +21,32 @@ def normalise(identifier: str) -> str:
     return value.casefold()
 
 
-def pseudonymise(platform: str, identifier: str, *, key: str | None = None) -> str:
-    """The citizen's pseudonym (64 hex characters) for an identifier on a platform.
+def pseudonymise(platform: str, identifier: str) -> str:
+    """The citizen's pseudonym (64 hex characters) for an identifier on a platform."""
+    return Pseudonymiser()(platform, identifier)
 
-    `key` defaults to settings.PSEUDONYM_KEY; an import passes it once rather than per row.
+
+class Pseudonymiser:
+    """Pseudonyms under one key, for one import.
+
+    The key is set up once, and the last `remember` identifiers are remembered because an import
+    sees the same citizens again and again. It lives only as long as the import: raw identifiers
+    are not kept in memory beyond it.
     """
-    return _pseudonym(settings.PSEUDONYM_KEY if key is None else key, platform, identifier)
 
+    def __init__(self, key: str | None = None, remember: int = 100_000):
+        secret = settings.PSEUDONYM_KEY if key is None else key
+        self._keyed = hmac.new(secret.encode(), digestmod=hashlib.sha256)
+        self._remember = remember
+        self._seen: dict[tuple[str, str], str] = {}
 
-@lru_cache(maxsize=65536)
-def _pseudonym(key: str, platform: str, identifier: str) -> str:
-    # Cached because imports see the same few citizens many times; the key is part of the cache
-    # key so a changed setting never serves an old pseudonym.
-    message = f"{platform}:{normalise(identifier)}".encode()
-    return hmac.new(key.encode(), message, hashlib.sha256).hexdigest()
+    def __call__(self, platform: str, identifier: str) -> str:
+        pseudonym = self._seen.get((platform, identifier))
+        if pseudonym is None:
+            digest = self._keyed.copy()
+            digest.update(f"{platform}:{normalise(identifier)}".encode())
+            pseudonym = digest.hexdigest()
+            if len(self._seen) >= self._remember:
+                self._seen.clear()
+            self._seen[(platform, identifier)] = pseudonym
+        return pseudonym

@@ -4,7 +4,7 @@ import hmac
 import pytest
 from django.test import override_settings
 
-from engagement.pseudonyms import normalise, pseudonymise
+from engagement.pseudonyms import Pseudonymiser, normalise, pseudonymise
 
 
 @pytest.mark.parametrize(
@@ -54,3 +54,12 @@ def test_the_pseudonym_depends_on_the_configured_key():
 
 def test_normalising_trims_drops_one_at_and_casefolds():
     assert normalise("  @@Straße ") == "@strasse"
+
+
+def test_an_imports_pseudonymiser_gives_the_same_pseudonyms_and_forgets_beyond_its_limit():
+    pseudonymiser = Pseudonymiser(remember=2)
+    handles = ["@JaneDoe", "janedoe", "Straße", "zoë", "@JaneDoe"]
+    assert [pseudonymiser("twitter", h) for h in handles] == [
+        pseudonymise("twitter", h) for h in handles
+    ]
+    assert len(pseudonymiser._seen) <= 2
