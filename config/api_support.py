@@ -68,7 +68,12 @@ def api_exception_handler(exc: Exception, context: dict) -> Response:
         )
         return response
     detail = getattr(exc, "detail", str(exc))
-    codes = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
+    # Django's Http404 and PermissionDenied arrive unconverted: name them as DRF would.
+    codes = (
+        exc.get_codes()
+        if isinstance(exc, exceptions.APIException)
+        else {404: "not_found", 403: "permission_denied"}.get(response.status_code, "error")
+    )
     response.data = error_body(
         status_code=response.status_code,
         code=codes if isinstance(codes, str) else "error",
