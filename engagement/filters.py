@@ -64,22 +64,25 @@ class DistributionFilterForm(forms.Form):
             channel=data.get("channel") or None,
             platform=data.get("platform") or None,
         )
-        try:
-            definition_for(filters.definition)
-            resolve_periods(filters)
-        except FiltersInvalid as invalid:
-            for name, message in invalid.problems.items():
-                self.add_error(name, message)
-            return data
+        problems: dict[str, str] = {}
+        for check in (lambda: definition_for(filters.definition), lambda: resolve_periods(filters)):
+            try:
+                check()
+            except FiltersInvalid as invalid:
+                problems.update(invalid.problems)
         if filters.forces:
             known = set(
                 Force.objects.filter(slug__in=filters.forces).values_list("slug", flat=True)
             )
             unknown = [slug for slug in filters.forces if slug not in known]
             if unknown:
-                self.add_error("force", f"Unknown force: {', '.join(unknown)}.")
+                problems["force"] = f"Unknown force: {', '.join(unknown)}."
         if filters.region and not Force.objects.filter(region__iexact=filters.region).exists():
-            self.add_error("region", f"No force is in the region {filters.region!r}.")
+            problems["region"] = f"No force is in the region {filters.region!r}."
+        for name, message in problems.items():
+            self.add_error(name, message)
+        if problems:
+            return data
         data["filters"] = filters
         return data
 
