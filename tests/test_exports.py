@@ -159,7 +159,7 @@ def test_the_file_name_names_version_period_and_layout():
     )
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 def test_a_large_export_streams_with_flat_memory():
     """Memory while writing 20,000 rows stays far below what holding them would take."""
     force = ForceFactory()
