@@ -17,7 +17,7 @@ from itertools import chain
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import exceptions, serializers, status
+from rest_framework import exceptions, serializers, status, viewsets
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.renderers import BaseRenderer, BrowsableAPIRenderer, JSONRenderer
 from rest_framework.request import Request
@@ -172,3 +172,9 @@ class CSVListMixin:
         )
         lines = csv_lines(record_rows(columns, records), bom=options["bom"])
         return streaming_csv_response(lines, filename=f"ladder-{self.csv_name}.csv")
+
+
+class ReadOnlyViewSet(CSVListMixin, viewsets.ReadOnlyModelViewSet):
+    """A read-only list and detail by id (ids bounded so no lookup overflows the database)."""
+
+    lookup_value_regex = r"[0-9]{1,18}"

@@ -21,8 +21,8 @@ from config.api_support import (
     BOM_PARAMETER,
     FORMAT_PARAMETER,
     RENDERERS,
-    CSVListMixin,
     Pagination,
+    ReadOnlyViewSet,
     export_options,
 )
 from engagement.conditional import distributions_etag, distributions_last_modified
@@ -88,7 +88,7 @@ class DefinitionSerializer(serializers.ModelSerializer):
         return definition.status == DefinitionStatus.PUBLISHED
 
 
-class DefinitionViewSet(CSVListMixin, viewsets.ReadOnlyModelViewSet):
+class DefinitionViewSet(ReadOnlyViewSet):
     """Published and retired definition versions with their rungs and kinds (drafts are not
     shown: nothing is published under them)."""
 
@@ -133,13 +133,12 @@ class RecomputeRunSerializer(serializers.ModelSerializer):
         ]
 
 
-class RecomputeRunViewSet(CSVListMixin, viewsets.ReadOnlyModelViewSet):
+class RecomputeRunViewSet(ReadOnlyViewSet):
     """Recompute runs, newest first: when figures were made, under which version, how it went."""
 
     queryset = RecomputeRun.objects.select_related("definition").order_by("-queued_at", "-id")
     serializer_class = RecomputeRunSerializer
     filterset_class = RecomputeRunFilterSet
-    lookup_value_regex = r"[0-9]{1,18}"
     csv_name = "recompute-runs"
 
 

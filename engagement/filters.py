@@ -137,6 +137,10 @@ class DistributionFilterSet(django_filters.FilterSet):
         return distribution_rows(self.form.cleaned_data["filters"])
 
 
+# The figures' query parameters, as the API, the report page and the command name them.
+FILTER_PARAMETERS: tuple[str, ...] = tuple(DistributionFilterSet.base_filters)
+
+
 def parse_distribution_filters(params: Mapping) -> DistributionFilters:
     """Filters from plain parameters (a QueryDict or the command's options), or FiltersInvalid."""
     filterset = DistributionFilterSet(params, queryset=Distribution.objects.none())

@@ -1,8 +1,8 @@
 """Read API for the forces and their channels (/api/v1/forces/, /api/v1/channels/)."""
 
-from rest_framework import serializers, viewsets
+from rest_framework import serializers
 
-from config.api_support import CSVListMixin
+from config.api_support import ReadOnlyViewSet
 from engagement.filters import ChannelFilterSet, ForceFilterSet
 from forces.models import Channel, Force
 
@@ -29,7 +29,7 @@ class ChannelSerializer(serializers.ModelSerializer):
         fields = ["id", "force", "slug", "platform", "name", "team", "url", "active"]
 
 
-class ForceViewSet(CSVListMixin, viewsets.ReadOnlyModelViewSet):
+class ForceViewSet(ReadOnlyViewSet):
     """The 43 forces, with the population rung 0 is counted from."""
 
     queryset = Force.objects.order_by("slug")
@@ -40,11 +40,10 @@ class ForceViewSet(CSVListMixin, viewsets.ReadOnlyModelViewSet):
     csv_name = "forces"
 
 
-class ChannelViewSet(CSVListMixin, viewsets.ReadOnlyModelViewSet):
+class ChannelViewSet(ReadOnlyViewSet):
     """The accounts, pages and offline programmes through which forces meet the public."""
 
     queryset = Channel.objects.select_related("force").order_by("force__slug", "slug")
     serializer_class = ChannelSerializer
     filterset_class = ChannelFilterSet
-    lookup_value_regex = r"[0-9]{1,18}"
     csv_name = "channels"

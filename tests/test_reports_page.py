@@ -3,6 +3,7 @@ import io
 
 import pytest
 
+from engagement.filters import FILTER_PARAMETERS
 from engagement.models import Distribution
 
 pytestmark = pytest.mark.django_db
@@ -26,20 +27,7 @@ def test_the_download_asks_an_anonymous_visitor_to_sign_in(client):
 
 def test_the_empty_form_offers_every_filter(signed_in, published):
     page = signed_in.get("/reports/").content.decode()
-    for name in [
-        "definition",
-        "period_type",
-        "period",
-        "period_from",
-        "period_to",
-        "scope",
-        "force",
-        "region",
-        "channel",
-        "platform",
-        "layout",
-        "bom",
-    ]:
+    for name in [*FILTER_PARAMETERS, "layout", "bom"]:
         assert f'name="{name}"' in page
     assert "Download the CSV" not in page
 

@@ -12,21 +12,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.http import QueryDict
 
 from engagement.exports import LAYOUTS, distribution_export
-from engagement.filters import parse_distribution_filters
+from engagement.filters import FILTER_PARAMETERS, parse_distribution_filters
 from engagement.selectors import FiltersInvalid
-
-FILTER_OPTIONS = (
-    "definition",
-    "period_type",
-    "period",
-    "period_from",
-    "period_to",
-    "scope",
-    "force",
-    "region",
-    "channel",
-    "platform",
-)
 
 
 class Command(BaseCommand):
@@ -49,7 +36,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, layout: str, bom: bool, output: Path | None, **options):
         params = QueryDict(mutable=True)
-        for name in FILTER_OPTIONS:
+        for name in FILTER_PARAMETERS:
             if options.get(name):
                 params[name] = options[name]
         try:
