@@ -42,4 +42,7 @@ def distributions_etag(request: HttpRequest, *args, **kwargs) -> str | None:
     if snapshot is None:
         return None
     published = snapshot.published_at or snapshot.created_at
-    return f'"snapshot-{snapshot.pk}-{published.timestamp():.0f}"'
+    # One URL may answer JSON, the browsable page or CSV: each representation has its own tag.
+    renderer = getattr(request, "accepted_renderer", None)
+    representation = getattr(renderer, "format", "csv")
+    return f'"snapshot-{snapshot.pk}-{published.timestamp():.0f}-{representation}"'

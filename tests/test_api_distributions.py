@@ -221,3 +221,9 @@ def test_format_csv_rejects_an_unknown_layout(api_client, published):
     response = api_client.get(URL, {"format": "csv", "layout": "tall"})
     assert response.status_code == 400
     assert "layout" in response.content.decode()
+
+
+def test_json_and_csv_of_one_url_have_different_etags(api_client, published):
+    json_tag = api_client.get(URL, {"period": "2026-04"})["ETag"]
+    csv_tag = api_client.get(URL, {"period": "2026-04"}, HTTP_ACCEPT="text/csv")["ETag"]
+    assert json_tag != csv_tag
