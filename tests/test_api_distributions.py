@@ -227,3 +227,16 @@ def test_json_and_csv_of_one_url_have_different_etags(api_client, published):
     json_tag = api_client.get(URL, {"period": "2026-04"})["ETag"]
     csv_tag = api_client.get(URL, {"period": "2026-04"}, HTTP_ACCEPT="text/csv")["ETag"]
     assert json_tag != csv_tag
+
+
+def test_an_unexpected_error_gets_the_error_body_and_no_traceback(
+    api_client, published, monkeypatch
+):
+    def broken(filters):
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr("engagement.api_read.distribution_rows", broken)
+    response = api_client.get(URL)
+    assert response.status_code == 500
+    assert response.json()["code"] == "server_error"
+    assert "secret internals" not in response.content.decode()
