@@ -173,6 +173,7 @@ class DistributionViewSet(viewsets.GenericViewSet):
 
     queryset = Distribution.objects.none()
     serializer_class = DistributionSerializer
+    # Documents the parameters in the schema; `list` parses them with this same filter set.
     filterset_class = DistributionFilterSet
     renderer_classes = RENDERERS
     pagination_class = Pagination

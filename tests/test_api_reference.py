@@ -143,3 +143,24 @@ def test_a_single_object_answers_format_csv(api_client):
     lines = response.content.decode().splitlines()
     assert lines[0].startswith("slug,name,region")
     assert lines[1].startswith("kent,Kent Police")
+
+
+@pytest.mark.parametrize(
+    "url", ["/api/v1/channels/", "/api/v1/definitions/", "/api/v1/recompute-runs/"]
+)
+def test_a_list_runs_the_same_number_of_queries_however_long_it_is(api_client, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert api_client.get(url).status_code == 200
+        return len(captured)
+
+    ChannelFactory()
+    RecomputeRunFactory()
+    before = queries()
+    ChannelFactory.create_batch(5)
+    RecomputeRunFactory.create_batch(5)
+    publish_definition(definition=create_draft())
+    assert queries() == before
