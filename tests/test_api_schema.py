@@ -26,7 +26,7 @@ from engagement.filters import FILTER_PARAMETERS
 from tests.factories import UserFactory, distribution_set
 
 pytestmark = pytest.mark.django_db
-DOCUMENTATION = {"schema", "docs"}
+DOCUMENTATION = {"api-schema", "api-docs"}
 
 
 def api_paths(patterns, prefix="/api/v1/") -> set[str]:

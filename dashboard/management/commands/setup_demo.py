@@ -1,6 +1,8 @@
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from dashboard.demo import ensure_demo_user
+from engagement.models import Interaction
 
 
 class Command(BaseCommand):
@@ -11,6 +13,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, port: int, **options):
         username, password = ensure_demo_user()
+        if not Interaction.objects.exists():
+            self.stdout.write("Generating demo data for the 43 forces…")
+            call_command("generate_demo", stdout=self.stdout, stderr=self.stderr)
         self.stdout.write(
             self.style.SUCCESS(
                 f"\nLadder is starting at http://127.0.0.1:{port}/\n"
