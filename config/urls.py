@@ -9,5 +9,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),
     path("", include("engagement.urls")),
+    path("", include("reports.urls")),
     path("", include("dashboard.urls")),
 ]
