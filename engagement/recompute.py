@@ -265,9 +265,10 @@ def _plan(run: RecomputeRun) -> dict:
     note = _why_full(run, previous, data)
     if note:
         run.mode = RecomputeRun.Mode.FULL
+    incremental = run.mode == RecomputeRun.Mode.INCREMENTAL
     plan: dict = {
         "range": None,
-        "previous_snapshot": previous.pk if previous and not note else None,
+        "previous_snapshot": previous.pk if incremental else None,
         "note": note,
         "forces": {},
         "marks": [],
@@ -401,7 +402,7 @@ def _write_rest(run: RecomputeRun) -> None:
                 snapshot_id=snapshot.pk,
                 previous_snapshot_id=run.covered["previous_snapshot"],
                 recount_from={
-                    int(force_id): work["recount_from"]
+                    int(force_id): work["recount_from"] or 0
                     for force_id, work in run.covered["forces"].items()
                 },
                 first_month=data["first_month"],
