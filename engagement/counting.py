@@ -66,7 +66,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.db import connection
 
@@ -106,8 +106,8 @@ def data_range() -> DataRange | None:
             return None
         cursor.execute(HORIZON_SQL, {"month": horizon_month})
         (horizon,) = cursor.fetchone()
-    if isinstance(horizon, str):  # SQLite hands back text
-        horizon = datetime.fromisoformat(horizon)
+    if isinstance(horizon, str):  # SQLite hands back UTC as text without an offset
+        horizon = datetime.fromisoformat(horizon).replace(tzinfo=UTC)
     return DataRange(first_month, horizon_month, horizon)
 
 

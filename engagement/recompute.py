@@ -473,6 +473,21 @@ def _describe(error: BaseException | str) -> str:
     return f"{type(error).__name__}: {error}"[:2000]
 
 
+def request_recompute(
+    *,
+    definition: EngagementDefinition,
+    full: bool = False,
+    user: AbstractBaseUser | None = None,
+) -> RecomputeRun:
+    """Queue a run for the workers (from the admin), sent once the request's transaction commits."""
+    from engagement.tasks import run_recompute  # the tasks module imports this one
+
+    with transaction.atomic():
+        run = queue_run(definition=definition, full=full, user=user)
+        transaction.on_commit(lambda: run_recompute.delay(run.pk))
+    return run
+
+
 # ---------------------------------------------------------------------------------------------
 # The whole run in one process (the command, the demo set-up)
 # ---------------------------------------------------------------------------------------------

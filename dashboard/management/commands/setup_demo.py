@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from dashboard.demo import ensure_demo_user
+from engagement.recompute import describe_coverage, recompute_now
 
 
 class Command(BaseCommand):
@@ -11,6 +12,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, port: int, **options):
         username, password = ensure_demo_user()
+        run = recompute_now()  # the figures the pages read (only what changed, after the first)
+        self.stdout.write(f"Figures: run {run.pk} {run.status}. {describe_coverage(run.covered)}")
         self.stdout.write(
             self.style.SUCCESS(
                 f"\nLadder is starting at http://127.0.0.1:{port}/\n"
