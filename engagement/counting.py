@@ -268,9 +268,10 @@ def rebuild_states(*, definition_id: int, force_id: int) -> int:
 # ---------------------------------------------------------------------------------------------
 # Step 4. Counting one force's citizens per rung, at channel and force scope, for some periods.
 # ---------------------------------------------------------------------------------------------
-# The calendar is passed in as VALUES: one row per (month, period type), only for months in
-# range, e.g. (2026-04, quarter, "2026-Q2", 2026-04-01). `periods` derives each period's first
-# and last month in range from it, for the lasting states' overlap test.
+# The calendar is passed in as VALUES, in two small tables: `periods`, one row per period with
+# its first and last month in range, e.g. (7, quarter, "2026-Q2", 2026-04-01, 24315, 24317), and
+# `calendar`, one row per (month, period) pair. The work is grouped on the compact period id;
+# labels join back in at the end.
 #
 #   reached     every (channel, citizen, period, rung) a citizen reached: moments joined to the
 #               periods holding their month, and states joined to every period they touch
@@ -282,35 +283,35 @@ def rebuild_states(*, definition_id: int, force_id: int) -> int:
 
 
 def _calendar_cte(periods: Iterable[Period], first_month: int, last_month: int, params: dict):
-    """`calendar` and `periods` CTEs for the given periods, limited to months in range."""
-    rows = []
+    """`periods` and `calendar` CTEs for the given periods, limited to months in range."""
+    period_rows, month_rows = [], []
     for period in periods:
-        for month in months_in(period):
-            if first_month <= month <= last_month:
-                number = len(rows)
-                params.update(
-                    {
-                        f"c{number}_month": month,
-                        f"c{number}_type": period.period_type,
-                        f"c{number}_period": period.label,
-                        f"c{number}_start": period.start,
-                    }
-                )
-                rows.append(
-                    f"(%(c{number}_month)s, %(c{number}_type)s, "
-                    f"%(c{number}_period)s, %(c{number}_start)s)"
-                )
-    if not rows:
+        months = [month for month in months_in(period) if first_month <= month <= last_month]
+        if not months:
+            continue
+        number = len(period_rows)
+        params.update(
+            {
+                f"p{number}_type": period.period_type,
+                f"p{number}_label": period.label,
+                f"p{number}_start": period.start,
+                f"p{number}_first": months[0],
+                f"p{number}_last": months[-1],
+            }
+        )
+        period_rows.append(
+            f"({number}, %(p{number}_type)s, %(p{number}_label)s, %(p{number}_start)s, "
+            f"%(p{number}_first)s, %(p{number}_last)s)"
+        )
+        month_rows += [f"({month}, {number})" for month in months]
+    if not period_rows:
         return None
     return f"""
-calendar (month, period_type, period, period_start) AS (
-    VALUES {", ".join(rows)}
+periods (period_id, period_type, period, period_start, first_month, last_month) AS (
+    VALUES {", ".join(period_rows)}
 ),
-periods AS (
-    SELECT period_type, period, period_start,
-           MIN(month) AS first_month, MAX(month) AS last_month
-    FROM calendar
-    GROUP BY period_type, period, period_start
+calendar (month, period_id) AS (
+    VALUES {", ".join(month_rows)}
 )"""
 
 
@@ -320,12 +321,12 @@ INSERT INTO engagement_distribution
      rung_position, citizens)
 WITH {calendar},
 reached AS (
-    SELECT m.channel_id, m.citizen_id, c.period_type, c.period, c.period_start, m.rung_position
+    SELECT m.channel_id, m.citizen_id, c.period_id, m.rung_position
     FROM engagement_citizenmonth m
     JOIN calendar c ON c.month = m.month
     WHERE m.definition_id = %(definition)s AND m.force_id = %(force)s
     UNION ALL
-    SELECT s.channel_id, s.citizen_id, p.period_type, p.period, p.period_start, s.rung_position
+    SELECT s.channel_id, s.citizen_id, p.period_id, s.rung_position
     FROM engagement_lastingstate s
     JOIN periods p
       ON s.opened_month <= p.last_month
@@ -333,25 +334,29 @@ reached AS (
     WHERE s.definition_id = %(definition)s AND s.force_id = %(force)s
 ),
 on_channel AS (
-    SELECT channel_id, citizen_id, period_type, period, period_start,
-           MAX(rung_position) AS rung_position
+    SELECT channel_id, citizen_id, period_id, MAX(rung_position) AS rung_position
     FROM reached
-    GROUP BY channel_id, citizen_id, period_type, period, period_start
+    GROUP BY channel_id, citizen_id, period_id
 ),
 in_force AS (
-    SELECT citizen_id, period_type, period, period_start, MAX(rung_position) AS rung_position
+    SELECT citizen_id, period_id, MAX(rung_position) AS rung_position
     FROM on_channel
-    GROUP BY citizen_id, period_type, period, period_start
+    GROUP BY citizen_id, period_id
+),
+counted AS (
+    SELECT %(channel_scope)s AS scope, channel_id, period_id, rung_position,
+           COUNT(*) AS citizens
+    FROM on_channel
+    GROUP BY channel_id, period_id, rung_position
+    UNION ALL
+    SELECT %(force_scope)s, NULL, period_id, rung_position, COUNT(*)
+    FROM in_force
+    GROUP BY period_id, rung_position
 )
-SELECT %(snapshot)s, period_type, period, period_start, %(channel_scope)s, %(force)s,
-       channel_id, rung_position, COUNT(*)
-FROM on_channel
-GROUP BY period_type, period, period_start, channel_id, rung_position
-UNION ALL
-SELECT %(snapshot)s, period_type, period, period_start, %(force_scope)s, %(force)s,
-       NULL, rung_position, COUNT(*)
-FROM in_force
-GROUP BY period_type, period, period_start, rung_position
+SELECT %(snapshot)s, p.period_type, p.period, p.period_start, n.scope, %(force)s,
+       n.channel_id, n.rung_position, n.citizens
+FROM counted n
+JOIN periods p ON p.period_id = n.period_id
 """
 
 

@@ -131,6 +131,14 @@ def _lock_force_step(run_id: int, force_id: int) -> None:
             )
 
 
+def _give_memory_to_counting() -> None:
+    """Let PostgreSQL group a big force's citizens in memory rather than on disk (this
+    transaction only; the worker process itself stays small)."""
+    if _on_postgres():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL work_mem = %s", [settings.RECOMPUTE_WORK_MEM])
+
+
 def is_alive(run: RecomputeRun) -> bool:
     """Whether a run in status "running" is still being worked on (see the module docstring)."""
     if _on_postgres():
@@ -343,6 +351,7 @@ def compute_force(*, run_id: int, force_id: int) -> int:
         data = run.covered["range"]
         with transaction.atomic():
             _lock_force_step(run_id, force_id)
+            _give_memory_to_counting()
             Distribution.objects.filter(snapshot=run.snapshot, force_id=force_id).delete()
             if work["rebuild"]:
                 months = None if work["rebuild"] == "all" else work["rebuild"]
