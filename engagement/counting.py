@@ -315,10 +315,24 @@ calendar (month, period_id) AS (
 )"""
 
 
-COUNT_SQL = """
+INSERT_DISTRIBUTION = """
 INSERT INTO engagement_distribution
     (snapshot_id, period_type, period, period_start, scope, force_id, channel_id,
-     rung_position, citizens)
+     rung_position, citizens)"""
+
+
+def _insert_rows(sql: str, params: dict, periods, first_month: int, last_month: int, **parts):
+    """Run one of the INSERT statements below over a calendar; returns the rows written."""
+    calendar = _calendar_cte(periods, first_month, last_month, params)
+    if calendar is None:
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute(sql.format(insert=INSERT_DISTRIBUTION, calendar=calendar, **parts), params)
+        return cursor.rowcount
+
+
+COUNT_SQL = """
+{insert}
 WITH {calendar},
 reached AS (
     SELECT m.channel_id, m.citizen_id, c.period_id, m.rung_position
@@ -378,12 +392,7 @@ def count_force(
         "channel_scope": Scope.CHANNEL.value,
         "force_scope": Scope.FORCE.value,
     }
-    calendar = _calendar_cte(periods, first_month, horizon_month, params)
-    if calendar is None:
-        return 0
-    with connection.cursor() as cursor:
-        cursor.execute(COUNT_SQL.format(calendar=calendar), params)
-        return cursor.rowcount
+    return _insert_rows(COUNT_SQL, params, periods, first_month, horizon_month)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -395,9 +404,7 @@ def count_force(
 # incremental run that copied the rest.
 
 RUNG_ZERO_SQL = """
-INSERT INTO engagement_distribution
-    (snapshot_id, period_type, period, period_start, scope, force_id, channel_id,
-     rung_position, citizens)
+{insert}
 WITH {calendar},
 engaged AS (
     SELECT force_id, period_type, period, SUM(citizens) AS citizens
@@ -423,10 +430,7 @@ def count_rung_zero(*, snapshot_id: int, first_month: int, horizon_month: int) -
     """Write every force's rung 0 rows into the snapshot; returns rows written."""
     params: dict = {"snapshot": snapshot_id, "force_scope": Scope.FORCE.value}
     periods = periods_in_range(first_month, horizon_month)
-    calendar = _calendar_cte(periods, first_month, horizon_month, params)
-    with connection.cursor() as cursor:
-        cursor.execute(RUNG_ZERO_SQL.format(calendar=calendar), params)
-        return cursor.rowcount
+    return _insert_rows(RUNG_ZERO_SQL, params, periods, first_month, horizon_month)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -440,9 +444,7 @@ def count_rung_zero(*, snapshot_id: int, first_month: int, horizon_month: int) -
 # copied whole. Rung 0 is never copied (step 5 rewrites it).
 
 COPY_SQL = """
-INSERT INTO engagement_distribution
-    (snapshot_id, period_type, period, period_start, scope, force_id, channel_id,
-     rung_position, citizens)
+{insert}
 WITH {calendar}{recounted}
 SELECT %(snapshot)s, d.period_type, d.period, d.period_start, d.scope, d.force_id, d.channel_id,
        d.rung_position, d.citizens
@@ -463,8 +465,6 @@ def copy_unchanged(
 ) -> int:
     """Copy rung 1 to 6 rows of periods not recounted from the previous snapshot."""
     params: dict = {"snapshot": snapshot_id, "previous": previous_snapshot_id}
-    periods = periods_in_range(first_month, horizon_month)
-    calendar = _calendar_cte(periods, first_month, horizon_month, params)
     recounted = recount_join = recount_filter = ""
     if recount_from:
         rows = []
@@ -474,15 +474,17 @@ def copy_unchanged(
         recounted = f",\nrecounted (force_id, recount_from) AS (VALUES {', '.join(rows)})"
         recount_join = "LEFT JOIN recounted r ON r.force_id = d.force_id"
         recount_filter = "AND (r.recount_from IS NULL OR p.last_month < r.recount_from)"
-    sql = COPY_SQL.format(
-        calendar=calendar,
+    periods = periods_in_range(first_month, horizon_month)
+    return _insert_rows(
+        COPY_SQL,
+        params,
+        periods,
+        first_month,
+        horizon_month,
         recounted=recounted,
         recount_join=recount_join,
         recount_filter=recount_filter,
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.rowcount
 
 
 def periods_to_recount(first_month: int, horizon_month: int, recount_from: int | None):

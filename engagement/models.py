@@ -392,16 +392,12 @@ class Distribution(models.Model):
         return f"{self.period} {self.scope} rung {self.rung_position}: {self.citizens}"
 
 
-class CitizenMonth(models.Model):
-    """Rollup: a citizen's highest rung from moments (non-lasting kinds) on a channel in a month.
+class RollupRow(models.Model):
+    """A row derived from the interactions under one definition version, for one citizen on one
+    channel. Rebuilt in bulk by engagement.counting from interactions that already hold these
+    keys: no per-row foreign-key checks and no single-column indexes (each table's own index
+    serves the reads)."""
 
-    Derived from the interactions under one definition version by engagement.counting and
-    rebuilt force by force; never edited by hand. Lasting states are kept apart (LastingState)
-    so that neither table depends on the horizon.
-    """
-
-    # Derived rows, rebuilt in bulk from interactions that already hold these keys: no
-    # per-row foreign-key checks and no single-column indexes (the Meta index serves the reads).
     definition = models.ForeignKey(
         EngagementDefinition,
         on_delete=models.CASCADE,
@@ -418,6 +414,19 @@ class CitizenMonth(models.Model):
     citizen = models.ForeignKey(
         Citizen, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
     )
+
+    class Meta:
+        abstract = True
+
+
+class CitizenMonth(RollupRow):
+    """Rollup: a citizen's highest rung from moments (non-lasting kinds) on a channel in a month.
+
+    Derived from the interactions under one definition version by engagement.counting and
+    rebuilt force by force; never edited by hand. Lasting states are kept apart (LastingState)
+    so that neither table depends on the horizon.
+    """
+
     month = models.PositiveIntegerField()
     rung_position = models.PositiveSmallIntegerField()
 
@@ -430,28 +439,10 @@ class CitizenMonth(models.Model):
         return f"citizen {self.citizen_id} on {self.channel_id} month {self.month}"
 
 
-class LastingState(models.Model):
+class LastingState(RollupRow):
     """Rollup: one lasting state (a follow, a subscription) from the month it opened to the month
     it closed, or still open (closed_month empty: it runs to the horizon)."""
 
-    # Derived rows, rebuilt in bulk from interactions that already hold these keys: no
-    # per-row foreign-key checks and no single-column indexes (the Meta index serves the reads).
-    definition = models.ForeignKey(
-        EngagementDefinition,
-        on_delete=models.CASCADE,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
-    )
-    force = models.ForeignKey(
-        Force, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
-    )
-    channel = models.ForeignKey(
-        Channel, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
-    )
-    citizen = models.ForeignKey(
-        Citizen, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
-    )
     kind = models.CharField(max_length=40)
     rung_position = models.PositiveSmallIntegerField()
     opened_month = models.PositiveIntegerField()

@@ -177,19 +177,17 @@ def test_ending_at_the_same_instant_as_a_repeat_opening_closes_the_state(channel
     assert engaged(period="2026-03", channel=channel) == {}
 
 
-def test_ending_on_another_channel_does_not_end_the_state(channel, other_channel):
+@pytest.mark.parametrize(
+    ("opening", "ending", "ending_elsewhere"),
+    [("follow", "unfollow", True), ("subscribe", "unfollow", False)],
+    ids=["ending on another channel", "ending of another lasting kind"],
+)
+def test_state_ends_only_by_its_own_ending_on_its_own_channel(
+    channel, other_channel, opening, ending, ending_elsewhere
+):
     citizen = CitizenFactory()
-    act(channel, citizen, "follow", "2026-01-10")
-    act(other_channel, citizen, "unfollow", "2026-01-20")
-    act(channel, CitizenFactory(), "view", "2026-03-10")
-    recompute()
-    assert engaged(period="2026-03", channel=channel) == {1: 2}
-
-
-def test_each_lasting_kind_is_ended_only_by_its_own_ending(channel):
-    citizen = CitizenFactory()
-    act(channel, citizen, "subscribe", "2026-01-10")
-    act(channel, citizen, "unfollow", "2026-01-20")
+    act(channel, citizen, opening, "2026-01-10")
+    act(other_channel if ending_elsewhere else channel, citizen, ending, "2026-01-20")
     act(channel, CitizenFactory(), "view", "2026-03-10")
     recompute()
     assert engaged(period="2026-03", channel=channel) == {1: 2}
