@@ -195,11 +195,11 @@ def start_run(*, run_id: int, in_process: bool = False) -> list[int] | None:
                 return None
             for other in RecomputeRun.objects.filter(status=Status.RUNNING).exclude(pk=run_id):
                 if is_alive(other):
+                    since = timezone.localtime(other.started_at or other.queued_at)
                     _skip(
                         run,
                         f"Run {other.pk} (definition v{other.definition.version}, started "
-                        f"{timezone.localtime(other.started_at):%Y-%m-%d %H:%M}) is still "
-                        "running, so this run did nothing.",
+                        f"{since:%Y-%m-%d %H:%M}) is still running, so this run did nothing.",
                     )
                     return None
                 _abandon(other, by=run)

@@ -359,3 +359,31 @@ def test_recompute_command_says_when_another_run_is_in_progress():
     )
     with pytest.raises(CommandError, match="Skipped.*still running"):
         call_command("recompute")
+
+
+# --- the schedule and the in-process (eager) Celery path of the demo ----------------------------
+
+
+def test_beat_schedule_runs_the_nightly_task_at_half_past_two_london_time():
+    from config.celery import app
+    from engagement import tasks  # noqa: F401 (the worker imports it by autodiscovery)
+
+    entry = settings.CELERY_BEAT_SCHEDULE["nightly-recompute"]
+    assert entry["task"] in app.tasks
+    assert entry["schedule"].hour == {2} and entry["schedule"].minute == {30}
+    assert app.conf.timezone == "Europe/London"
+
+
+def test_nightly_task_runs_in_process_without_redis(monkeypatch):
+    from config.celery import app
+    from engagement.tasks import nightly_recompute
+
+    monkeypatch.setitem(app.conf, "task_always_eager", True)
+    channel = ChannelFactory()
+    act(channel, CitizenFactory(), "reply", "2026-01-10")
+    act(ChannelFactory(), CitizenFactory(), "view", "2026-01-11")
+    run_id = nightly_recompute.delay().get()
+    run = RecomputeRun.objects.get(pk=run_id)
+    assert run.status == RecomputeRun.Status.SUCCEEDED, run.error
+    assert len(run.covered["done"]) == 2
+    assert engaged(period="2026-01", channel=channel) == {2: 1}
