@@ -123,7 +123,7 @@ def periods_in_range(first_month: int, horizon_month: int) -> list[Period]:
 # ---------------------------------------------------------------------------------------------
 # Step 1. The kinds of the definition version: slug -> rung position, lasting, ended_by.
 # ---------------------------------------------------------------------------------------------
-# Every later statement starts with this CTE. A kind the version does not know is simply absent,
+# Steps 2 and 3 start with this CTE. A kind the version does not know is simply absent,
 # so the inner joins below drop its interactions: they count for nothing.
 
 KINDS_CTE = """

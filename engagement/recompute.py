@@ -466,7 +466,7 @@ def fail_run(*, run_id: int, error: BaseException | str) -> None:
     """Record a run's failure and delete its unpublished snapshot; the old figures stay."""
     with transaction.atomic():
         run = RecomputeRun.objects.select_for_update().get(pk=run_id)
-        if run.status != Status.RUNNING:
+        if run.status not in {Status.QUEUED, Status.RUNNING}:
             return
         run.status = Status.FAILED
         run.finished_at = timezone.now()
