@@ -216,3 +216,10 @@ if not DEBUG:
     CSRF_COOKIE_HTTPONLY = False
     X_FRAME_OPTIONS = "DENY"
     SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# The recompute (engagement.recompute). A run shared out as Celery tasks counts as alive while
+# some step holds its lock or its last heartbeat is younger than this; after that, the next run
+# abandons it and deletes its unpublished figures.
+RECOMPUTE_LEASE_SECONDS = int(os.environ.get("RECOMPUTE_LEASE_SECONDS", "900"))
+# PostgreSQL memory for grouping one force's citizens (SET LOCAL in each force step).
+RECOMPUTE_WORK_MEM = os.environ.get("RECOMPUTE_WORK_MEM", "64MB")

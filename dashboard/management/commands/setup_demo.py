@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand
 
 from dashboard.demo import ensure_demo_user
 from engagement.models import Interaction
+from engagement.recompute import describe_coverage, recompute_now
 
 
 class Command(BaseCommand):
@@ -16,6 +17,8 @@ class Command(BaseCommand):
         if not Interaction.objects.exists():
             self.stdout.write("Generating demo data for the 43 forces…")
             call_command("generate_demo", stdout=self.stdout, stderr=self.stderr)
+        run = recompute_now()  # the figures the pages read (only what changed, after the first)
+        self.stdout.write(f"Figures: run {run.pk} {run.status}. {describe_coverage(run.covered)}")
         self.stdout.write(
             self.style.SUCCESS(
                 f"\nLadder is starting at http://127.0.0.1:{port}/\n"
