@@ -24,6 +24,7 @@ browser:
 # The dashboard on the embedded default: SQLite in var/, tasks in-process, demo data.
 demo: install
 	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py collectstatic --no-input -v 0
 	$(BIN)/python manage.py setup_demo --port $(PORT)
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 

@@ -67,10 +67,12 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "simple_history",
     "forces",
     "engagement",
     "dashboard",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -98,6 +100,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "dashboard.context_processors.recompute_status",
             ],
         },
     },
@@ -187,12 +190,18 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.BasicAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "EXCEPTION_HANDLER": "config.api_support.api_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Ladder API",
     "DESCRIPTION": "Engagement ladder distributions for the 43 police forces of England and Wales.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # The docs page's JavaScript comes from the drf-spectacular-sidecar package: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 LOGGING = {
@@ -208,3 +217,10 @@ if not DEBUG:
     CSRF_COOKIE_HTTPONLY = False
     X_FRAME_OPTIONS = "DENY"
     SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# The recompute (engagement.recompute). A run shared out as Celery tasks counts as alive while
+# some step holds its lock or its last heartbeat is younger than this; after that, the next run
+# abandons it and deletes its unpublished figures.
+RECOMPUTE_LEASE_SECONDS = int(os.environ.get("RECOMPUTE_LEASE_SECONDS", "900"))
+# PostgreSQL memory for grouping one force's citizens (SET LOCAL in each force step).
+RECOMPUTE_WORK_MEM = os.environ.get("RECOMPUTE_WORK_MEM", "64MB")

@@ -12,6 +12,7 @@ from datetime import datetime
 from urllib.parse import urlencode
 
 from django.http import QueryDict
+from django.urls import reverse
 from django.utils import timezone
 
 from dashboard import selectors
@@ -20,7 +21,6 @@ from engagement.models import DistributionSnapshot, PeriodType, Scope
 from engagement.periods import local_month_of, months_in, parse_period
 from forces.models import Platform
 
-EXPORT_PATH = "/reports/export.csv"
 SORT_BY_NAME = "name"
 SORT_CONVERSATION_UP = "conversation-up"
 PERIOD_NOUNS = {
@@ -75,7 +75,7 @@ class Filters:
             "layout": "wide",
         }
         params.update(extra)
-        return f"{EXPORT_PATH}?{urlencode({k: v for k, v in params.items() if v})}"
+        return f"{reverse('reports:export')}?{urlencode({k: v for k, v in params.items() if v})}"
 
 
 def latest_complete(periods: list[str], period_type: str, *, now: datetime | None = None) -> str:

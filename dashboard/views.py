@@ -15,10 +15,9 @@ from forces.selectors import forces_by_region
 
 
 def _status(request: HttpRequest) -> dict[str, Any]:
-    """What every page states: the last recompute, and the versions that have figures."""
+    """The definition versions that have figures, and the reader's choices among them."""
     snapshots = selectors.current_snapshots()
     return {
-        "last_run": selectors.latest_run(),
         "snapshots": snapshots,
         "filters": read_filters(request.GET, snapshots),
     }
@@ -62,7 +61,6 @@ def definition(request: HttpRequest) -> HttpResponse:
     version = request.GET.get("version", "")
     page = selectors.definition_page(int(version) if version.isdigit() else None)
     context = {
-        "last_run": selectors.latest_run(),
         "page": page,
         "can_edit": request.user.has_perm("engagement.change_engagementdefinition"),
     }

@@ -5,7 +5,12 @@ from django.db.models import Count
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import path, reverse
 
-from engagement.definitions import DefinitionInvalid, create_draft, publish_definition
+from engagement.definitions import (
+    DefinitionInvalid,
+    create_draft,
+    current_definition,
+    publish_definition,
+)
 from engagement.models import (
     DefinitionStatus,
     DistributionSnapshot,
@@ -16,6 +21,9 @@ from engagement.models import (
     RecomputeRun,
     Rung,
 )
+from engagement.recompute import describe_coverage, request_recompute
+
+RECOMPUTE_PERMISSION = "engagement.add_recomputerun"
 
 
 class DraftOnlyInline(admin.TabularInline):
@@ -61,7 +69,7 @@ class EngagementDefinitionAdmin(admin.ModelAdmin):
     list_filter = ["status"]
     inlines = [RungInline, InteractionKindInline]
     change_form_template = "admin/engagement/engagementdefinition/change_form.html"
-    actions = ["publish_selected"]
+    actions = ["publish_selected", "recompute_selected"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("published_by")
@@ -146,6 +154,23 @@ class EngagementDefinitionAdmin(admin.ModelAdmin):
             return
         self._publish(request, drafts[0])
 
+    @admin.action(
+        description="Recompute the figures of the selected version (a draft gives a preview)",
+        permissions=["recompute"],
+    )
+    def recompute_selected(self, request, queryset):
+        for definition in queryset:
+            run = request_recompute(definition=definition, full=True, user=request.user)
+            self.message_user(
+                request,
+                f"Recompute run {run.pk} of version {definition.version} is queued"
+                f"{' (a preview: published figures stay as they are)' if run.preview else ''}.",
+                messages.SUCCESS,
+            )
+
+    def has_recompute_permission(self, request) -> bool:
+        return request.user.has_perm(RECOMPUTE_PERMISSION)
+
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         context["is_draft"] = obj is not None and obj.status == DefinitionStatus.DRAFT
         return super().render_change_form(request, context, add, change, form_url, obj)
@@ -196,11 +221,54 @@ class RecomputeRunAdmin(ReadOnlyAdmin):
         "preview",
         "status",
         "started_at",
-        "finished_at",
+        "took",
         "rows_written",
+        "coverage",
+        "error",
     ]
     list_filter = ["status", "mode", "preview"]
     list_select_related = ["definition"]
+    change_list_template = "admin/engagement/recomputerun/change_list.html"
+
+    @admin.display(description="duration")
+    def took(self, run: RecomputeRun) -> str:
+        return f"{run.duration.total_seconds():.1f}s" if run.duration else "–"
+
+    @admin.display(description="covered")
+    def coverage(self, run: RecomputeRun) -> str:
+        return describe_coverage(run.covered)
+
+    def get_urls(self):
+        return [
+            path(
+                "start/",
+                self.admin_site.admin_view(self.start_view),
+                name="engagement_recomputerun_start",
+            ),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "can_recompute": request.user.has_perm(RECOMPUTE_PERMISSION),
+        }
+        return super().changelist_view(request, extra_context)
+
+    def start_view(self, request: HttpRequest):
+        """Queue a recompute of the published definition (changes only, or --full)."""
+        changelist = reverse("admin:engagement_recomputerun_changelist")
+        if request.method != "POST" or not request.user.has_perm(RECOMPUTE_PERMISSION):
+            return HttpResponseRedirect(changelist)
+        full = request.POST.get("full") == "1"
+        run = request_recompute(definition=current_definition(), full=full, user=request.user)
+        self.message_user(
+            request,
+            f"Recompute run {run.pk} ({'full rebuild' if full else 'changes only'}) is queued: "
+            "its state shows below.",
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(changelist)
 
 
 @admin.register(DistributionSnapshot)

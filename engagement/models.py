@@ -179,6 +179,8 @@ class Interaction(models.Model):
         ]
         indexes = [
             models.Index(fields=["force", "local_month"], name="interaction_force_month_idx"),
+            # The recompute reads the range of months held (MIN/MAX) through this index.
+            models.Index(fields=["local_month"], name="interaction_month_idx"),
         ]
 
     def __str__(self) -> str:
@@ -288,9 +290,25 @@ class RecomputeRun(models.Model):
     )
     rows_written = models.PositiveBigIntegerField(default=0)
     error = models.TextField(blank=True)
+    heartbeat_at = models.DateTimeField(
+        null=True, blank=True, help_text="Last sign of life from a step of this run."
+    )
+    in_process = models.BooleanField(
+        default=False,
+        help_text="Run start to finish by one process (the command), which holds its lock "
+        "throughout; otherwise shared out as Celery tasks.",
+    )
 
     class Meta:
         ordering = ["-queued_at"]
+        constraints = [
+            # Two runs never overlap: at most one run is running at any moment.
+            models.UniqueConstraint(
+                fields=["status"],
+                condition=models.Q(status="running"),
+                name="one_running_recompute",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Run {self.pk} v{self.definition.version} {self.mode} {self.status}"
@@ -313,6 +331,18 @@ class DistributionSnapshot(models.Model):
     published_at = models.DateTimeField(null=True, blank=True)
     is_current = models.BooleanField(default=False)
     is_preview = models.BooleanField(default=False)
+    first_month = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Month index of the earliest interaction held."
+    )
+    horizon_month = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Month index of the horizon (latest interaction held)."
+    )
+    horizon = models.DateTimeField(
+        null=True, blank=True, help_text="The latest occurred_at held when the run started."
+    )
+    written_at = models.DateTimeField(
+        null=True, blank=True, help_text="When every row was written; empty while still writing."
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -360,3 +390,66 @@ class Distribution(models.Model):
 
     def __str__(self) -> str:
         return f"{self.period} {self.scope} rung {self.rung_position}: {self.citizens}"
+
+
+class RollupRow(models.Model):
+    """A row derived from the interactions under one definition version, for one citizen on one
+    channel. Rebuilt in bulk by engagement.counting from interactions that already hold these
+    keys: no per-row foreign-key checks and no single-column indexes (each table's own index
+    serves the reads)."""
+
+    definition = models.ForeignKey(
+        EngagementDefinition,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    force = models.ForeignKey(
+        Force, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
+    channel = models.ForeignKey(
+        Channel, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
+    citizen = models.ForeignKey(
+        Citizen, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
+
+    class Meta:
+        abstract = True
+
+
+class CitizenMonth(RollupRow):
+    """Rollup: a citizen's highest rung from moments (non-lasting kinds) on a channel in a month.
+
+    Derived from the interactions under one definition version by engagement.counting and
+    rebuilt force by force; never edited by hand. Lasting states are kept apart (LastingState)
+    so that neither table depends on the horizon.
+    """
+
+    month = models.PositiveIntegerField()
+    rung_position = models.PositiveSmallIntegerField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["definition", "force", "month"], name="citizenmonth_lookup_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"citizen {self.citizen_id} on {self.channel_id} month {self.month}"
+
+
+class LastingState(RollupRow):
+    """Rollup: one lasting state (a follow, a subscription) from the month it opened to the month
+    it closed, or still open (closed_month empty: it runs to the horizon)."""
+
+    kind = models.CharField(max_length=40)
+    rung_position = models.PositiveSmallIntegerField()
+    opened_month = models.PositiveIntegerField()
+    closed_month = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["definition", "force"], name="lastingstate_lookup_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} of citizen {self.citizen_id} on {self.channel_id}"

@@ -20,6 +20,7 @@ ROLES: dict[str, dict[str, list[str]]] = {
             "change_interactionkind",
             "delete_interactionkind",
             "view_recomputerun",
+            "add_recomputerun",
             "view_distributionsnapshot",
         ],
     },

@@ -24,3 +24,29 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture
 def on_postgres() -> bool:
     return connection.vendor == "postgresql"
+
+
+@pytest.fixture
+def analyst(db):
+    from tests.factories import UserFactory
+
+    # No usable password: hashing one takes seconds, and session sign-in needs none.
+    return UserFactory(username="analyst", password=None)
+
+
+@pytest.fixture
+def api_client(analyst):
+    """A DRF test client signed in as an analyst (session authentication)."""
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_login(analyst)
+    return client
+
+
+@pytest.fixture
+def published(db):
+    """The small published data set of tests.factories.distribution_set (current snapshot)."""
+    from tests.factories import distribution_set
+
+    return distribution_set()

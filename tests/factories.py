@@ -113,3 +113,78 @@ class DistributionFactory(factory.django.DjangoModelFactory):
     channel = None
     rung_position = 1
     citizens = 10
+
+
+# A small, realistic published data set for the read API, the exports and the report page.
+
+DISTRIBUTION_PERIODS = [
+    (PeriodType.MONTH, "2026-03", (2026, 3, 1)),
+    (PeriodType.MONTH, "2026-04", (2026, 4, 1)),
+    (PeriodType.MONTH, "2026-05", (2026, 5, 1)),
+    (PeriodType.QUARTER, "2026-Q1", (2026, 1, 1)),
+    (PeriodType.QUARTER, "2026-Q2", (2026, 4, 1)),
+    (PeriodType.YEAR, "2026", (2026, 1, 1)),
+    (PeriodType.FINANCIAL_YEAR, "2025-26", (2025, 4, 1)),
+    (PeriodType.FINANCIAL_YEAR, "2026-27", (2026, 4, 1)),
+]
+
+
+def distribution_set(*, channel_names: dict[str, str] | None = None, team: str = ""):
+    """Two forces (one with a population, one without), three channels, eight periods.
+
+    Figures are deterministic, rung 0 at force scope is population minus the engaged (or empty),
+    rung 0 at channel scope is empty, and some rungs are simply absent (0 citizens). A second,
+    non-current snapshot holds different figures that no reader may show.
+    Returns the current snapshot.
+    """
+    import datetime
+
+    names = channel_names or {}
+    alpha = ForceFactory(slug="alpha", name="Alpha Police", region="North", population=5000)
+    bravo = ForceFactory(
+        slug="bravo", name="Bravo Police", region="South", population=None, population_year=None
+    )
+    channels = [
+        ChannelFactory(force=alpha, slug="twitter-main", platform=Platform.TWITTER, team=team),
+        ChannelFactory(force=alpha, slug="offline-main", platform=Platform.OFFLINE, team=team),
+        ChannelFactory(force=bravo, slug="facebook-main", platform=Platform.FACEBOOK, team=team),
+    ]
+    for channel in channels:
+        if channel.slug in names:
+            channel.name = names[channel.slug]
+            channel.save()
+    old = SnapshotFactory(is_current=False)
+    snapshot = SnapshotFactory()
+    rows = []
+    for p_index, (period_type, label, start) in enumerate(DISTRIBUTION_PERIODS):
+        for f_index, force in enumerate([alpha, bravo]):
+            engaged = {pos: (pos * 7 + f_index * 5 + p_index * 3) % 13 for pos in range(1, 7)}
+            scopes = [(Scope.FORCE, None)] + [
+                (Scope.CHANNEL, c) for c in channels if c.force_id == force.pk
+            ]
+            for scope, channel in scopes:
+                counts = (
+                    dict(engaged) if channel is None else {p: c // 2 for p, c in engaged.items()}
+                )
+                rung0 = (
+                    max(force.population - sum(counts.values()), 0)
+                    if scope == Scope.FORCE and force.population is not None
+                    else None
+                )
+                counts[0] = rung0
+                for position, citizens in counts.items():
+                    if citizens == 0:
+                        continue
+                    common = {
+                        "period_type": period_type,
+                        "period": label,
+                        "period_start": datetime.date(*start),
+                        "scope": scope,
+                        "force": force,
+                        "channel": channel,
+                        "rung_position": position,
+                    }
+                    rows.append(Distribution(snapshot=snapshot, citizens=citizens, **common))
+                    rows.append(Distribution(snapshot=old, citizens=999_999, **common))
+    Distribution.objects.bulk_create(rows)
+    return snapshot

@@ -207,6 +207,22 @@ def test_compare_csv_link_names_every_chosen_force(reader):
     assert links[0]["scope"] == ["force"]
 
 
+@pytest.mark.parametrize(
+    "url", ["/?region=South+East&platform=offline", "/forces/kent/", "/compare/?forces=kent,essex"]
+)
+def test_every_csv_link_downloads_from_the_export_endpoint(reader, url):
+    make_dashboard_data(forces=some_forces(3))
+    page = reader.get(url).content.decode()
+    hrefs = re.findall(r'<a href="([^"]+)" download data-testid="csv"', page)
+    for href in hrefs:
+        response = reader.get(html.unescape(href))
+        assert response.status_code == 200, (href, response.content[:300])
+        assert response["Content-Type"].startswith("text/csv")
+        body = b"".join(response.streaming_content).decode("utf-8-sig")
+        assert body.startswith("definition_version,period_type,period,scope,force,channel")
+        assert len(body.splitlines()) > 1, href
+
+
 def test_force_page_names_the_rungs_no_channel_ever_reached(reader):
     data = make_dashboard_data()
     without_volunteers = data.no_volunteers[0]
@@ -260,8 +276,8 @@ def test_pages_say_there_are_no_figures_before_the_first_recompute(reader, url):
 def test_every_page_states_a_failed_last_recompute(reader):
     make_dashboard_data(forces=some_forces(1))
     RecomputeRunFactory(status=RecomputeRun.Status.FAILED)
-    for url in PAGES:
-        assert "The last recompute failed" in reader.get(url).content.decode(), url
+    for url in [*PAGES, reverse("reports:report")]:
+        assert "Last recompute failed" in reader.get(url).content.decode(), url
 
 
 def test_definition_page_shows_rungs_kinds_and_history(reader):

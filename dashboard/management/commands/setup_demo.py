@@ -1,6 +1,9 @@
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from dashboard.demo import ensure_demo_user
+from engagement.models import Interaction
+from engagement.recompute import describe_coverage, recompute_now
 
 
 class Command(BaseCommand):
@@ -11,6 +14,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, port: int, **options):
         username, password = ensure_demo_user()
+        if not Interaction.objects.exists():
+            self.stdout.write("Generating demo data for the 43 forces…")
+            call_command("generate_demo", stdout=self.stdout, stderr=self.stderr)
+        run = recompute_now()  # the figures the pages read (only what changed, after the first)
+        self.stdout.write(f"Figures: run {run.pk} {run.status}. {describe_coverage(run.covered)}")
         self.stdout.write(
             self.style.SUCCESS(
                 f"\nLadder is starting at http://127.0.0.1:{port}/\n"

@@ -1,0 +1,180 @@
+"""What every read endpoint of /api/v1/ shares: error bodies, pagination and CSV answers.
+
+Error bodies have one shape, whatever went wrong, so a client needs one parser:
+
+    {"status": 400, "code": "invalid", "message": "...", "errors": {"period": ["..."]}}
+
+`errors` maps a parameter (or `non_field_errors`) to its messages; it is empty when the problem is
+not about a parameter (401, 403, 404, 405, 406).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import chain
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, serializers, status, viewsets
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.renderers import BaseRenderer, BrowsableAPIRenderer, JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+from engagement.exports import csv_lines, streaming_csv_response
+from engagement.filters import ExportOptionsForm
+
+logger = logging.getLogger(__name__)
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The error body of every endpoint (for the schema)."""
+
+    status = serializers.IntegerField()
+    code = serializers.CharField()
+    message = serializers.CharField()
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+
+
+def error_body(*, status_code: int, code: str, message: str, errors: dict | None = None) -> dict:
+    return {"status": status_code, "code": code, "message": message, "errors": errors or {}}
+
+
+def api_exception_handler(exc: Exception, context: dict) -> Response:
+    """DRF's handling, reshaped into the one error body; unexpected errors become a plain 500."""
+    response = exception_handler(exc, context)
+    if response is None:
+        logger.exception("Unexpected error in %s", context.get("view").__class__.__name__)
+        return Response(
+            error_body(
+                status_code=500,
+                code="server_error",
+                message="Something went wrong on our side; it has been logged.",
+            ),
+            status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+        )
+    if isinstance(exc, exceptions.ValidationError):
+        detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        response.data = error_body(
+            status_code=response.status_code,
+            code="invalid",
+            message="Some parameters are not valid: "
+            + ", ".join(str(name) for name in detail)
+            + ".",
+            errors={str(name): [str(m) for m in _as_list(msgs)] for name, msgs in detail.items()},
+        )
+        return response
+    detail = getattr(exc, "detail", str(exc))
+    # Django's Http404 and PermissionDenied arrive unconverted: name them as DRF would.
+    codes = (
+        exc.get_codes()
+        if isinstance(exc, exceptions.APIException)
+        else {404: "not_found", 403: "permission_denied"}.get(response.status_code, "error")
+    )
+    response.data = error_body(
+        status_code=response.status_code,
+        code=codes if isinstance(codes, str) else "error",
+        message=str(detail),
+    )
+    return response
+
+
+def _as_list(messages) -> list:
+    return messages if isinstance(messages, list) else [messages]
+
+
+class Pagination(PageNumberPagination):
+    page_size = 100
+    page_size_query_param = "page_size"
+    max_page_size = 1000
+
+
+class CSVRenderer(BaseRenderer):
+    """`?format=csv` for anything DRF renders itself (a single object, an error body).
+
+    Lists do not come here: `CSVListMixin` streams them. Cells go through the shared writer, so
+    formula neutralisation applies here as everywhere.
+    """
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
+        if data is None:
+            return b""
+        if isinstance(data, dict) and "results" in data:
+            records = data["results"]
+        elif isinstance(data, list):
+            records = data
+        else:
+            records = [data]
+        columns = list(records[0]) if records else []
+        return "".join(csv_lines(record_rows(columns, records))).encode("utf-8")
+
+
+def flat(value: object) -> object:
+    """A nested value (a definition's rungs, say) as JSON text in one cell."""
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    return value
+
+
+def record_rows(columns: Sequence[str], records: Iterable[dict]) -> Iterator[Sequence[object]]:
+    return chain([columns], ([flat(record.get(name)) for name in columns] for record in records))
+
+
+RENDERERS = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer]
+
+FORMAT_PARAMETER = OpenApiParameter(
+    "format",
+    OpenApiTypes.STR,
+    enum=["json", "csv"],
+    description="csv: the whole list (not one page) as a CSV file.",
+)
+BOM_PARAMETER = OpenApiParameter(
+    "bom",
+    OpenApiTypes.STR,
+    enum=["0", "1"],
+    description="With format=csv, 1 starts the file with a UTF-8 byte-order mark (for Excel).",
+)
+
+
+def export_options(request: Request) -> dict:
+    """layout and bom from the query string; a 400 with the usual body when they are wrong."""
+    form = ExportOptionsForm(request.query_params)
+    if not form.is_valid():
+        raise exceptions.ValidationError(form.errors)
+    return form.cleaned_data
+
+
+class CSVListMixin:
+    """Every list also answers `?format=csv`: all rows, streamed, through the shared writer."""
+
+    renderer_classes = RENDERERS
+    pagination_class = Pagination
+    csv_name = "export"
+    STREAM_CHUNK = 1000
+
+    @extend_schema(parameters=[FORMAT_PARAMETER, BOM_PARAMETER])
+    def list(self, request: Request, *args, **kwargs):
+        if request.accepted_renderer.format != "csv":
+            return super().list(request, *args, **kwargs)
+        options = export_options(request)
+        queryset = self.filter_queryset(self.get_queryset())
+        columns = list(self.get_serializer().fields)
+        records = (
+            self.get_serializer(item).data
+            for item in queryset.iterator(chunk_size=self.STREAM_CHUNK)
+        )
+        lines = csv_lines(record_rows(columns, records), bom=options["bom"])
+        return streaming_csv_response(lines, filename=f"ladder-{self.csv_name}.csv")
+
+
+class ReadOnlyViewSet(CSVListMixin, viewsets.ReadOnlyModelViewSet):
+    """A read-only list and detail by id (ids bounded so no lookup overflows the database)."""
+
+    lookup_value_regex = r"[0-9]{1,18}"

@@ -1,0 +1,31 @@
+"""/api/v1/: the versioned REST API, its OpenAPI schema and its documentation page.
+
+Each app's API views live in its own module: forces/api.py, engagement/api.py (the interactions
+import), engagement/api_read.py (definitions, runs and the figures).
+"""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import SimpleRouter
+
+from engagement import api as engagement_api
+from engagement.api_read import DefinitionViewSet, DistributionViewSet, RecomputeRunViewSet
+from forces.api import ChannelViewSet, ForceViewSet
+
+router = SimpleRouter()
+router.register("forces", ForceViewSet, basename="api-force")
+router.register("channels", ChannelViewSet, basename="api-channel")
+router.register("definitions", DefinitionViewSet, basename="api-definition")
+router.register("recompute-runs", RecomputeRunViewSet, basename="api-recompute-run")
+router.register("distributions", DistributionViewSet, basename="api-distribution")
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path(
+        "interactions/",
+        engagement_api.InteractionImportView.as_view(),
+        name="api-interactions-import",
+    ),
+    path("", include(router.urls)),
+]

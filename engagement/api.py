@@ -1,0 +1,119 @@
+"""API views for engagement data. The bulk import of interactions lives here."""
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import ParseError
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from engagement.ingestion import ImportRejected, import_interaction_rows
+from engagement.models import ImportBatch
+
+MAX_ROWS_PER_REQUEST = 10_000
+
+
+def can_import_interactions(user: AbstractBaseUser | AnonymousUser) -> bool:
+    """Staff, or a force data manager (who holds engagement.add_interaction)."""
+    return bool(
+        user.is_authenticated and (user.is_staff or user.has_perm("engagement.add_interaction"))
+    )
+
+
+class CanImportInteractions(BasePermission):
+    def has_permission(self, request, view) -> bool:
+        return can_import_interactions(request.user)
+
+
+class InteractionRowSerializer(serializers.Serializer):
+    """One interaction, with the interactions CSV's fields (documents the request body)."""
+
+    force = serializers.CharField(max_length=64)
+    channel = serializers.CharField(max_length=64)
+    citizen = serializers.CharField(max_length=500, help_text="Pseudonymised before storage.")
+    kind = serializers.CharField(max_length=40)
+    occurred_at = serializers.CharField(
+        max_length=64, help_text="ISO 8601; without an offset, Europe/London local time."
+    )
+    external_id = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, allow_null=True
+    )
+
+
+class ImportSummarySerializer(serializers.Serializer):
+    rows_read = serializers.IntegerField()
+    created = serializers.IntegerField()
+    duplicates = serializers.IntegerField()
+    dry_run = serializers.BooleanField()
+
+
+class ImportErrorSerializer(serializers.Serializer):
+    index = serializers.IntegerField(allow_null=True)
+    field = serializers.CharField()
+    message = serializers.CharField()
+
+
+class ImportErrorsSerializer(serializers.Serializer):
+    errors = ImportErrorSerializer(many=True)
+    more = serializers.IntegerField(help_text="Problems beyond those listed.")
+
+
+class InteractionImportView(APIView):
+    """Import a list of interactions: all of them, or none and every problem by index."""
+
+    permission_classes = [CanImportInteractions]
+
+    def handle_exception(self, exc: Exception) -> Response:
+        if isinstance(exc, ParseError):
+            return _body_problem(f"is not valid JSON ({exc.detail})")
+        return super().handle_exception(exc)
+
+    @extend_schema(
+        request=InteractionRowSerializer(many=True),
+        parameters=[
+            OpenApiParameter("dry_run", bool, description="Check and count, write nothing.")
+        ],
+        responses={
+            201: ImportSummarySerializer,
+            200: ImportSummarySerializer,
+            400: ImportErrorsSerializer,
+        },
+    )
+    def post(self, request: Request) -> Response:
+        rows = request.data
+        if not isinstance(rows, list):
+            return _body_problem("must be a JSON list of interaction objects")
+        if len(rows) > MAX_ROWS_PER_REQUEST:
+            return _body_problem(
+                f"holds {len(rows)} interactions; send at most {MAX_ROWS_PER_REQUEST} per request"
+            )
+        dry_run = request.query_params.get("dry_run", "").lower() in {"1", "true", "yes"}
+        try:
+            result = import_interaction_rows(
+                rows=rows,
+                dry_run=dry_run,
+                user=request.user,
+                origin=ImportBatch.Source.API,
+                filename="POST /api/v1/interactions/",
+            )
+        except ImportRejected as rejected:
+            return Response(
+                {
+                    "errors": [problem.as_dict() for problem in rejected.details],
+                    "more": rejected.more,
+                },
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        return Response(
+            ImportSummarySerializer(result).data,
+            status=status.HTTP_200_OK if dry_run else status.HTTP_201_CREATED,
+        )
+
+
+def _body_problem(message: str) -> Response:
+    return Response(
+        {"errors": [{"index": None, "field": "body", "message": message}], "more": 0},
+        status=status.HTTP_400_BAD_REQUEST,
+    )

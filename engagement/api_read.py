@@ -1,0 +1,206 @@
+"""Read API for definitions, recompute runs and the figures (/api/v1/...).
+
+Kept apart from engagement/api.py (the write endpoint for interactions) so the two can grow
+independently. Views only parse and render: the figures come from `selectors.distribution_rows`,
+the CSV from `exports`, exactly as for the report page and `export_distributions`.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch
+from django.utils.decorators import method_decorator
+from django.views.decorators.http import condition
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from config.api_support import (
+    BOM_PARAMETER,
+    FORMAT_PARAMETER,
+    RENDERERS,
+    Pagination,
+    ReadOnlyViewSet,
+    export_options,
+)
+from engagement.conditional import distributions_etag, distributions_last_modified
+from engagement.definitions import current_definition
+from engagement.exports import distribution_export, streaming_csv_response
+from engagement.filters import (
+    DistributionFilterSet,
+    RecomputeRunFilterSet,
+    parse_distribution_filters,
+)
+from engagement.models import (
+    DefinitionStatus,
+    Distribution,
+    EngagementDefinition,
+    InteractionKind,
+    PeriodType,
+    RecomputeRun,
+    Rung,
+    Scope,
+)
+from engagement.selectors import (
+    FiltersInvalid,
+    distribution_rows,
+    visible_definitions,
+)
+
+
+class RungSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Rung
+        fields = ["position", "slug", "name", "description"]
+
+
+class InteractionKindSerializer(serializers.ModelSerializer):
+    rung_position = serializers.IntegerField(source="rung.position", allow_null=True)
+
+    class Meta:
+        model = InteractionKind
+        fields = ["slug", "rung_position", "lasting", "ended_by", "description"]
+
+
+class DefinitionSerializer(serializers.ModelSerializer):
+    current = serializers.SerializerMethodField()
+    based_on = serializers.IntegerField(source="based_on.version", allow_null=True)
+    rungs = RungSerializer(many=True)
+    kinds = InteractionKindSerializer(many=True)
+
+    class Meta:
+        model = EngagementDefinition
+        fields = [
+            "version",
+            "name",
+            "status",
+            "current",
+            "based_on",
+            "notes",
+            "published_at",
+            "rungs",
+            "kinds",
+        ]
+
+    def get_current(self, definition: EngagementDefinition) -> bool:
+        return definition.status == DefinitionStatus.PUBLISHED
+
+
+class DefinitionViewSet(ReadOnlyViewSet):
+    """Published and retired definition versions with their rungs and kinds (drafts are not
+    shown: nothing is published under them)."""
+
+    queryset = (
+        visible_definitions()
+        .select_related("based_on")
+        .prefetch_related(
+            Prefetch("rungs", queryset=Rung.objects.order_by("position")),
+            Prefetch("kinds", queryset=InteractionKind.objects.select_related("rung")),
+        )
+        .order_by("-version")
+    )
+    serializer_class = DefinitionSerializer
+    lookup_field = "version"
+    lookup_value_regex = r"[0-9]{1,9}"
+    filterset_class = None
+    csv_name = "definitions"
+
+    @action(detail=False, pagination_class=None)
+    def current(self, request: Request) -> Response:
+        """The current (published) definition."""
+        definition = self.get_queryset().get(pk=current_definition().pk)
+        return Response(self.get_serializer(definition).data)
+
+
+class RecomputeRunSerializer(serializers.ModelSerializer):
+    definition = serializers.IntegerField(source="definition.version")
+
+    class Meta:
+        model = RecomputeRun
+        fields = [
+            "id",
+            "definition",
+            "mode",
+            "status",
+            "preview",
+            "queued_at",
+            "started_at",
+            "finished_at",
+            "rows_written",
+            "error",
+        ]
+
+
+class RecomputeRunViewSet(ReadOnlyViewSet):
+    """Recompute runs, newest first: when figures were made, under which version, how it went."""
+
+    queryset = RecomputeRun.objects.select_related("definition").order_by("-queued_at", "-id")
+    serializer_class = RecomputeRunSerializer
+    filterset_class = RecomputeRunFilterSet
+    csv_name = "recompute-runs"
+
+
+class DistributionSerializer(serializers.Serializer):
+    """One rung of one scope and period (the long layout of LADDER.md, as JSON)."""
+
+    definition_version = serializers.IntegerField()
+    period_type = serializers.ChoiceField(choices=PeriodType.choices)
+    period = serializers.CharField()
+    period_start = serializers.DateField()
+    scope = serializers.ChoiceField(choices=Scope.choices)
+    force = serializers.CharField(source="force__slug")
+    channel = serializers.CharField(source="channel__slug", allow_null=True)
+    rung_position = serializers.IntegerField()
+    rung = serializers.CharField()
+    citizens = serializers.IntegerField(
+        allow_null=True, help_text="Empty for rung 0 where the population is unknown."
+    )
+    share = serializers.DecimalField(
+        max_digits=7,
+        decimal_places=6,
+        allow_null=True,
+        coerce_to_string=False,
+        help_text="citizens / total of the scope and period (rung 0 included where known).",
+    )
+
+
+class DistributionViewSet(viewsets.GenericViewSet):
+    """The published figures: citizens per rung per scope and period, from the current snapshot
+    of a definition version. Reads carry an ETag and Last-Modified: send If-None-Match or
+    If-Modified-Since and get 304 until new figures are published."""
+
+    queryset = Distribution.objects.none()
+    serializer_class = DistributionSerializer
+    # Documents the parameters in the schema; `list` parses them with this same filter set.
+    filterset_class = DistributionFilterSet
+    renderer_classes = RENDERERS
+    pagination_class = Pagination
+
+    @extend_schema(
+        parameters=[
+            FORMAT_PARAMETER,
+            BOM_PARAMETER,
+            OpenApiParameter(
+                "layout",
+                str,
+                enum=["long", "wide"],
+                description="With format=csv: long (one row per rung, default) or wide.",
+            ),
+        ]
+    )
+    @method_decorator(
+        condition(etag_func=distributions_etag, last_modified_func=distributions_last_modified)
+    )
+    def list(self, request: Request) -> Response:
+        try:
+            filters = parse_distribution_filters(request.query_params)
+        except FiltersInvalid as invalid:
+            raise ValidationError({name: [m] for name, m in invalid.problems.items()}) from None
+        if request.accepted_renderer.format == "csv":
+            options = export_options(request)
+            export = distribution_export(filters, layout=options["layout"], bom=options["bom"])
+            return streaming_csv_response(export.lines, filename=export.filename)
+        page = self.paginate_queryset(distribution_rows(filters))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)

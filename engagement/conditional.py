@@ -1,0 +1,48 @@
+"""Conditional GET for the figures: they change only when a new snapshot is made current.
+
+Used with django.views.decorators.http.condition by the distributions API and the report
+download. The validators describe the snapshot; the URL (filters, format, layout) is the rest of
+the cache key, as HTTP caches already key on it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.http import HttpRequest
+
+from engagement.definitions import current_definition
+from engagement.models import DistributionSnapshot, EngagementDefinition
+from engagement.selectors import current_snapshot, visible_definitions
+
+
+def snapshot_of_request(request: HttpRequest) -> DistributionSnapshot | None:
+    """The snapshot a request reads, or None (no validators) when its definition is not valid."""
+    version = request.GET.get("definition") or None
+    try:
+        definition = (
+            current_definition()
+            if version is None
+            else visible_definitions().get(version=int(version))
+        )
+    except (ValueError, OverflowError, EngagementDefinition.DoesNotExist):
+        return None
+    return current_snapshot(definition)
+
+
+def distributions_last_modified(request: HttpRequest, *args, **kwargs) -> datetime | None:
+    snapshot = snapshot_of_request(request)
+    if snapshot is None:
+        return None
+    return snapshot.published_at or snapshot.created_at
+
+
+def distributions_etag(request: HttpRequest, *args, **kwargs) -> str | None:
+    snapshot = snapshot_of_request(request)
+    if snapshot is None:
+        return None
+    published = snapshot.published_at or snapshot.created_at
+    # One URL may answer JSON, the browsable page or CSV: each representation has its own tag.
+    renderer = getattr(request, "accepted_renderer", None)
+    representation = getattr(renderer, "format", "csv")
+    return f'"snapshot-{snapshot.pk}-{published.timestamp():.0f}-{representation}"'

@@ -1,0 +1,495 @@
+"""How Ladder counts citizens on the ladder: the rules in words, then the SQL for each step.
+
+Read this module top to bottom. It is the one place where LADDER.md's "The distribution" becomes
+code; engagement.recompute decides *when* and *for which forces* these steps run (runs,
+snapshots, locks, publishing), and never counts anything itself.
+
+The rules
+=========
+For a definition version, a scope (a force: all its channels; or one channel) and a period, each
+citizen stands on the HIGHEST rung position among:
+
+1. their interactions of a non-lasting kind in that scope that occurred in the period ("moments");
+2. their lasting states in that scope that touch the period.
+
+A kind maps to a rung, or to no rung (an ending kind such as unfollow). Interactions keep the kind
+they were recorded with; under a version that does not know a kind, interactions of that kind
+count for nothing (they find no partner in the join with the version's kinds).
+
+A lasting kind (follow, subscribe) is a state, not a moment. On one channel, for one citizen:
+- it opens at its first occurrence and stays open until the first `ended_by` kind after it;
+- a second opening while open changes nothing; an ending with nothing open changes nothing;
+- at the same instant, the opening counts first (so follow + unfollow at one instant is a state
+  that opened and closed in that month);
+- the state touches every period from the one it opened in to the one it closed in, both
+  included; a state never closed touches every period up to the horizon.
+
+The horizon is the latest `occurred_at` held. Periods run from the one holding the earliest
+interaction to the one holding the horizon, for the four period types: month, quarter, calendar
+year and financial year (April to March).
+
+The distribution counts citizens at each rung 1 to 6. At force scope, rung 0 ("none") is the force
+area's population minus the citizens counted at rungs 1 to 6, never below 0, and empty (NULL) when
+the population is unknown. A force with a known population has force-scope figures for every
+period in range, even one in which nobody engaged. At channel scope there is no rung 0.
+
+How it is computed
+==================
+All in the database, set-based: each step is one SQL statement over the interactions table, so
+the worker's memory stays flat however many interactions there are. Works on PostgreSQL and on
+SQLite (window functions, CTEs and INSERT ... SELECT exist on both).
+
+No step does time-zone arithmetic: every interaction carries its Europe/London calendar month as
+an index (`local_month` = year * 12 + month - 1), fixed at import; quarters, years and financial
+years are groups of those months (engagement.periods).
+
+Two rollup tables, rebuilt force by force, make the nightly run cheap:
+
+- CitizenMonth: each citizen's highest rung from moments, per channel and month (step 2);
+- LastingState: each lasting state as a span of months, [opened_month, closed_month] with
+  closed_month NULL while open (step 3).
+
+Neither depends on the horizon (an open state is stored as open, and only the counting step
+reads it "up to the horizon"), so a force whose interactions did not change keeps its rollup
+rows as they are.
+
+Counting (step 4) takes, for every citizen, the max over the months of a period and over the
+states touching it BEFORE counting: a quarter's figures are not the sum of its months' figures (a
+citizen active in all three months is one citizen in the quarter). Force scope takes the max over
+the force's channels, again per citizen before counting.
+
+Rung 0 (step 5) is written last from the counted rows and the current populations. Step 6
+copies the figures an incremental run did not need to recount from the previous snapshot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from django.db import connection
+
+from engagement.models import PeriodType, Scope
+from engagement.periods import Period, months_in, periods_between
+
+# ---------------------------------------------------------------------------------------------
+# Step 0. The range: from the earliest interaction's month to the horizon's month.
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DataRange:
+    """The months that figures exist for, and the horizon instant itself."""
+
+    first_month: int
+    horizon_month: int
+    horizon: datetime
+
+
+# London months never run backwards in time, so the horizon's month is the largest month index;
+# both ends come from the local_month index without reading the table.
+RANGE_SQL = """
+SELECT MIN(local_month), MAX(local_month) FROM engagement_interaction
+"""
+HORIZON_SQL = """
+SELECT MAX(occurred_at) FROM engagement_interaction WHERE local_month = %(month)s
+"""
+
+
+def data_range() -> DataRange | None:
+    """The range of the interactions held now; None when there are none."""
+    with connection.cursor() as cursor:
+        cursor.execute(RANGE_SQL)
+        first_month, horizon_month = cursor.fetchone()
+        if first_month is None:
+            return None
+        cursor.execute(HORIZON_SQL, {"month": horizon_month})
+        (horizon,) = cursor.fetchone()
+    if isinstance(horizon, str):  # SQLite hands back UTC as text without an offset
+        horizon = datetime.fromisoformat(horizon).replace(tzinfo=UTC)
+    return DataRange(first_month, horizon_month, horizon)
+
+
+def periods_in_range(first_month: int, horizon_month: int) -> list[Period]:
+    """Every period of the four types from the one holding `first_month` to the horizon's."""
+    return [
+        period
+        for period_type in PeriodType.values
+        for period in periods_between(period_type, first_month, horizon_month)
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Step 1. The kinds of the definition version: slug -> rung position, lasting, ended_by.
+# ---------------------------------------------------------------------------------------------
+# Steps 2 and 3 start with this CTE. A kind the version does not know is simply absent,
+# so the inner joins below drop its interactions: they count for nothing.
+
+KINDS_CTE = """
+kinds AS (
+    SELECT k.slug, r.position AS rung_position, k.lasting, k.ended_by
+    FROM engagement_interactionkind k
+    LEFT JOIN engagement_rung r ON r.id = k.rung_id
+    WHERE k.definition_id = %(definition)s
+)"""
+
+
+# ---------------------------------------------------------------------------------------------
+# Step 2. Moments: each citizen's highest rung per channel and month (the CitizenMonth rollup).
+# ---------------------------------------------------------------------------------------------
+# Rule 1: an interaction of a non-lasting kind that reaches a rung counts in its own month.
+
+
+def _month_filter(months: Iterable[int] | None, column: str, params: dict) -> str:
+    """An SQL condition restricting `column` to `months` (all months when None)."""
+    if months is None:
+        return ""
+    names = []
+    for number, month in enumerate(sorted(set(months))):
+        params[f"month_{number}"] = month
+        names.append(f"%(month_{number})s")
+    return f"AND {column} IN ({', '.join(names) or 'NULL'})"
+
+
+DELETE_MOMENTS_SQL = """
+DELETE FROM engagement_citizenmonth
+WHERE definition_id = %(definition)s AND force_id = %(force)s {months}
+"""
+
+INSERT_MOMENTS_SQL = """
+INSERT INTO engagement_citizenmonth
+    (definition_id, force_id, channel_id, citizen_id, month, rung_position)
+WITH {kinds}
+SELECT %(definition)s, i.force_id, i.channel_id, i.citizen_id, i.local_month,
+       MAX(k.rung_position)
+FROM engagement_interaction i
+JOIN kinds k ON k.slug = i.kind AND NOT k.lasting AND k.rung_position IS NOT NULL
+WHERE i.force_id = %(force)s {months}
+GROUP BY i.force_id, i.channel_id, i.citizen_id, i.local_month
+"""
+
+
+def rebuild_moments(*, definition_id: int, force_id: int, months: Iterable[int] | None) -> int:
+    """Rebuild a force's CitizenMonth rows for `months` (every month when None)."""
+    params: dict = {"definition": definition_id, "force": force_id}
+    months = list(months) if months is not None else None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            DELETE_MOMENTS_SQL.format(months=_month_filter(months, "month", params)), params
+        )
+        cursor.execute(
+            INSERT_MOMENTS_SQL.format(
+                kinds=KINDS_CTE, months=_month_filter(months, "i.local_month", params)
+            ),
+            params,
+        )
+        return cursor.rowcount
+
+
+# ---------------------------------------------------------------------------------------------
+# Step 3. Lasting states as spans of months (the LastingState rollup).
+# ---------------------------------------------------------------------------------------------
+# Rule 2, for each channel, citizen and lasting kind, over the events in time order (openings
+# before endings at the same instant):
+#
+#   events       every opening (an interaction of the lasting kind) and every ending (an
+#                interaction of its ended_by kind);
+#   changes      each event with the type of the event before it (LAG);
+#   transitions  only the events that change the state. After any opening the state is open
+#                and after any ending it is closed, so an opening changes the state exactly when
+#                the event before it is an ending or there is none, and an ending changes it
+#                exactly when the event before it is an opening. This is how "a second opening
+#                while open changes nothing" and "an ending with nothing open changes nothing"
+#                become set-based;
+#   states       transitions now alternate opening, ending, opening...: each opening's state
+#                closes at the next transition (LEAD), or never (NULL: open to the horizon).
+#
+# A lasting kind that reaches no rung makes states that count for nothing: they are dropped.
+
+DELETE_STATES_SQL = """
+DELETE FROM engagement_lastingstate WHERE definition_id = %(definition)s AND force_id = %(force)s
+"""
+
+INSERT_STATES_SQL = """
+INSERT INTO engagement_lastingstate
+    (definition_id, force_id, channel_id, citizen_id, kind, rung_position,
+     opened_month, closed_month)
+WITH {kinds},
+events AS (
+    SELECT i.channel_id, i.citizen_id, k.slug AS state_kind, k.rung_position,
+           i.occurred_at, i.local_month, 0 AS is_end
+    FROM engagement_interaction i
+    JOIN kinds k ON k.slug = i.kind AND k.lasting
+    WHERE i.force_id = %(force)s
+    UNION ALL
+    SELECT i.channel_id, i.citizen_id, k.slug AS state_kind, k.rung_position,
+           i.occurred_at, i.local_month, 1 AS is_end
+    FROM engagement_interaction i
+    JOIN kinds k ON k.ended_by = i.kind AND k.lasting
+    WHERE i.force_id = %(force)s
+),
+changes AS (
+    SELECT events.*,
+           LAG(is_end) OVER (
+               PARTITION BY channel_id, citizen_id, state_kind ORDER BY occurred_at, is_end
+           ) AS previous_is_end
+    FROM events
+),
+transitions AS (
+    SELECT * FROM changes
+    WHERE (is_end = 0 AND (previous_is_end IS NULL OR previous_is_end = 1))
+       OR (is_end = 1 AND previous_is_end = 0)
+),
+states AS (
+    SELECT channel_id, citizen_id, state_kind, rung_position, is_end,
+           local_month AS opened_month,
+           LEAD(local_month) OVER (
+               PARTITION BY channel_id, citizen_id, state_kind ORDER BY occurred_at, is_end
+           ) AS closed_month
+    FROM transitions
+)
+SELECT %(definition)s, %(force)s, channel_id, citizen_id, state_kind, rung_position,
+       opened_month, closed_month
+FROM states
+WHERE is_end = 0 AND rung_position IS NOT NULL
+"""
+
+
+def rebuild_states(*, definition_id: int, force_id: int) -> int:
+    """Rebuild all of a force's LastingState rows (a state may start long before a change)."""
+    params = {"definition": definition_id, "force": force_id}
+    with connection.cursor() as cursor:
+        cursor.execute(DELETE_STATES_SQL, params)
+        cursor.execute(INSERT_STATES_SQL.format(kinds=KINDS_CTE), params)
+        return cursor.rowcount
+
+
+# ---------------------------------------------------------------------------------------------
+# Step 4. Counting one force's citizens per rung, at channel and force scope, for some periods.
+# ---------------------------------------------------------------------------------------------
+# The calendar is passed in as VALUES, in two small tables: `periods`, one row per period with
+# its first and last month in range, e.g. (7, quarter, "2026-Q2", 2026-04-01, 24315, 24317), and
+# `calendar`, one row per (month, period) pair. The work is grouped on the compact period id;
+# labels join back in at the end.
+#
+#   reached     every (channel, citizen, period, rung) a citizen reached: moments joined to the
+#               periods holding their month, and states joined to every period they touch
+#               (opened no later than the period's last month, closed, or the horizon when
+#               open, no earlier than its first month);
+#   on_channel  each citizen's highest rung per channel and period;
+#   in_force    each citizen's highest rung in the force (over its channels) per period;
+# and the result counts the citizens of each rung, per channel and for the force.
+
+
+def _calendar_cte(periods: Iterable[Period], first_month: int, last_month: int, params: dict):
+    """`periods` and `calendar` CTEs for the given periods, limited to months in range."""
+    period_rows, month_rows = [], []
+    for period in periods:
+        months = [month for month in months_in(period) if first_month <= month <= last_month]
+        if not months:
+            continue
+        number = len(period_rows)
+        params.update(
+            {
+                f"p{number}_type": period.period_type,
+                f"p{number}_label": period.label,
+                f"p{number}_start": period.start,
+                f"p{number}_first": months[0],
+                f"p{number}_last": months[-1],
+            }
+        )
+        period_rows.append(
+            f"({number}, %(p{number}_type)s, %(p{number}_label)s, %(p{number}_start)s, "
+            f"%(p{number}_first)s, %(p{number}_last)s)"
+        )
+        month_rows += [f"({month}, {number})" for month in months]
+    if not period_rows:
+        return None
+    return f"""
+periods (period_id, period_type, period, period_start, first_month, last_month) AS (
+    VALUES {", ".join(period_rows)}
+),
+calendar (month, period_id) AS (
+    VALUES {", ".join(month_rows)}
+)"""
+
+
+INSERT_DISTRIBUTION = """
+INSERT INTO engagement_distribution
+    (snapshot_id, period_type, period, period_start, scope, force_id, channel_id,
+     rung_position, citizens)"""
+
+
+def _insert_rows(sql: str, params: dict, periods, first_month: int, last_month: int, **parts):
+    """Run one of the INSERT statements below over a calendar; returns the rows written."""
+    calendar = _calendar_cte(periods, first_month, last_month, params)
+    if calendar is None:
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute(sql.format(insert=INSERT_DISTRIBUTION, calendar=calendar, **parts), params)
+        return cursor.rowcount
+
+
+COUNT_SQL = """
+{insert}
+WITH {calendar},
+reached AS (
+    SELECT m.channel_id, m.citizen_id, c.period_id, m.rung_position
+    FROM engagement_citizenmonth m
+    JOIN calendar c ON c.month = m.month
+    WHERE m.definition_id = %(definition)s AND m.force_id = %(force)s
+    UNION ALL
+    SELECT s.channel_id, s.citizen_id, p.period_id, s.rung_position
+    FROM engagement_lastingstate s
+    JOIN periods p
+      ON s.opened_month <= p.last_month
+     AND COALESCE(s.closed_month, %(horizon_month)s) >= p.first_month
+    WHERE s.definition_id = %(definition)s AND s.force_id = %(force)s
+),
+on_channel AS (
+    SELECT channel_id, citizen_id, period_id, MAX(rung_position) AS rung_position
+    FROM reached
+    GROUP BY channel_id, citizen_id, period_id
+),
+in_force AS (
+    SELECT citizen_id, period_id, MAX(rung_position) AS rung_position
+    FROM on_channel
+    GROUP BY citizen_id, period_id
+),
+counted AS (
+    SELECT %(channel_scope)s AS scope, channel_id, period_id, rung_position,
+           COUNT(*) AS citizens
+    FROM on_channel
+    GROUP BY channel_id, period_id, rung_position
+    UNION ALL
+    SELECT %(force_scope)s, NULL, period_id, rung_position, COUNT(*)
+    FROM in_force
+    GROUP BY period_id, rung_position
+)
+SELECT %(snapshot)s, p.period_type, p.period, p.period_start, n.scope, %(force)s,
+       n.channel_id, n.rung_position, n.citizens
+FROM counted n
+JOIN periods p ON p.period_id = n.period_id
+"""
+
+
+def count_force(
+    *,
+    snapshot_id: int,
+    definition_id: int,
+    force_id: int,
+    periods: Iterable[Period],
+    first_month: int,
+    horizon_month: int,
+) -> int:
+    """Write one force's rung 1 to 6 rows for `periods` into the snapshot; returns rows written."""
+    params: dict = {
+        "snapshot": snapshot_id,
+        "definition": definition_id,
+        "force": force_id,
+        "horizon_month": horizon_month,
+        "channel_scope": Scope.CHANNEL.value,
+        "force_scope": Scope.FORCE.value,
+    }
+    return _insert_rows(COUNT_SQL, params, periods, first_month, horizon_month)
+
+
+# ---------------------------------------------------------------------------------------------
+# Step 5. Rung 0 at force scope, for every force and every period in range.
+# ---------------------------------------------------------------------------------------------
+# Population minus the citizens counted at rungs 1 to 6, never below 0; NULL when the population
+# is unknown (a row is then written only where somebody engaged, so the force still shows).
+# Written from the snapshot's own rows, so it always uses today's populations, even in an
+# incremental run that copied the rest.
+
+RUNG_ZERO_SQL = """
+{insert}
+WITH {calendar},
+engaged AS (
+    SELECT force_id, period_type, period, SUM(citizens) AS citizens
+    FROM engagement_distribution
+    WHERE snapshot_id = %(snapshot)s AND scope = %(force_scope)s AND rung_position > 0
+    GROUP BY force_id, period_type, period
+)
+SELECT %(snapshot)s, p.period_type, p.period, p.period_start, %(force_scope)s, f.id, NULL, 0,
+       CASE
+           WHEN f.population IS NULL THEN NULL
+           WHEN f.population > COALESCE(e.citizens, 0) THEN f.population - COALESCE(e.citizens, 0)
+           ELSE 0
+       END
+FROM forces_force f
+CROSS JOIN periods p
+LEFT JOIN engaged e
+  ON e.force_id = f.id AND e.period_type = p.period_type AND e.period = p.period
+WHERE f.population IS NOT NULL OR e.citizens IS NOT NULL
+"""
+
+
+def count_rung_zero(*, snapshot_id: int, first_month: int, horizon_month: int) -> int:
+    """Write every force's rung 0 rows into the snapshot; returns rows written."""
+    params: dict = {"snapshot": snapshot_id, "force_scope": Scope.FORCE.value}
+    periods = periods_in_range(first_month, horizon_month)
+    return _insert_rows(RUNG_ZERO_SQL, params, periods, first_month, horizon_month)
+
+
+# ---------------------------------------------------------------------------------------------
+# Step 6 (incremental runs only). Copy the figures that did not change.
+# ---------------------------------------------------------------------------------------------
+# A change in month m can only change periods that end in m or later: a new moment counts in its
+# own month; a new opening or ending moves a state's span from m onwards and never before. A
+# moved horizon lengthens only open states, from the old horizon's next month. So for each force
+# the run recounts the periods ending at or after its `recount_from` month (step 4) and copies
+# the rows of earlier periods from the previous snapshot; forces it did not recount at all are
+# copied whole. Rung 0 is never copied (step 5 rewrites it).
+
+COPY_SQL = """
+{insert}
+WITH {calendar}{recounted}
+SELECT %(snapshot)s, d.period_type, d.period, d.period_start, d.scope, d.force_id, d.channel_id,
+       d.rung_position, d.citizens
+FROM engagement_distribution d
+JOIN periods p ON p.period_type = d.period_type AND p.period = d.period
+{recount_join}
+WHERE d.snapshot_id = %(previous)s AND d.rung_position > 0 {recount_filter}
+"""
+
+
+def copy_unchanged(
+    *,
+    snapshot_id: int,
+    previous_snapshot_id: int,
+    recount_from: dict[int, int],
+    first_month: int,
+    horizon_month: int,
+) -> int:
+    """Copy rung 1 to 6 rows of periods not recounted from the previous snapshot."""
+    params: dict = {"snapshot": snapshot_id, "previous": previous_snapshot_id}
+    recounted = recount_join = recount_filter = ""
+    if recount_from:
+        rows = []
+        for number, (force_id, month) in enumerate(sorted(recount_from.items())):
+            params[f"r{number}_force"], params[f"r{number}_from"] = force_id, month
+            rows.append(f"(%(r{number}_force)s, %(r{number}_from)s)")
+        recounted = f",\nrecounted (force_id, recount_from) AS (VALUES {', '.join(rows)})"
+        recount_join = "LEFT JOIN recounted r ON r.force_id = d.force_id"
+        recount_filter = "AND (r.recount_from IS NULL OR p.last_month < r.recount_from)"
+    periods = periods_in_range(first_month, horizon_month)
+    return _insert_rows(
+        COPY_SQL,
+        params,
+        periods,
+        first_month,
+        horizon_month,
+        recounted=recounted,
+        recount_join=recount_join,
+        recount_filter=recount_filter,
+    )
+
+
+def periods_to_recount(first_month: int, horizon_month: int, recount_from: int | None):
+    """The periods in range that end at or after `recount_from` (all of them when None)."""
+    periods = periods_in_range(first_month, horizon_month)
+    if recount_from is None:
+        return periods
+    return [period for period in periods if months_in(period)[-1] >= recount_from]

@@ -1,0 +1,199 @@
+"""The query parameters of the figures, parsed once for every reader.
+
+`DistributionFilterSet` turns parameters (an API query string, the report form, the command's
+options) into `DistributionFilters` and hands them to `selectors.distribution_rows`. The
+django-filter form does the field checks; `clean` checks what spans fields (period against period
+type, known forces and regions) with messages that name the parameter at fault.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import django_filters
+from django import forms
+from django.db.models import QuerySet
+from django.utils.datastructures import MultiValueDict
+
+from engagement.models import Distribution, PeriodType, RecomputeRun, Scope
+from engagement.selectors import (
+    DistributionFilters,
+    FiltersInvalid,
+    definition_for,
+    distribution_rows,
+    resolve_periods,
+)
+from forces.models import Channel, Force, Platform
+
+
+class CommaOrRepeatedWidget(django_filters.widgets.BaseCSVWidget, forms.TextInput):
+    """A list given as `force=a,b`, as `force=a&force=b` (a multiple select), or both."""
+
+    def value_from_datadict(self, data, files, name):
+        raw = data.getlist(name) if isinstance(data, MultiValueDict) else [data.get(name)]
+        values: list[str] = []
+        for item in raw:
+            if isinstance(item, list | tuple):
+                parts = [str(part) for part in item]
+            else:
+                parts = str(item or "").split(",")
+            values += [part.strip() for part in parts if part.strip()]
+        return list(dict.fromkeys(values)) or None
+
+
+class SlugListFilter(django_filters.BaseInFilter, django_filters.CharFilter):
+    pass
+
+
+class DistributionFilterForm(forms.Form):
+    """Checks across fields; leaves `cleaned_data["filters"]` for the selector."""
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        filters = DistributionFilters(
+            definition=data.get("definition"),
+            period_type=data.get("period_type") or None,
+            period=data.get("period") or None,
+            period_from=data.get("period_from") or None,
+            period_to=data.get("period_to") or None,
+            scope=data.get("scope") or None,
+            forces=tuple(data.get("force") or ()),
+            region=data.get("region") or None,
+            channel=data.get("channel") or None,
+            platform=data.get("platform") or None,
+        )
+        problems: dict[str, str] = {}
+        for check in (lambda: definition_for(filters.definition), lambda: resolve_periods(filters)):
+            try:
+                check()
+            except FiltersInvalid as invalid:
+                problems.update(invalid.problems)
+        if filters.forces:
+            known = set(
+                Force.objects.filter(slug__in=filters.forces).values_list("slug", flat=True)
+            )
+            unknown = [slug for slug in filters.forces if slug not in known]
+            if unknown:
+                problems["force"] = f"Unknown force: {', '.join(unknown)}."
+        if filters.region and not Force.objects.filter(region__iexact=filters.region).exists():
+            problems["region"] = f"No force is in the region {filters.region!r}."
+        for name, message in problems.items():
+            self.add_error(name, message)
+        if problems:
+            return data
+        data["filters"] = filters
+        return data
+
+
+class DistributionFilterSet(django_filters.FilterSet):
+    definition = django_filters.NumberFilter(
+        field_name="snapshot__definition__version",
+        min_value=1,
+        max_value=2_147_483_647,
+        help_text="Definition version (default: the current one).",
+    )
+    period_type = django_filters.ChoiceFilter(
+        choices=PeriodType.choices,
+        help_text="month, quarter, year or financial_year (default: all).",
+    )
+    period = django_filters.CharFilter(
+        max_length=8, help_text="One period: 2026-04, 2026-Q2, 2026 or 2026-27."
+    )
+    period_from = django_filters.CharFilter(
+        field_name="period", max_length=8, help_text="First period of a range (included)."
+    )
+    period_to = django_filters.CharFilter(
+        field_name="period", max_length=8, help_text="Last period of a range (included)."
+    )
+    scope = django_filters.ChoiceFilter(
+        choices=Scope.choices, help_text="force or channel (default: both)."
+    )
+    force = SlugListFilter(
+        field_name="force__slug",
+        widget=CommaOrRepeatedWidget,
+        help_text="Force slugs, comma-separated (e.g. kent,essex).",
+    )
+    region = django_filters.CharFilter(
+        field_name="force__region", max_length=64, help_text="A force region, e.g. South East."
+    )
+    channel = django_filters.CharFilter(
+        field_name="channel__slug", max_length=64, help_text="A channel slug (channel scope only)."
+    )
+    platform = django_filters.ChoiceFilter(
+        field_name="channel__platform",
+        choices=Platform.choices,
+        help_text="A channel platform (channel scope only).",
+    )
+
+    class Meta:
+        model = Distribution
+        fields: list[str] = []
+        form = DistributionFilterForm
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        """The figures come from the one selector, not from filtering the model's table here."""
+        return distribution_rows(self.form.cleaned_data["filters"])
+
+
+# The figures' query parameters, as the API, the report page and the command name them.
+FILTER_PARAMETERS: tuple[str, ...] = tuple(DistributionFilterSet.base_filters)
+
+
+def parse_distribution_filters(params: Mapping) -> DistributionFilters:
+    """Filters from plain parameters (a QueryDict or the command's options), or FiltersInvalid."""
+    filterset = DistributionFilterSet(params, queryset=Distribution.objects.none())
+    if not filterset.is_valid():
+        raise FiltersInvalid(
+            {name: " ".join(messages) for name, messages in filterset.errors.items()}
+        )
+    return filterset.form.cleaned_data["filters"]
+
+
+class ExportOptionsForm(forms.Form):
+    """How a distributions CSV is laid out, apart from which figures it holds."""
+
+    layout = forms.ChoiceField(
+        choices=[
+            ("long", "Long: one row per rung"),
+            ("wide", "Wide: one row per scope and period"),
+        ],
+        required=False,
+    )
+    bom = forms.TypedChoiceField(
+        choices=[("0", "No"), ("1", "Yes")],
+        coerce=lambda value: value == "1",
+        empty_value=False,
+        required=False,
+        help_text="1: start the file with a UTF-8 byte-order mark (for Excel).",
+    )
+
+    def clean_layout(self) -> str:
+        return self.cleaned_data.get("layout") or "long"
+
+
+class ForceFilterSet(django_filters.FilterSet):
+    region = django_filters.CharFilter(lookup_expr="iexact", max_length=64)
+
+    class Meta:
+        model = Force
+        fields = ["region", "country"]
+
+
+class ChannelFilterSet(django_filters.FilterSet):
+    force = django_filters.CharFilter(field_name="force__slug", max_length=64)
+
+    class Meta:
+        model = Channel
+        fields = ["force", "platform", "active"]
+
+
+class RecomputeRunFilterSet(django_filters.FilterSet):
+    definition = django_filters.NumberFilter(
+        field_name="definition__version", min_value=1, max_value=2_147_483_647
+    )
+
+    class Meta:
+        model = RecomputeRun
+        fields = ["definition", "mode", "status", "preview"]

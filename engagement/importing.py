@@ -1,0 +1,354 @@
+"""What every import shares: reading rows, collecting problems, and the audit record.
+
+An import reads every row before it writes anything. Problems are collected (up to a cap, with a
+count of the rest) rather than raised at the first one, so a person fixes a file in one go.
+A problem names where it is (`line N` of a file, `index N` of an API request), the column, and
+what is wrong; it never repeats a citizen's identifier.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import IO, Any, NoReturn
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.utils import timezone
+
+from engagement.models import ImportBatch
+
+logger = logging.getLogger(__name__)
+
+MAX_PROBLEMS = 100
+PROGRESS_EVERY_BYTES = 1 << 20
+
+Row = dict[str, Any]
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    max_length: int
+    required: bool = True
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an import: where (`line` or `index` and a number), column, what."""
+
+    where: str
+    position: int | None  # None: the problem is with the whole request
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        if self.position is None:
+            return f"{self.field}: {self.message}"
+        return f"{self.where} {self.position}: {self.field}: {self.message}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {self.where: self.position, "field": self.field, "message": self.message}
+
+
+class Problems:
+    """The problems of one import: the first MAX_PROBLEMS kept, the rest only counted."""
+
+    def __init__(self, where: str, cap: int = MAX_PROBLEMS):
+        self.where = where
+        self.cap = cap
+        self.kept: list[Problem] = []
+        self.count = 0
+
+    def add(self, position: int | None, field: str, message: str) -> None:
+        self.count += 1
+        if len(self.kept) < self.cap:
+            self.kept.append(Problem(self.where, position, field, message))
+
+    @property
+    def more(self) -> int:
+        return self.count - len(self.kept)
+
+    def __bool__(self) -> bool:
+        return self.count > 0
+
+    def __len__(self) -> int:
+        return self.count
+
+
+class ImportRejected(Exception):
+    """Raised when any row is bad: nothing from the file or request was written."""
+
+    def __init__(self, problems: Problems, rows_read: int = 0):
+        self.details = list(problems.kept)
+        self.problems = [str(problem) for problem in problems.kept]
+        self.more = problems.more
+        self.rows_read = rows_read
+        super().__init__(f"{len(problems)} problem(s); nothing was written")
+
+    def report_lines(self) -> list[str]:
+        """The problems as a person reads them, with the count of those not listed."""
+        lines = list(self.problems)
+        if self.more:
+            lines.append(f"… and {self.more} more problem(s) not listed")
+        return lines
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    rows_read: int
+    created: int
+    duplicates: int
+    dry_run: bool = False
+
+    def summary(self) -> str:
+        verb = "would be created" if self.dry_run else "created"
+        text = (
+            f"{self.rows_read} row(s) read, {self.created} {verb}, "
+            f"{self.duplicates} duplicate(s) skipped"
+        )
+        return f"Dry run (nothing written): {text}" if self.dry_run else text
+
+
+def shown(value: str, limit: int = 40) -> str:
+    """A non-personal value quoted for a message, cut short so a message stays readable."""
+    return repr(value if len(value) <= limit else value[:limit] + "…")
+
+
+def csv_rows(
+    source: IO[bytes],
+    *,
+    columns: tuple[Column, ...],
+    problems: Problems,
+    progress: Progress | None = None,
+) -> Iterator[tuple[int, Row | None]]:
+    """The data rows of a CSV file as (line number, {column: text}), streamed.
+
+    Header problems (missing, unknown or repeated columns) stop the reading: no row can be
+    understood. Rows with invalid UTF-8 or the wrong number of values are reported and come as
+    None; every other check is the caller's. A byte-order mark and CRLF line ends are accepted.
+    """
+    reader = csv.reader(_decoded_lines(source, progress, bad_lines := []))
+    header = _next_record(reader, problems)
+    if header is None:
+        expected = ",".join(column.name for column in columns if column.required)
+        problems.add(1, "file", f"is empty (expected a header line: {expected})")
+        return
+    if bad_lines:
+        problems.add(1, "header", "is not valid UTF-8")
+        return
+    names = [name.strip() for name in header]
+    if not _header_is_valid(names, columns, problems):
+        return
+    rows = 0
+    while True:
+        start = reader.line_num + 1
+        bad_lines.clear()
+        record = _next_record(reader, problems, start)
+        if record is None:
+            break
+        if not record:
+            continue  # a blank line
+        rows += 1
+        if len(record) != len(names):
+            problems.add(
+                start, "row", f"has {len(record)} values but the header has {len(names)} columns"
+            )
+            yield start, None
+            continue
+        row = dict(zip(names, record, strict=True))
+        if bad_lines:
+            for name, value in row.items():
+                if _has_undecodable(value):
+                    problems.add(start, name, "is not valid UTF-8")
+            yield start, None
+            continue
+        yield start, row
+    if rows == 0:
+        problems.add(reader.line_num + 1, "file", "has a header but no rows")
+
+
+def checked_row(
+    position: int, row: Row | None, *, columns: tuple[Column, ...], problems: Problems
+) -> dict[str, str] | None:
+    """The row if every value is text of an acceptable length (absent optional ones as "").
+
+    The same checks serve a CSV file and a JSON request, whose objects may miss a key, carry an
+    unknown one, or hold a number where text belongs. None is a row the reader already reported.
+    """
+    if row is None:
+        return None
+    if not isinstance(row, dict):
+        problems.add(position, "row", "must be an object with the interaction's fields")
+        return None
+    before = problems.count
+    clean: dict[str, str] = {}
+    names = _names(columns)
+    if not row.keys() <= names:
+        for name in sorted(map(str, row.keys() - names)):
+            problems.add(position, name[:40], "is not a known field")
+    for column in columns:
+        value = row.get(column.name)
+        if value is None:
+            if column.required:
+                problems.add(position, column.name, "is missing")
+            clean[column.name] = ""
+        elif not isinstance(value, str):
+            problems.add(position, column.name, "must be text")
+        elif len(value) > column.max_length:
+            problems.add(position, column.name, f"is longer than {column.max_length} characters")
+        elif "\x00" in value:
+            problems.add(position, column.name, "contains a NUL character")
+        else:
+            clean[column.name] = value
+    return clean if problems.count == before else None
+
+
+@lru_cache(maxsize=8)
+def _names(columns: tuple[Column, ...]) -> frozenset[str]:
+    return frozenset(column.name for column in columns)
+
+
+def record_batch(
+    *,
+    kind: str,
+    origin: str,
+    filename: str,
+    user: AbstractBaseUser | None,
+    status: str,
+    rows_read: int = 0,
+    created: int = 0,
+    duplicates: int = 0,
+    problems: list[str] | None = None,
+) -> ImportBatch:
+    """The audit record of an import. Problems never hold identifiers, so they may be kept."""
+    return ImportBatch.objects.create(
+        kind=kind,
+        source=origin,
+        filename=filename[:255],
+        user=user if user is not None and user.is_authenticated else None,
+        finished_at=timezone.now(),
+        status=status,
+        rows_read=rows_read,
+        created=created,
+        duplicates=duplicates,
+        problems=problems or [],
+    )
+
+
+def record_result(
+    result: ImportResult,
+    *,
+    kind: str,
+    filename: str,
+    user: AbstractBaseUser | None,
+    origin: str,
+) -> ImportBatch:
+    """Record and log an import that went through (or would have, for a dry run)."""
+    logger.info("%s import (%s, %s): %s", kind, origin, filename or "-", result.summary())
+    return record_batch(
+        kind=kind,
+        origin=origin,
+        filename=filename,
+        user=user,
+        status=ImportBatch.Status.DRY_RUN if result.dry_run else ImportBatch.Status.SUCCEEDED,
+        rows_read=result.rows_read,
+        created=result.created,
+        duplicates=result.duplicates,
+    )
+
+
+def reject(
+    problems: Problems,
+    *,
+    kind: str,
+    rows_read: int,
+    filename: str,
+    user: AbstractBaseUser | None,
+    origin: str,
+) -> NoReturn:
+    """Record a rejected import (its problems, never its rows) and raise ImportRejected."""
+    rejected = ImportRejected(problems, rows_read=rows_read)
+    record_batch(
+        kind=kind,
+        origin=origin,
+        filename=filename,
+        user=user,
+        status=ImportBatch.Status.REJECTED,
+        rows_read=rows_read,
+        problems=rejected.report_lines(),
+    )
+    logger.info(
+        "%s import (%s, %s) rejected: %d problem(s)", kind, origin, filename or "-", len(problems)
+    )
+    raise rejected
+
+
+def _decoded_lines(
+    source: IO[bytes], progress: Progress | None, bad_lines: list[int]
+) -> Iterator[str]:
+    """Lines as text. Invalid UTF-8 is kept as surrogate escapes and noted, to report by column."""
+    unreported = 0
+    for number, raw in enumerate(source, start=1):
+        if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            text = raw.decode("utf-8", "surrogateescape")
+            bad_lines.append(number)
+        if progress is not None:
+            unreported += len(raw)
+            if unreported >= PROGRESS_EVERY_BYTES:
+                progress(unreported)
+                unreported = 0
+        yield text
+    if progress is not None and unreported:
+        progress(unreported)
+
+
+def _next_record(reader, problems: Problems, start: int = 1) -> list[str] | None:
+    while True:
+        try:
+            return next(reader)
+        except StopIteration:
+            return None
+        except csv.Error as error:
+            problems.add(start, "row", f"is not valid CSV ({error})")
+            start = reader.line_num + 1
+
+
+def _header_is_valid(names: list[str], columns: tuple[Column, ...], problems: Problems) -> bool:
+    known = [column.name for column in columns]
+    if not set(names) & set(known):
+        # Most likely a file without its header: the first row is data, possibly a citizen's
+        # identifier, so it is not repeated.
+        problems.add(
+            1,
+            "header",
+            f"names none of the expected columns ({', '.join(known)}); is the header line missing?",
+        )
+        return False
+    before = problems.count
+    for column in columns:
+        if column.required and column.name not in names:
+            problems.add(1, column.name, "column is missing from the header")
+    for name in dict.fromkeys(names):
+        if name not in known:
+            problems.add(
+                1, name[:40] or "(blank)", f"is not a known column (expected {', '.join(known)})"
+            )
+        elif names.count(name) > 1:
+            problems.add(1, name, "column appears more than once")
+    return problems.count == before
+
+
+def _has_undecodable(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False

@@ -1,0 +1,358 @@
+"""Importing interactions: validate every row, then write them all set-based, or nothing.
+
+The first pass streams the rows once: each is checked, its citizen pseudonymised and the result
+written to a temporary file, so memory stays flat whatever the size. Only when no row has a
+problem does the second pass run, in one transaction: the file goes into a temporary staging
+table (COPY on PostgreSQL, batched executemany on SQLite), citizens are upserted from it, and one
+INSERT ... SELECT adds the rows that are not duplicates under LADDER.md's two rules:
+
+- a row with an external_id is a duplicate when its channel already holds that external_id, or
+  an earlier row of the same import has the same channel and external_id;
+- a row without one is a duplicate when a held row, or an earlier row of the import, has the same
+  channel, citizen, kind and instant.
+
+The (force, month) pairs that received rows are marked stale for the incremental recompute.
+
+Time: `occurred_at` with an offset or `Z` is that instant. Without one it is Europe/London local
+time. A local time the spring-forward skips (01:30 on the last Sunday of March) does not exist
+and is a problem; a local time the autumn change repeats (01:30 on the last Sunday of October)
+is taken as its first occurrence, still in BST (fold=0). A time more than FUTURE_TOLERANCE ahead
+of now is a problem.
+"""
+
+from __future__ import annotations
+
+import csv
+import tempfile
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import IO, Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import connection, transaction
+from django.utils import timezone
+
+from engagement.definitions import current_definition
+from engagement.importing import (
+    Column,
+    ImportRejected,
+    ImportResult,
+    Problems,
+    Progress,
+    Row,
+    checked_row,
+    csv_rows,
+    record_result,
+    reject,
+    shown,
+)
+from engagement.models import ImportBatch
+from engagement.periods import LONDON, local_month_of
+from engagement.pseudonyms import Pseudonymiser, normalise
+from forces.models import Channel, Force
+
+__all__ = [
+    "INTERACTION_COLUMNS",
+    "ImportRejected",
+    "ImportResult",
+    "import_interaction_rows",
+    "import_interactions",
+    "parse_occurred_at",
+]
+
+
+KIND = ImportBatch.Kind.INTERACTIONS
+FUTURE_TOLERANCE = timedelta(minutes=5)
+STAGING_BATCH = 5000
+WORK_MEM = "256MB"
+
+INTERACTION_COLUMNS = (
+    Column("force", 64),
+    Column("channel", 64),
+    Column("citizen", 500),
+    Column("kind", 40),
+    Column("occurred_at", 64),
+    Column("external_id", 200, required=False),
+)
+STAGING_COLUMNS = (
+    "seq",
+    "force_id",
+    "channel_id",
+    "platform",
+    "pseudonym",
+    "kind",
+    "occurred_at",
+    "local_month",
+    "external_id",
+)
+
+
+def import_interactions(
+    *,
+    source: IO[bytes],
+    filename: str = "",
+    dry_run: bool = False,
+    user: AbstractBaseUser | None = None,
+    origin: str = ImportBatch.Source.COMMAND,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Import an interactions CSV (see LADDER.md): all rows, or none and ImportRejected."""
+    problems = Problems("line")
+    rows = csv_rows(source, columns=INTERACTION_COLUMNS, problems=problems, progress=progress)
+    return _import(rows, problems, filename=filename, dry_run=dry_run, user=user, origin=origin)
+
+
+def import_interaction_rows(
+    *,
+    rows: Iterable[Row],
+    filename: str = "",
+    dry_run: bool = False,
+    user: AbstractBaseUser | None = None,
+    origin: str = ImportBatch.Source.API,
+    where: str = "index",
+) -> ImportResult:
+    """Import interaction objects with the CSV's fields (the API, the demo generator).
+
+    Problems are located by the object's index in `rows` (0 first).
+    """
+    problems = Problems(where)
+    return _import(
+        enumerate(rows), problems, filename=filename, dry_run=dry_run, user=user, origin=origin
+    )
+
+
+def parse_occurred_at(text: str) -> datetime:
+    """The UTC instant an `occurred_at` value names, or ValueError saying what is wrong."""
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError as error:
+        detail = "" if str(error).startswith("Invalid isoformat") else f" ({error})"
+        raise ValueError(f"{shown(text)} is not a valid ISO 8601 date and time{detail}") from None
+    try:
+        if parsed.tzinfo is None:
+            local = parsed.replace(tzinfo=LONDON, fold=0)
+            instant = local.astimezone(UTC)
+            if instant.astimezone(LONDON).replace(tzinfo=None) != parsed:
+                raise ValueError(
+                    f"{shown(text)} does not exist in Europe/London (the clocks went forward "
+                    "then); give the time with its offset"
+                )
+            return instant
+        return parsed.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"{shown(text)} is out of range") from None
+
+
+class _RowChecker:
+    """Checks one row against the reference data and turns it into a staging record."""
+
+    def __init__(self, problems: Problems):
+        self.problems = problems
+        self.channels = {
+            (force_slug, slug): (pk, force_id, platform)
+            for pk, force_id, force_slug, slug, platform in Channel.objects.values_list(
+                "pk", "force_id", "force__slug", "slug", "platform"
+            )
+        }
+        self.forces = set(Force.objects.values_list("slug", flat=True))
+        definition = current_definition()
+        self.definition_version = definition.version
+        self.kinds = set(definition.kinds.values_list("slug", flat=True))
+        self.latest = timezone.now() + FUTURE_TOLERANCE
+        self.adapt_instant = connection.ops.adapt_datetimefield_value
+        self.pseudonymise = Pseudonymiser()
+
+    def staged(self, seq: int, position: int, row: dict[str, str]) -> list[Any] | None:
+        add = self.problems.add
+        before = self.problems.count
+        force = row["force"].strip()
+        channel_slug = row["channel"].strip()
+        kind = row["kind"].strip()
+        channel = self.channels.get((force, channel_slug))
+        if force not in self.forces:
+            add(position, "force", f"{shown(force)} is not a known force")
+        elif channel is None:
+            add(position, "channel", f"{shown(channel_slug)} is not a channel of {force}")
+        if kind not in self.kinds:
+            add(
+                position,
+                "kind",
+                f"{shown(kind)} is not a kind of the current definition "
+                f"(v{self.definition_version})",
+            )
+        text = row["occurred_at"].strip()
+        instant = None
+        try:
+            instant = parse_occurred_at(text)
+        except ValueError as error:
+            add(position, "occurred_at", str(error))
+        if instant is not None and instant > self.latest:
+            add(position, "occurred_at", f"{shown(text)} is in the future")
+        citizen = row["citizen"]
+        if not normalise(citizen):
+            add(position, "citizen", "is empty")
+        if self.problems.count != before or channel is None or instant is None:
+            return None
+        channel_id, force_id, platform = channel
+        stored = self.adapt_instant(instant)
+        return [
+            seq,
+            force_id,
+            channel_id,
+            platform,
+            self.pseudonymise(platform, citizen),
+            kind,
+            stored if isinstance(stored, str) else stored.isoformat(),
+            local_month_of(instant),
+            row["external_id"].strip() or None,
+        ]
+
+
+def _import(
+    rows: Iterable[tuple[int, Row | None]],
+    problems: Problems,
+    *,
+    filename: str,
+    dry_run: bool,
+    user: AbstractBaseUser | None,
+    origin: str,
+) -> ImportResult:
+    checker = _RowChecker(problems)
+    rows_read = 0
+    with tempfile.TemporaryFile("w+", newline="", encoding="utf-8") as staging:
+        writer = csv.writer(staging)
+        for position, row in rows:
+            rows_read += 1
+            fields = checked_row(position, row, columns=INTERACTION_COLUMNS, problems=problems)
+            record = None if fields is None else checker.staged(rows_read, position, fields)
+            if record is not None and not problems:
+                writer.writerow(record)
+        if rows_read == 0 and problems.where == "index":
+            problems.add(None, "body", "holds no interactions")
+        if problems:
+            reject(
+                problems,
+                kind=KIND,
+                rows_read=rows_read,
+                filename=filename,
+                user=user,
+                origin=origin,
+            )
+        staging.seek(0)
+        with transaction.atomic():
+            created = _load(staging)
+            result = ImportResult(
+                rows_read=rows_read,
+                created=created,
+                duplicates=rows_read - created,
+                dry_run=dry_run,
+            )
+            if dry_run:
+                transaction.set_rollback(True)
+            else:
+                record_result(result, kind=KIND, filename=filename, user=user, origin=origin)
+    if dry_run:
+        record_result(result, kind=KIND, filename=filename, user=user, origin=origin)
+    return result
+
+
+# The set-based second pass. Everything below runs inside the import's transaction.
+
+_CREATE_STAGING = {
+    "postgresql": """
+        CREATE TEMP TABLE ingest_staging (
+            seq bigint, force_id bigint, channel_id bigint, platform varchar(16),
+            pseudonym varchar(64), kind varchar(40), occurred_at timestamptz,
+            local_month integer, external_id varchar(200)
+        )""",
+    "sqlite": """
+        CREATE TEMP TABLE ingest_staging (
+            seq integer, force_id integer, channel_id integer, platform text,
+            pseudonym text, kind text, occurred_at text, local_month integer, external_id text
+        )""",
+}
+
+# The rows to add: the first of each duplicate group in the import, and not already held.
+_SELECT_NEW = """
+    WITH staged AS (
+        SELECT s.seq, s.force_id, s.channel_id, c.id AS citizen_id, s.kind, s.occurred_at,
+               s.local_month, s.external_id
+        FROM ingest_staging s JOIN engagement_citizen c ON c.pseudonym = s.pseudonym
+    ),
+    ranked AS (
+        SELECT staged.*,
+               MIN(seq) OVER (PARTITION BY channel_id, external_id) AS first_with_external_id,
+               MIN(seq) OVER (PARTITION BY channel_id, citizen_id, kind, occurred_at)
+                   AS first_at_instant
+        FROM staged
+    )
+    SELECT seq, force_id, channel_id, citizen_id, kind, occurred_at, local_month, external_id
+    FROM ranked r
+    WHERE CASE WHEN r.external_id IS NOT NULL THEN
+        r.seq = r.first_with_external_id AND NOT EXISTS (
+            SELECT 1 FROM engagement_interaction i
+            WHERE i.channel_id = r.channel_id AND i.external_id = r.external_id)
+    ELSE
+        r.seq = r.first_at_instant AND NOT EXISTS (
+            SELECT 1 FROM engagement_interaction i
+            WHERE i.channel_id = r.channel_id AND i.citizen_id = r.citizen_id
+              AND i.kind = r.kind AND i.occurred_at = r.occurred_at)
+    END
+"""
+
+
+def _load(staging: IO[str]) -> int:
+    """Write the staged rows; returns how many interactions were created."""
+    vendor = connection.vendor
+    with connection.cursor() as cursor:
+        # Dropped explicitly (not ON COMMIT DROP): the import may run inside an outer transaction.
+        cursor.execute("DROP TABLE IF EXISTS ingest_staging")
+        cursor.execute("DROP TABLE IF EXISTS ingest_new")
+        cursor.execute(_CREATE_STAGING["postgresql" if vendor == "postgresql" else "sqlite"])
+        columns = ", ".join(STAGING_COLUMNS)
+        if vendor == "postgresql":
+            # The duplicate checks sort and hash the whole import: let them do it in memory.
+            cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
+            cursor.copy_expert(
+                f"COPY ingest_staging ({columns}) FROM STDIN WITH (FORMAT csv)", staging
+            )
+            cursor.execute("ANALYZE ingest_staging")
+        else:
+            placeholders = ", ".join(["%s"] * len(STAGING_COLUMNS))
+            insert = f"INSERT INTO ingest_staging ({columns}) VALUES ({placeholders})"
+            for batch in _batches(csv.reader(staging)):
+                cursor.executemany(insert, batch)
+        cursor.execute(
+            "INSERT INTO engagement_citizen (platform, pseudonym) "
+            "SELECT DISTINCT platform, pseudonym FROM ingest_staging WHERE true "
+            "ON CONFLICT (pseudonym) DO NOTHING"
+        )
+        cursor.execute(f"CREATE TEMP TABLE ingest_new AS {_SELECT_NEW}")
+        cursor.execute(
+            "INSERT INTO engagement_interaction "
+            "(force_id, channel_id, citizen_id, kind, occurred_at, local_month, external_id) "
+            "SELECT force_id, channel_id, citizen_id, kind, occurred_at, local_month, external_id "
+            "FROM ingest_new WHERE true ON CONFLICT DO NOTHING"
+        )
+        created = cursor.rowcount
+        cursor.execute(
+            "INSERT INTO engagement_stalemonth (force_id, local_month, marked_at) "
+            "SELECT DISTINCT force_id, local_month, %s FROM ingest_new WHERE true "
+            "ON CONFLICT (force_id, local_month) DO UPDATE SET marked_at = excluded.marked_at",
+            [connection.ops.adapt_datetimefield_value(timezone.now())],
+        )
+        cursor.execute("DROP TABLE ingest_staging")
+        cursor.execute("DROP TABLE ingest_new")
+    return created
+
+
+def _batches(records: Iterator[list[str]]) -> Iterator[list[list[str | None]]]:
+    batch: list[list[str | None]] = []
+    for record in records:
+        record[-1] = record[-1] or None  # an empty external_id is NULL, as COPY reads it
+        batch.append(record)
+        if len(batch) == STAGING_BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

@@ -1,0 +1,57 @@
+"""export_distributions: the published figures as CSV, the same as the API and the report page.
+
+python manage.py export_distributions [--definition VERSION] [--period-type T]
+    [--period P | --period-from P --period-to P] [--scope S] [--force kent,essex]
+    [--region R] [--channel SLUG] [--platform P] [--layout long|wide] [--bom]
+    [--output PATH]
+"""
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from django.http import QueryDict
+
+from engagement.exports import LAYOUTS, distribution_export
+from engagement.filters import FILTER_PARAMETERS, parse_distribution_filters
+from engagement.selectors import FiltersInvalid
+
+
+class Command(BaseCommand):
+    help = "Write the current published distributions as CSV (long or wide layout of LADDER.md)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--definition", help="Definition version (default: the current one).")
+        parser.add_argument("--period-type", help="month, quarter, year or financial_year.")
+        parser.add_argument("--period", help="One period: 2026-04, 2026-Q2, 2026 or 2026-27.")
+        parser.add_argument("--period-from", help="First period of a range (included).")
+        parser.add_argument("--period-to", help="Last period of a range (included).")
+        parser.add_argument("--scope", help="force or channel (default: both).")
+        parser.add_argument("--force", help="Force slugs, comma-separated.")
+        parser.add_argument("--region", help="A force region.")
+        parser.add_argument("--channel", help="A channel slug (channel scope only).")
+        parser.add_argument("--platform", help="A channel platform (channel scope only).")
+        parser.add_argument("--layout", choices=LAYOUTS, default="long")
+        parser.add_argument("--bom", action="store_true", help="Start with a UTF-8 BOM (Excel).")
+        parser.add_argument("--output", type=Path, help="Write here instead of standard output.")
+
+    def handle(self, *args, layout: str, bom: bool, output: Path | None, **options):
+        params = QueryDict(mutable=True)
+        for name in FILTER_PARAMETERS:
+            if options.get(name):
+                params[name] = options[name]
+        try:
+            filters = parse_distribution_filters(params)
+        except FiltersInvalid as invalid:
+            raise CommandError(
+                "; ".join(
+                    f"--{name.replace('_', '-')}: {m}" for name, m in invalid.problems.items()
+                )
+            ) from None
+        export = distribution_export(filters, layout=layout, bom=bom)
+        if output is None:
+            for line in export.lines:
+                self.stdout.write(line, ending="")
+            return
+        with output.open("w", encoding="utf-8", newline="") as target:
+            target.writelines(export.lines)
+        self.stderr.write(f"Wrote {output}")

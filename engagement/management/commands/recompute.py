@@ -1,0 +1,39 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from engagement.definitions import current_definition
+from engagement.models import EngagementDefinition, RecomputeRun
+from engagement.recompute import describe_coverage, recompute_now
+
+
+class Command(BaseCommand):
+    help = (
+        "Recompute the distributions now, in this process (the same steps as the nightly "
+        "Celery run). By default only what changed since the last run; --full rebuilds all."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--definition",
+            type=int,
+            metavar="VERSION",
+            help="Definition version (default: the published one). A draft gives a preview.",
+        )
+        parser.add_argument("--full", action="store_true", help="Rebuild everything.")
+
+    def handle(self, *args, definition: int | None, full: bool, **options):
+        if definition is None:
+            chosen = current_definition()
+        else:
+            chosen = EngagementDefinition.objects.filter(version=definition).first()
+            if chosen is None:
+                raise CommandError(f"--definition: there is no definition version {definition}.")
+        run = recompute_now(definition=chosen, full=full)
+        if run.status != RecomputeRun.Status.SUCCEEDED:
+            raise CommandError(f"Recompute run {run.pk} {run.get_status_display()}: {run.error}")
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Run {run.pk}: definition v{chosen.version} {run.get_mode_display().lower()}"
+                f"{' (preview)' if run.preview else ''}, {run.rows_written} rows in "
+                f"{run.duration.total_seconds():.1f}s. {describe_coverage(run.covered)}"
+            )
+        )

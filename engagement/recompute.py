@@ -1,0 +1,558 @@
+"""Recompute runs: which forces to count, the snapshot they write, the locks, and publishing.
+
+The counting itself is engagement.counting; this module decides when its steps run and makes the
+result safe to serve:
+
+- A run is recorded (RecomputeRun) from start to end: when, which definition, what it covered
+  (`covered`: the range, the forces and months it recounted, the stale marks it consumed), how
+  long, how many rows, and success or the error.
+- A run writes a NEW snapshot (is_current false) in steps that each commit on their own: one step
+  per force (rebuild its rollup rows, count it), then a finishing step (copy what did not
+  change, rung 0). Only then a final short transaction makes the snapshot current, replacing the
+  previous one, and consumes the stale-month marks the run covered. A run that dies half way
+  leaves the previous snapshot serving; the next run marks it abandoned and deletes its
+  unpublished snapshot.
+- Two runs never overlap. A database constraint allows one run in status "running" at a time,
+  and run starts are serialised by a PostgreSQL advisory lock. A run is alive while some process
+  holds its advisory lock (every step holds it while it works, and the command holds it from
+  start to end) or, for runs shared out as Celery tasks, while its heartbeat is younger than
+  settings.RECOMPUTE_LEASE_SECONDS (the gaps between tasks waiting in the queue). A second run
+  that finds a live one says so and exits (status "skipped"); one that finds a dead one
+  abandons it and goes on. On SQLite, which has no advisory locks, a run is alive while its
+  heartbeat is younger than the lease: the same rule without the lock.
+- Every step is idempotent, so Celery may deliver a task twice (acks_late, rejected on worker
+  loss): a force step first deletes what it wrote before, under a lock on (run, force); the
+  finishing step runs once per snapshot; publishing a published run does nothing.
+- Incremental runs (the default for the published definition) recount only what changed since
+  the previous snapshot: the forces with stale-month marks, from their earliest marked month
+  (a lasting state carries a change forward); and, if the horizon moved, every force from the
+  old horizon's next month (open states now reach further). Everything else is copied. Runs
+  fall back to a full rebuild when there is no previous snapshot to build on or when the range
+  moved backwards (data older than the previous earliest month, or data removed).
+- A run under a draft definition is a preview: a full rebuild into a snapshot marked is_preview,
+  under the draft, that never touches the published definition's figures nor the marks.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from engagement import counting
+from engagement.definitions import current_definition
+from engagement.models import (
+    DefinitionStatus,
+    Distribution,
+    DistributionSnapshot,
+    EngagementDefinition,
+    Interaction,
+    PeriodType,
+    RecomputeRun,
+    StaleMonth,
+)
+from engagement.periods import period_of
+from forces.models import Force
+
+logger = logging.getLogger(__name__)
+
+Status = RecomputeRun.Status
+
+# Advisory lock keys. Two-int keys: (LOCK_CLASS, 0) serialises run starts, (LOCK_CLASS, run id)
+# is a run's own lock. One-bigint keys (a separate key space) lock one force step of one run.
+LOCK_CLASS = 0x1ADDE2
+START_KEY = 0
+FORCE_STEP_BITS = 24
+
+# How many previous snapshots of a definition to keep after publishing (for comparison).
+KEEP_PREVIOUS_SNAPSHOTS = 1
+
+
+class RunNotFinished(Exception):
+    """The publishing step ran before every force step finished (Celery retries it)."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Locks
+# ---------------------------------------------------------------------------------------------
+
+
+def _on_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+@contextmanager
+def holding_run(run_id: int) -> Iterator[None]:
+    """Hold the run's lock (shared: several workers may work on one run at once)."""
+    if not _on_postgres():
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock_shared(%s, %s)", [LOCK_CLASS, run_id])
+    try:
+        yield
+    finally:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock_shared(%s, %s)", [LOCK_CLASS, run_id])
+        except Exception:  # the connection is gone, and the lock with it
+            logger.warning("Could not release the lock of recompute run %s", run_id)
+
+
+def _run_lock_held(run_id: int) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [LOCK_CLASS, run_id])
+        (free,) = cursor.fetchone()
+        if free:
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [LOCK_CLASS, run_id])
+    return not free
+
+
+def _lock_starts() -> None:
+    """Serialise run starts until the end of the transaction (SQLite serialises writes itself)."""
+    if _on_postgres():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_CLASS, START_KEY])
+
+
+def _lock_force_step(run_id: int, force_id: int) -> None:
+    """Serialise two deliveries of the same force step until the end of the transaction."""
+    if _on_postgres():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s)", [(run_id << FORCE_STEP_BITS) + force_id]
+            )
+
+
+def _give_memory_to_counting() -> None:
+    """Let PostgreSQL group a big force's citizens in memory rather than on disk (this
+    transaction only; the worker process itself stays small)."""
+    if _on_postgres():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL work_mem = %s", [settings.RECOMPUTE_WORK_MEM])
+
+
+def is_alive(run: RecomputeRun) -> bool:
+    """Whether a run in status "running" is still being worked on (see the module docstring)."""
+    if _on_postgres():
+        if _run_lock_held(run.pk):
+            return True
+        if run.in_process:
+            return False
+    lease = timedelta(seconds=settings.RECOMPUTE_LEASE_SECONDS)
+    return run.heartbeat_at is not None and run.heartbeat_at > timezone.now() - lease
+
+
+def _heartbeat(run_id: int) -> None:
+    RecomputeRun.objects.filter(pk=run_id).update(heartbeat_at=timezone.now())
+
+
+# ---------------------------------------------------------------------------------------------
+# Starting a run
+# ---------------------------------------------------------------------------------------------
+
+
+def queue_run(
+    *,
+    definition: EngagementDefinition,
+    full: bool = False,
+    user: AbstractBaseUser | None = None,
+) -> RecomputeRun:
+    """Record a run to start. Only the published definition can be recomputed incrementally."""
+    published = definition.status == DefinitionStatus.PUBLISHED
+    return RecomputeRun.objects.create(
+        definition=definition,
+        mode=RecomputeRun.Mode.INCREMENTAL if published and not full else RecomputeRun.Mode.FULL,
+        preview=definition.status == DefinitionStatus.DRAFT,
+        requested_by=user if user is not None and user.is_authenticated else None,
+    )
+
+
+def start_run(*, run_id: int, in_process: bool = False) -> list[int] | None:
+    """Start a queued run: clean up dead runs, plan the work, open the snapshot.
+
+    Returns the ids of the forces to count (possibly none), or None when the run does not go
+    ahead (another run is alive, or this one already ended). Starting a run that is already
+    running returns its forces again, so a redelivered start task re-queues the same
+    (idempotent) steps.
+    """
+    try:
+        with transaction.atomic():
+            _lock_starts()
+            run = (
+                RecomputeRun.objects.select_for_update().select_related("definition").get(pk=run_id)
+            )
+            if run.status == Status.RUNNING:
+                return [int(force_id) for force_id in run.covered["forces"]]
+            if run.status != Status.QUEUED:
+                return None
+            for other in RecomputeRun.objects.filter(status=Status.RUNNING).exclude(pk=run_id):
+                if is_alive(other):
+                    since = timezone.localtime(other.started_at or other.queued_at)
+                    _skip(
+                        run,
+                        f"Run {other.pk} (definition v{other.definition.version}, started "
+                        f"{since:%Y-%m-%d %H:%M}) is still running, so this run did nothing.",
+                    )
+                    return None
+                _abandon(other, by=run)
+            now = timezone.now()
+            run.covered = _plan(run)
+            run.status = Status.RUNNING
+            run.started_at = run.heartbeat_at = now
+            run.in_process = in_process
+            run.save()
+            data = run.covered.get("range")
+            DistributionSnapshot.objects.create(
+                definition=run.definition,
+                run=run,
+                is_preview=run.preview,
+                first_month=data["first_month"] if data else None,
+                horizon_month=data["horizon_month"] if data else None,
+                horizon=data["horizon"] if data else None,
+            )
+    except IntegrityError:  # another start won the race for the one running slot
+        RecomputeRun.objects.filter(pk=run_id, status=Status.QUEUED).update(
+            status=Status.SKIPPED,
+            finished_at=timezone.now(),
+            error="Another run started at the same moment, so this run did nothing.",
+        )
+        return None
+    return [int(force_id) for force_id in run.covered["forces"]]
+
+
+def _skip(run: RecomputeRun, reason: str) -> None:
+    run.status = Status.SKIPPED
+    run.finished_at = timezone.now()
+    run.error = reason
+    run.save(update_fields=["status", "finished_at", "error"])
+    logger.warning("Recompute run %s skipped: %s", run.pk, reason)
+
+
+def _abandon(run: RecomputeRun, *, by: RecomputeRun) -> None:
+    """A run that died: record it, and delete its snapshot unless it was published."""
+    run.status = Status.ABANDONED
+    run.finished_at = timezone.now()
+    run.error = (
+        "The run stopped before finishing (worker or database lost); its unpublished figures "
+        f"were deleted by run {by.pk}. The previous figures stayed current."
+    )
+    run.save(update_fields=["status", "finished_at", "error"])
+    _delete_unpublished_snapshot(run.pk)
+    logger.warning("Recompute run %s was abandoned; cleaned up by run %s", run.pk, by.pk)
+
+
+def _delete_unpublished_snapshot(run_id: int) -> None:
+    snapshots = DistributionSnapshot.objects.filter(run_id=run_id, is_current=False)
+    Distribution.objects.filter(snapshot__in=snapshots).delete()
+    snapshots.delete()
+
+
+def _plan(run: RecomputeRun) -> dict:
+    """What the run will do, stored in run.covered so that every step (any worker) reads it.
+
+    {"range": {...} | None, "previous_snapshot": id | None, "note": why full,
+     "forces": {force id: {"slug", "rebuild": "all" | [months], "recount_from": month | None}},
+     "marks": [[mark id, marked_at]], "done": [force ids]}
+    """
+    published = run.definition.status == DefinitionStatus.PUBLISHED
+    # Marks first, then the range: an import committed before the marks were read is inside
+    # the range; one committed later leaves a mark that survives for the next run.
+    marks = list(StaleMonth.objects.values_list("pk", "force_id", "local_month", "marked_at"))
+    data = counting.data_range()
+    previous = DistributionSnapshot.objects.filter(
+        definition=run.definition, is_current=True
+    ).first()
+    note = _why_full(run, previous, data)
+    if note:
+        run.mode = RecomputeRun.Mode.FULL
+    incremental = run.mode == RecomputeRun.Mode.INCREMENTAL
+    plan: dict = {
+        "range": None,
+        "previous_snapshot": previous.pk if incremental else None,
+        "note": note,
+        "forces": {},
+        "marks": [],
+        "done": [],
+    }
+    if data is None:
+        return plan
+    plan["range"] = {
+        "first_month": data.first_month,
+        "horizon_month": data.horizon_month,
+        "horizon": data.horizon.isoformat(),
+    }
+    covered_marks = [mark for mark in marks if mark[2] <= data.horizon_month]
+    if published:
+        plan["marks"] = [[pk, marked_at.isoformat()] for pk, _, _, marked_at in covered_marks]
+    forces = dict(
+        Force.objects.filter(Exists(Interaction.objects.filter(force=OuterRef("pk"))))
+        .order_by("id")
+        .values_list("id", "slug")
+    )
+    if run.mode == RecomputeRun.Mode.FULL:
+        plan["forces"] = {
+            str(force_id): {"slug": slug, "rebuild": "all", "recount_from": None}
+            for force_id, slug in forces.items()
+        }
+        return plan
+    stale: dict[int, set[int]] = {}
+    for _, force_id, month, _ in covered_marks:
+        stale.setdefault(force_id, set()).add(month)
+    horizon_moved_from = (
+        previous.horizon_month + 1 if data.horizon_month > previous.horizon_month else None
+    )
+    for force_id, slug in forces.items():
+        starts = [*stale.get(force_id, ()), *([horizon_moved_from] if horizon_moved_from else [])]
+        if starts:
+            plan["forces"][str(force_id)] = {
+                "slug": slug,
+                "rebuild": sorted(stale.get(force_id, ())),
+                "recount_from": min(starts),
+            }
+    return plan
+
+
+def _why_full(run, previous: DistributionSnapshot | None, data) -> str:
+    """Why an incremental run must rebuild everything instead; empty when it need not."""
+    if run.mode == RecomputeRun.Mode.FULL:
+        return ""
+    if previous is None or previous.is_preview:
+        return "No published figures to build on yet: full rebuild."
+    if data is None or previous.first_month is None:
+        return "The previous figures were empty: full rebuild."
+    if data.first_month < previous.first_month:
+        return "Data older than the previous earliest month arrived: full rebuild."
+    if data.horizon_month < previous.horizon_month:
+        return "The horizon moved back (data removed): full rebuild."
+    return ""
+
+
+# ---------------------------------------------------------------------------------------------
+# The steps
+# ---------------------------------------------------------------------------------------------
+
+
+def compute_force(*, run_id: int, force_id: int) -> int:
+    """Rebuild one force's rollup where it changed and count it into the run's snapshot."""
+    with holding_run(run_id):
+        run = RecomputeRun.objects.select_related("snapshot").get(pk=run_id)
+        if run.status != Status.RUNNING:
+            return 0  # abandoned, failed or already published: nothing to add
+        _heartbeat(run_id)
+        work = run.covered["forces"][str(force_id)]
+        data = run.covered["range"]
+        with transaction.atomic():
+            _lock_force_step(run_id, force_id)
+            _give_memory_to_counting()
+            Distribution.objects.filter(snapshot=run.snapshot, force_id=force_id).delete()
+            if work["rebuild"]:
+                months = None if work["rebuild"] == "all" else work["rebuild"]
+                counting.rebuild_moments(
+                    definition_id=run.definition_id, force_id=force_id, months=months
+                )
+                counting.rebuild_states(definition_id=run.definition_id, force_id=force_id)
+            rows = counting.count_force(
+                snapshot_id=run.snapshot.pk,
+                definition_id=run.definition_id,
+                force_id=force_id,
+                periods=counting.periods_to_recount(
+                    data["first_month"], data["horizon_month"], work["recount_from"]
+                ),
+                first_month=data["first_month"],
+                horizon_month=data["horizon_month"],
+            )
+            run = RecomputeRun.objects.select_for_update().get(pk=run_id)
+            run.covered["done"] = sorted({*run.covered["done"], force_id})
+            run.heartbeat_at = timezone.now()
+            run.save(update_fields=["covered", "heartbeat_at"])
+        return rows
+
+
+def finish_run(*, run_id: int, before_publish: Callable[[], None] | None = None) -> RecomputeRun:
+    """Write the rest of the snapshot, then publish it in one short transaction.
+
+    `before_publish` is called between the two (tests use it to stop a run right there).
+    """
+    with holding_run(run_id):
+        run = RecomputeRun.objects.select_related("snapshot").get(pk=run_id)
+        if run.status != Status.RUNNING:
+            return run
+        missing = set(run.covered["forces"]) - {str(done) for done in run.covered["done"]}
+        if missing:
+            raise RunNotFinished(f"Run {run_id}: {len(missing)} force step(s) not finished yet.")
+        _heartbeat(run_id)
+        _write_rest(run)
+        if before_publish is not None:
+            before_publish()
+        _publish(run)
+    _prune_snapshots(run)
+    run.refresh_from_db()
+    logger.info("Recompute run %s published: %s rows in %s", run.pk, run.rows_written, run.duration)
+    return run
+
+
+def _write_rest(run: RecomputeRun) -> None:
+    """Copy what did not change and write rung 0; once per snapshot."""
+    data = run.covered["range"]
+    with transaction.atomic():
+        snapshot = DistributionSnapshot.objects.select_for_update().get(pk=run.snapshot.pk)
+        if snapshot.written_at is not None or data is None:
+            return
+        if run.covered["previous_snapshot"]:
+            counting.copy_unchanged(
+                snapshot_id=snapshot.pk,
+                previous_snapshot_id=run.covered["previous_snapshot"],
+                recount_from={
+                    int(force_id): work["recount_from"] or 0
+                    for force_id, work in run.covered["forces"].items()
+                },
+                first_month=data["first_month"],
+                horizon_month=data["horizon_month"],
+            )
+        counting.count_rung_zero(
+            snapshot_id=snapshot.pk,
+            first_month=data["first_month"],
+            horizon_month=data["horizon_month"],
+        )
+        snapshot.written_at = timezone.now()
+        snapshot.save(update_fields=["written_at"])
+
+
+@transaction.atomic
+def _publish(run: RecomputeRun) -> None:
+    """Make the snapshot current, consume the marks it covered, and record the run's end."""
+    now = timezone.now()
+    DistributionSnapshot.objects.select_for_update().filter(
+        definition=run.definition, is_current=True
+    ).update(is_current=False)
+    DistributionSnapshot.objects.filter(pk=run.snapshot.pk).update(
+        is_current=True, published_at=now
+    )
+    seen = dict(run.covered["marks"])
+    unchanged = [
+        pk
+        for pk, marked_at in StaleMonth.objects.select_for_update()
+        .filter(pk__in=seen)
+        .values_list("pk", "marked_at")
+        if marked_at.isoformat() == seen[pk]
+    ]
+    StaleMonth.objects.filter(pk__in=unchanged).delete()
+    run.status = Status.SUCCEEDED
+    run.finished_at = run.heartbeat_at = now
+    run.rows_written = Distribution.objects.filter(snapshot=run.snapshot).count()
+    run.save(update_fields=["status", "finished_at", "heartbeat_at", "rows_written"])
+
+
+def _prune_snapshots(run: RecomputeRun) -> None:
+    """Delete superseded snapshots of the definition beyond the few kept for comparison."""
+    superseded = DistributionSnapshot.objects.filter(
+        definition=run.definition, is_current=False, published_at__isnull=False
+    ).order_by("-published_at")[KEEP_PREVIOUS_SNAPSHOTS:]
+    for snapshot in superseded:
+        with transaction.atomic():
+            Distribution.objects.filter(snapshot=snapshot).delete()
+            snapshot.delete()
+
+
+def fail_run(*, run_id: int, error: BaseException | str) -> None:
+    """Record a run's failure and delete its unpublished snapshot; the old figures stay."""
+    with transaction.atomic():
+        run = RecomputeRun.objects.select_for_update().get(pk=run_id)
+        if run.status not in {Status.QUEUED, Status.RUNNING}:
+            return
+        run.status = Status.FAILED
+        run.finished_at = timezone.now()
+        run.error = _describe(error)
+        run.save(update_fields=["status", "finished_at", "error"])
+        _delete_unpublished_snapshot(run_id)
+    logger.error("Recompute run %s failed: %s", run_id, run.error)
+
+
+def _describe(error: BaseException | str) -> str:
+    if isinstance(error, str):
+        return error
+    return f"{type(error).__name__}: {error}"[:2000]
+
+
+def request_recompute(
+    *,
+    definition: EngagementDefinition,
+    full: bool = False,
+    user: AbstractBaseUser | None = None,
+) -> RecomputeRun:
+    """Queue a run for the workers (from the admin), sent once the request's transaction commits."""
+    from engagement.tasks import run_recompute  # the tasks module imports this one
+
+    with transaction.atomic():
+        run = queue_run(definition=definition, full=full, user=user)
+        transaction.on_commit(lambda: run_recompute.delay(run.pk))
+    return run
+
+
+# ---------------------------------------------------------------------------------------------
+# The whole run in one process (the command, the demo set-up)
+# ---------------------------------------------------------------------------------------------
+
+
+def recompute_now(
+    *,
+    definition: EngagementDefinition | None = None,
+    full: bool = False,
+    user: AbstractBaseUser | None = None,
+    before_publish: Callable[[], None] | None = None,
+) -> RecomputeRun:
+    """Run a recompute start to finish in this process: the same steps the Celery tasks run.
+
+    Holds the run's lock throughout, so a killed process is seen as dead at once.
+    """
+    run = queue_run(definition=definition or current_definition(), full=full, user=user)
+    with holding_run(run.pk):
+        force_ids = start_run(run_id=run.pk, in_process=True)
+        if force_ids is not None:
+            try:
+                for force_id in force_ids:
+                    compute_force(run_id=run.pk, force_id=force_id)
+                finish_run(run_id=run.pk, before_publish=before_publish)
+            except Exception as error:
+                fail_run(run_id=run.pk, error=error)
+    run.refresh_from_db()
+    return run
+
+
+# ---------------------------------------------------------------------------------------------
+# For people: what a run covered, in words
+# ---------------------------------------------------------------------------------------------
+
+
+def describe_coverage(covered: dict) -> str:
+    """A one-line account of a run's plan, for the admin and the command's output."""
+    if not covered:
+        return ""
+    data = covered.get("range")
+    if not data:
+        return "No interactions held: nothing to count."
+    forces = covered.get("forces", {})
+    rebuilt = [work["slug"] for work in forces.values() if work["rebuild"]]
+    text = f"{label(data['first_month'])} to {label(data['horizon_month'])}; "
+    text += f"{len(forces)} force(s) counted, {len(rebuilt)} rebuilt from interactions"
+    recount = [work["recount_from"] for work in forces.values() if work["recount_from"]]
+    if recount:
+        text += f", from {label(min(recount))} at the earliest"
+    if covered.get("marks"):
+        text += f"; {len(covered['marks'])} stale month mark(s) consumed"
+    if covered.get("note"):
+        text += f". {covered['note']}"
+    return text
+
+
+def label(month: int) -> str:
+    """A month index as people write it (2026-04)."""
+    return period_of(PeriodType.MONTH, month).label

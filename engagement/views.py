@@ -1,0 +1,37 @@
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from engagement.forms import ImportForm
+from engagement.importing import ImportRejected
+from engagement.ingestion import import_interactions
+from engagement.models import ImportBatch
+from forces.services import import_channels
+
+IMPORTERS = {"interactions": import_interactions, "channels": import_channels}
+
+
+@login_required
+def import_page(request: HttpRequest) -> HttpResponse:
+    """Upload a channels or interactions CSV; shows the summary or every problem."""
+    if not request.user.is_staff:
+        raise PermissionDenied("Only staff can import data.")
+    context: dict = {}
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            context["result"] = IMPORTERS[form.cleaned_data["what"]](
+                source=upload,
+                filename=upload.name,
+                dry_run=form.cleaned_data["dry_run"],
+                user=request.user,
+                origin=ImportBatch.Source.UPLOAD,
+            )
+        except ImportRejected as rejected:
+            context["rejected"] = rejected
+        context["filename"] = upload.name
+    context["form"] = form
+    status = 400 if "rejected" in context else 200
+    return render(request, "engagement/import.html", context, status=status)

@@ -1,0 +1,138 @@
+"""Importing channels: the accounts and programmes interactions are recorded against."""
+
+from __future__ import annotations
+
+import re
+from typing import IO
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import transaction
+from simple_history.utils import bulk_create_with_history
+
+from engagement.importing import (
+    Column,
+    ImportResult,
+    Problems,
+    Progress,
+    checked_row,
+    csv_rows,
+    record_result,
+    reject,
+    shown,
+)
+from engagement.models import ImportBatch
+from forces.models import Channel, Force, Platform
+
+CHANNEL_COLUMNS = (
+    Column("force", 64),
+    Column("channel", 64),
+    Column("platform", 16),
+    Column("name", 200),
+    Column("team", 200, required=False),
+    Column("url", 500, required=False),
+)
+SLUG = re.compile(r"^[-a-zA-Z0-9_]+$")
+
+
+def import_channels(
+    *,
+    source: IO[bytes],
+    filename: str = "",
+    dry_run: bool = False,
+    user: AbstractBaseUser | None = None,
+    origin: str = ImportBatch.Source.COMMAND,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Import a channels CSV: all new channels, or none and ImportRejected.
+
+    A channel already held (same force and slug, same platform) is a duplicate and left as it
+    is. A held channel on another platform is a problem: its citizens' pseudonyms depend on it.
+    """
+    problems = Problems("line")
+    forces = dict(Force.objects.values_list("slug", "pk"))
+    held = {
+        (force_slug, slug): platform
+        for force_slug, slug, platform in Channel.objects.values_list(
+            "force__slug", "slug", "platform"
+        )
+    }
+    seen: dict[tuple[str, str], tuple[int, str]] = {}
+    new: list[Channel] = []
+    rows_read = 0
+    for line, raw in csv_rows(
+        source, columns=CHANNEL_COLUMNS, problems=problems, progress=progress
+    ):
+        rows_read += 1
+        row = checked_row(line, raw, columns=CHANNEL_COLUMNS, problems=problems)
+        if row is None:
+            continue
+        row = {name: value.strip() for name, value in row.items()}
+        before = problems.count
+        force, slug, platform = row["force"], row["channel"], row["platform"]
+        if force not in forces:
+            problems.add(line, "force", f"{shown(force)} is not a known force")
+        if not SLUG.match(slug):
+            problems.add(line, "channel", f"{shown(slug)} is not a slug (letters, digits, - and _)")
+        if platform not in Platform.values:
+            problems.add(
+                line,
+                "platform",
+                f"{shown(platform)} is not a platform (one of {', '.join(Platform.values)})",
+            )
+        if not row["name"]:
+            problems.add(line, "name", "is empty")
+        if row["url"]:
+            try:
+                URLValidator()(row["url"])
+            except ValidationError:
+                problems.add(line, "url", f"{shown(row['url'])} is not a URL")
+        key = (force, slug)
+        if key in seen and seen[key][1] != platform:
+            problems.add(
+                line,
+                "platform",
+                f"line {seen[key][0]} has channel {force}/{slug} on {seen[key][1]}",
+            )
+        elif key in held and held[key] != platform:
+            problems.add(
+                line,
+                "platform",
+                f"channel {force}/{slug} is held on {held[key]}; a channel's platform "
+                "cannot change",
+            )
+        if problems.count != before or key in seen or key in held:
+            continue
+        seen[key] = (line, platform)
+        new.append(
+            Channel(
+                force_id=forces[force],
+                slug=slug,
+                platform=platform,
+                name=row["name"],
+                team=row["team"],
+                url=row["url"],
+            )
+        )
+    if rows_read == 0 and not problems:
+        problems.add(1, "file", "has no rows")
+    if problems:
+        reject(
+            problems,
+            kind=ImportBatch.Kind.CHANNELS,
+            rows_read=rows_read,
+            filename=filename,
+            user=user,
+            origin=origin,
+        )
+    result = ImportResult(
+        rows_read=rows_read, created=len(new), duplicates=rows_read - len(new), dry_run=dry_run
+    )
+    with transaction.atomic():
+        if not dry_run:
+            bulk_create_with_history(new, Channel, default_user=user)
+        record_result(
+            result, kind=ImportBatch.Kind.CHANNELS, filename=filename, user=user, origin=origin
+        )
+    return result

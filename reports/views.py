@@ -1,0 +1,82 @@
+"""The report page: the dashboard's filters, a preview, and the CSV an analyst takes away.
+
+Both views parse with the same filter set as the API and read through the same selector and
+writer as `export_distributions`, so a figure is the same wherever it is downloaded.
+"""
+
+from itertools import islice
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import render
+from django.views.decorators.http import condition, require_GET
+
+from engagement.conditional import distributions_etag, distributions_last_modified
+from engagement.exports import distribution_export, distribution_table, streaming_csv_response
+from engagement.filters import DistributionFilterSet, ExportOptionsForm
+from engagement.models import Distribution, PeriodType, Scope
+from engagement.selectors import visible_definitions
+from forces.models import Force, Platform
+
+PREVIEW_ROWS = 20
+
+
+@login_required
+@require_GET
+def report(request: HttpRequest) -> HttpResponse:
+    submitted = bool(request.GET)
+    filterset = DistributionFilterSet(request.GET, queryset=Distribution.objects.none())
+    options = ExportOptionsForm(request.GET)
+    header, preview = None, []
+    valid = submitted and filterset.is_valid() and options.is_valid()
+    if valid:
+        table = distribution_table(
+            filterset.form.cleaned_data["filters"],
+            layout=options.cleaned_data["layout"],
+            max_rows=PREVIEW_ROWS,
+        )
+        header, *preview = list(islice(table, PREVIEW_ROWS + 1))
+    forces = list(Force.objects.order_by("name").values_list("slug", "name", "region"))
+    context = {
+        "submitted": submitted,
+        "valid": valid,
+        "errors": filterset.form.errors if submitted else {},
+        "option_errors": options.errors if submitted else {},
+        "values": request.GET,
+        "chosen_forces": set(filterset.form["force"].value() or []),
+        "definitions": visible_definitions().order_by("-version").values_list("version", "status"),
+        "period_types": PeriodType.choices,
+        "scopes": Scope.choices,
+        "platforms": Platform.choices,
+        "forces": forces,
+        "regions": sorted({region for _, _, region in forces}),
+        "header": header,
+        "preview": preview,
+        "preview_rows": PREVIEW_ROWS,
+        "query": request.GET.urlencode(),
+    }
+    return render(
+        request, "reports/report.html", context, status=400 if submitted and not valid else 200
+    )
+
+
+@login_required
+@require_GET
+@condition(etag_func=distributions_etag, last_modified_func=distributions_last_modified)
+def export_csv(request: HttpRequest) -> HttpResponse:
+    """The CSV download; a 400 naming each parameter at fault when the filters are wrong."""
+    filterset = DistributionFilterSet(request.GET, queryset=Distribution.objects.none())
+    options = ExportOptionsForm(request.GET)
+    if not (filterset.is_valid() and options.is_valid()):
+        problems = {**filterset.form.errors, **options.errors}
+        lines = [f"{name}: {' '.join(messages)}" for name, messages in problems.items()]
+        return HttpResponseBadRequest(
+            "The export was not made:\n" + "\n".join(lines) + "\n",
+            content_type="text/plain; charset=utf-8",
+        )
+    export = distribution_export(
+        filterset.form.cleaned_data["filters"],
+        layout=options.cleaned_data["layout"],
+        bom=options.cleaned_data["bom"],
+    )
+    return streaming_csv_response(export.lines, filename=export.filename)

@@ -1,0 +1,144 @@
+import pytest
+from django.contrib.auth.models import Group
+from django.urls import reverse
+
+from engagement.models import ImportBatch, Interaction
+from forces.models import Force, Platform
+from tests.factories import ChannelFactory, StaffFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/v1/interactions/"
+
+
+@pytest.fixture(autouse=True)
+def kent_twitter():
+    ChannelFactory(
+        force=Force.objects.get(slug="kent"), slug="twitter-main", platform=Platform.TWITTER
+    )
+
+
+def row(**changes):
+    return {
+        "force": "kent",
+        "channel": "twitter-main",
+        "citizen": "@JaneDoe",
+        "kind": "view",
+        "occurred_at": "2026-05-01T10:00:00Z",
+        "external_id": "e1",
+    } | changes
+
+
+@pytest.fixture
+def staff_client(client):
+    client.force_login(StaffFactory())
+    return client
+
+
+def test_the_endpoint_is_routed_at_api_v1_interactions():
+    assert reverse("api-interactions-import") == URL
+
+
+def test_a_valid_list_is_imported_and_counted(staff_client):
+    response = staff_client.post(
+        URL, [row(), row(external_id="e2", kind="like"), row()], content_type="application/json"
+    )
+    assert response.status_code == 201
+    assert response.json() == {"rows_read": 3, "created": 2, "duplicates": 1, "dry_run": False}
+    assert Interaction.objects.count() == 2
+    assert ImportBatch.objects.get().source == ImportBatch.Source.API
+
+
+def test_any_bad_object_answers_400_with_every_problem_by_index_and_writes_nothing(staff_client):
+    response = staff_client.post(
+        URL,
+        [
+            row(),
+            row(kind="poke", external_id="e2"),
+            row(occurred_at=42, external_id=None, citizen=""),
+        ],
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert response.json() == {
+        "errors": [
+            {
+                "index": 1,
+                "field": "kind",
+                "message": "'poke' is not a kind of the current definition (v1)",
+            },
+            {"index": 2, "field": "occurred_at", "message": "must be text"},
+        ],
+        "more": 0,
+    }
+    assert not Interaction.objects.exists()
+
+
+def test_missing_and_unknown_fields_are_problems(staff_client):
+    body = [{k: v for k, v in row().items() if k != "citizen"} | {"colour": "blue"}]
+    response = staff_client.post(URL, body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {"index": 0, "field": "colour", "message": "is not a known field"},
+        {"index": 0, "field": "citizen", "message": "is missing"},
+    ]
+
+
+@pytest.mark.parametrize(
+    ("body", "error"),
+    [
+        (
+            {"force": "kent"},
+            {
+                "index": None,
+                "field": "body",
+                "message": "must be a JSON list of interaction objects",
+            },
+        ),
+        ([], {"index": None, "field": "body", "message": "holds no interactions"}),
+        (
+            ["text"],
+            {
+                "index": 0,
+                "field": "row",
+                "message": "must be an object with the interaction's fields",
+            },
+        ),
+    ],
+)
+def test_a_body_that_is_not_a_list_of_objects_is_a_400(staff_client, body, error):
+    response = staff_client.post(URL, body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json() == {"errors": [error], "more": 0}
+
+
+def test_malformed_json_is_a_400_in_the_same_shape(staff_client):
+    response = staff_client.post(URL, "[{", content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "body"
+    assert response.json()["errors"][0]["message"].startswith("is not valid JSON")
+
+
+def test_a_dry_run_answers_200_and_writes_nothing(staff_client):
+    response = staff_client.post(URL + "?dry_run=true", [row()], content_type="application/json")
+    assert response.status_code == 200
+    assert response.json()["created"] == 1
+    assert not Interaction.objects.exists()
+
+
+def test_an_anonymous_request_is_refused(client):
+    response = client.post(URL, [row()], content_type="application/json")
+    assert response.status_code in {401, 403}
+    assert not Interaction.objects.exists()
+
+
+def test_a_signed_in_user_without_the_permission_is_refused(client):
+    client.force_login(UserFactory())
+    assert client.post(URL, [row()], content_type="application/json").status_code == 403
+
+
+def test_a_force_data_manager_may_import(client):
+    user = UserFactory()
+    user.groups.add(Group.objects.get(name="Force data managers"))
+    client.force_login(user)
+    assert client.post(URL, [row()], content_type="application/json").status_code == 201

@@ -1,0 +1,57 @@
+"""No citizen's raw identifier reaches the database, the logs or an error message."""
+
+import logging
+
+import pytest
+from django.apps import apps
+from django.core.management import CommandError, call_command
+
+from forces.models import Force, Platform
+from tests.factories import ChannelFactory
+from tests.ingestion import csv_file
+
+pytestmark = pytest.mark.django_db
+
+SECRET = "Rosalind.Quietly"
+OTHER_SECRET = "Bartholomew.Unseen"
+
+
+def every_stored_text() -> str:
+    parts = []
+    for model in apps.get_models():
+        for row in model.objects.values():
+            parts.extend(str(value) for value in row.values())
+    return "\n".join(parts).casefold()
+
+
+def test_raw_identifiers_reach_no_table_no_log_and_no_error_message(tmp_path, caplog, capsys):
+    ChannelFactory(force=Force.objects.get(slug="kent"), slug="main", platform=Platform.TWITTER)
+    caplog.set_level(logging.DEBUG)
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(
+        csv_file(
+            f"kent,main,@{SECRET},view,2026-05-01T10:00:00Z,e1",
+            f"kent,main,{OTHER_SECRET},poke,2026-05-01T10:00:00Z,e2",
+            f"kent,nowhere,{OTHER_SECRET},view,not a time,e3",
+            f"kent,main,{OTHER_SECRET * 30},view,2026-05-01T10:00:00Z,e4",
+        ).getvalue()
+    )
+    good = tmp_path / "good.csv"
+    good.write_bytes(
+        csv_file(
+            f"kent,main,@{SECRET},view,2026-05-01T10:00:00Z,e1",
+            f"kent,main,{OTHER_SECRET.upper()},like,2026-05-01T10:00:00Z,",
+        ).getvalue()
+    )
+    with pytest.raises(CommandError) as failure:
+        call_command("import_interactions", str(bad))
+    call_command("import_interactions", str(good))
+    call_command("import_interactions", str(good), "--dry-run")
+
+    output = capsys.readouterr()
+    seen = "\n".join(
+        [str(failure.value), output.out, output.err, caplog.text, every_stored_text()]
+    ).casefold()
+    assert "line 3: kind" in seen  # the problems were reported...
+    for secret in (SECRET, OTHER_SECRET):
+        assert secret.casefold() not in seen  # ...without the identifiers

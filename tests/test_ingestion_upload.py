@@ -1,0 +1,73 @@
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from engagement.models import ImportBatch, Interaction
+from forces.models import Channel, Force, Platform
+from tests.factories import ChannelFactory, StaffFactory, UserFactory
+from tests.ingestion import INTERACTION_HEADER
+
+pytestmark = pytest.mark.django_db
+
+
+def upload(text: str, name: str = "upload.csv") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, text.encode(), content_type="text/csv")
+
+
+@pytest.fixture
+def staff_client(client):
+    client.force_login(StaffFactory())
+    return client
+
+
+def test_the_page_asks_an_anonymous_visitor_to_sign_in(client):
+    response = client.get(reverse("engagement:imports"))
+    assert response.status_code == 302
+
+
+def test_the_page_is_for_staff_only(client):
+    client.force_login(UserFactory())
+    assert client.get(reverse("engagement:imports")).status_code == 403
+
+
+def test_staff_upload_channels_and_see_the_summary(staff_client):
+    response = staff_client.post(
+        reverse("engagement:imports"),
+        {
+            "what": "channels",
+            "file": upload("force,channel,platform,name\nkent,main,twitter,Kent\n"),
+        },
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "upload.csv: imported" in page
+    assert Channel.objects.filter(force__slug="kent", slug="main").exists()
+    assert ImportBatch.objects.get().source == ImportBatch.Source.UPLOAD
+
+
+def test_a_bad_upload_lists_its_problems_and_writes_nothing(staff_client):
+    ChannelFactory(force=Force.objects.get(slug="kent"), slug="main", platform=Platform.TWITTER)
+    text = (
+        f"{INTERACTION_HEADER}\n"
+        "kent,main,a,view,2026-05-01T10:00:00Z,e1\n"
+        "kent,main,b,poke,2026-05-01T10:00:00Z,e2\n"
+    )
+    response = staff_client.post(
+        reverse("engagement:imports"), {"what": "interactions", "file": upload(text)}
+    )
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "was not imported: nothing was written" in page
+    assert "line 3: kind: &#x27;poke&#x27; is not a kind of the current definition (v1)" in page
+    assert not Interaction.objects.exists()
+
+
+def test_a_dry_run_upload_shows_what_would_be_created(staff_client):
+    ChannelFactory(force=Force.objects.get(slug="kent"), slug="main", platform=Platform.TWITTER)
+    text = f"{INTERACTION_HEADER}\nkent,main,a,view,2026-05-01T10:00:00Z,e1\n"
+    response = staff_client.post(
+        reverse("engagement:imports"),
+        {"what": "interactions", "file": upload(text), "dry_run": "on"},
+    )
+    assert "dry run, nothing written" in response.content.decode()
+    assert not Interaction.objects.exists()

@@ -1,0 +1,73 @@
+"""The worked examples: import them, recompute, and get exactly the expected distributions."""
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from engagement.ingestion import import_interactions
+from engagement.recompute import recompute_now
+from forces.services import import_channels
+from tests.recompute_helpers import LONG_LAYOUT, current_snapshot, snapshot_rows
+
+EXAMPLES = Path(settings.BASE_DIR).parent / "shared" / "examples"
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(not EXAMPLES.exists(), reason=f"the worked examples are not at {EXAMPLES}"),
+]
+
+
+def expected_rows(folder: Path, *, with_rung_zero: bool) -> set[tuple]:
+    with (folder / "expected-distributions.csv").open(encoding="utf-8") as file:
+        return {
+            tuple(row[column] for column in LONG_LAYOUT)
+            for row in csv.DictReader(file)
+            if row["citizens"] != "0" and (with_rung_zero or row["rung_position"] != "0")
+        }
+
+
+def rows_now(*, with_rung_zero: bool) -> set[tuple]:
+    return {
+        row
+        for row in snapshot_rows(current_snapshot())
+        if with_rung_zero or row[LONG_LAYOUT.index("rung_position")] != "0"
+    }
+
+
+def import_files(folder: Path, *interaction_parts: bytes) -> None:
+    import_channels(source=(folder / "channels.csv").open("rb"), filename="channels.csv")
+    for part in interaction_parts or [(folder / "interactions.csv").read_bytes()]:
+        import_interactions(source=io.BytesIO(part), filename="interactions.csv")
+
+
+def succeed() -> None:
+    run = recompute_now()
+    assert run.status == "succeeded", run.error
+
+
+def test_small_example_gives_exactly_the_expected_distributions():
+    folder = EXAMPLES / "small"
+    import_files(folder)
+    succeed()
+    assert rows_now(with_rung_zero=False) == expected_rows(folder, with_rung_zero=False)
+
+
+def test_medium_example_gives_the_expected_distributions_with_rung_zero():
+    folder = EXAMPLES / "medium"
+    import_files(folder)
+    succeed()
+    assert rows_now(with_rung_zero=True) == expected_rows(folder, with_rung_zero=True)
+
+
+def test_small_example_imported_in_two_parts_and_recomputed_incrementally_matches():
+    folder = EXAMPLES / "small"
+    header, *lines = (folder / "interactions.csv").read_bytes().splitlines(keepends=True)
+    import_files(folder, header + b"".join(lines[::2]))
+    succeed()
+    import_files(folder, header + b"".join(lines[1::2]))
+    succeed()
+    assert current_snapshot().run.mode == "incremental"
+    assert rows_now(with_rung_zero=False) == expected_rows(folder, with_rung_zero=False)

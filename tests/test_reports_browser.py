@@ -1,0 +1,85 @@
+"""The report page in a real browser: choose figures, see the preview, download the CSV."""
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from django.conf import settings as django_settings
+
+from engagement.definitions import load_definition
+from engagement.models import EngagementDefinition
+from tests.factories import UserFactory, distribution_set
+
+DEFINITION_JSON = Path(django_settings.BASE_DIR) / "engagement" / "data" / "default-definition.json"
+
+# Playwright's sync API runs an event loop in the test thread; the database calls made there
+# (test set-up, factories) are still synchronous and safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {**browser_type_launch_args, "executable_path": "/usr/bin/chromium"}
+
+
+def ensure_definition_v1() -> None:
+    """Transactional tests flush the database. Serialized rollback restores the migrations' data,
+    but not from inside Playwright's event loop (another connection object there), so a browser
+    test that runs after another transactional test puts version 1 back itself."""
+    if not EngagementDefinition.objects.exists():
+        load_definition(json.loads(DEFINITION_JSON.read_text(encoding="utf-8")))
+
+
+@pytest.fixture
+def signed_in_page(page, live_server, client):
+    ensure_definition_v1()
+    distribution_set()
+    client.force_login(UserFactory(password=None))
+    page.context.add_cookies(
+        [
+            {
+                "name": django_settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[django_settings.SESSION_COOKIE_NAME].value,
+                "url": live_server.url,
+            }
+        ]
+    )
+    return page
+
+
+def test_an_analyst_previews_and_downloads_a_wide_report(signed_in_page, live_server):
+    page = signed_in_page
+    page.goto(f"{live_server.url}/reports/")
+    page.get_by_label("Period type").select_option("quarter")
+    page.get_by_label("One period").fill("2026-Q2")
+    page.get_by_label("Forces (none chosen: all)").select_option(["alpha"])
+    page.get_by_label("Wide: one row per scope and period, a column per rung").check()
+    page.get_by_label("For Excel (UTF-8 byte-order mark)").check()
+    page.get_by_role("button", name="Show the first rows").click()
+
+    preview = page.locator("table.report-preview")
+    assert preview.locator("th").last.inner_text() == "total"
+    assert preview.locator("tbody tr").count() == 3  # alpha and its two channels
+
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Download the CSV").click()
+    download = download_info.value
+    assert download.suggested_filename == "ladder-v1-quarter-2026-q2-wide.csv"
+    content = Path(download.path()).read_bytes()
+    assert content.startswith(b"\xef\xbb\xbfdefinition_version,period_type,period,scope,force")
+    assert content.count(b"\r\n") == 4
+
+
+def test_a_mistake_is_shown_at_the_top_and_linked_to_its_field(signed_in_page, live_server):
+    page = signed_in_page
+    page.goto(f"{live_server.url}/reports/?period=2026-13")
+    summary = page.get_by_role("alert")
+    assert "There is a problem" in summary.inner_text()
+    summary.get_by_role("link").first.click()
+    assert page.evaluate("document.activeElement.id") == "id_period"
