@@ -42,12 +42,11 @@ class DashboardData:
 
 
 def ensure_reference_data() -> None:
-    """The 43 forces and definition v1, as the migrations load them.
+    """The 43 forces and definition v1, as the migrations load them (both loaders are idempotent).
 
-    A transactional test (live_server) empties every table when it ends. The migrations' own
-    loaders put the reference data back (both are idempotent), which also works where Django's
-    serialized rollback cannot: Playwright's event loop gives the test a different connection
-    object from the one the serialized contents were stored on.
+    A transactional test (live_server) empties every table when it ends, and serialized rollback
+    cannot put the migrations' data back from inside Playwright's event loop (the test sees another
+    connection object than the one the serialized contents were stored on).
     """
     import_module("forces.migrations.0002_load_forces").load_forces(apps, None)
     import_module("engagement.migrations.0002_default_definition").load_default_definition(

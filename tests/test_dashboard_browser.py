@@ -23,7 +23,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True),
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
 CHROMIUM = "/usr/bin/chromium"
@@ -53,19 +53,20 @@ def browser_context_args():
     return {"viewport": {"width": 1280, "height": 900}, "locale": "en-GB"}
 
 
-@pytest.fixture(autouse=True)
-def reference_data(transactional_db):
-    ensure_reference_data()
-
-
 @pytest.fixture
-def data(reference_data):
+def data(signed_in):
     return make_dashboard_data()
 
 
 @pytest.fixture
 def signed_in(page, live_server):
-    """The page, signed in as a definition admin, collecting console errors as it goes."""
+    """The page, signed in as a definition admin, collecting console errors as it goes.
+
+    The page (and so Playwright) comes first: touching the database before Playwright starts
+    leaves the later transactional tests a connection without the serialized contents that
+    their rollback restores.
+    """
+    ensure_reference_data()
     client = Client()
     client.force_login(StaffFactory(username="analyst"))
     page.context.add_cookies(
