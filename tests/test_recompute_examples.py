@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from engagement.ingestion import import_interactions
-from forces.services import import_channels
 
+from engagement.ingestion import import_interactions
 from engagement.recompute import recompute_now
+from forces.services import import_channels
 from tests.recompute_helpers import LONG_LAYOUT, current_snapshot, snapshot_rows
 
 EXAMPLES = Path(settings.BASE_DIR).parent / "shared" / "examples"
