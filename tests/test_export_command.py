@@ -1,9 +1,15 @@
 import csv
 import io
+import os
+import subprocess
+import sys
 from io import StringIO
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from engagement.models import Distribution
 
@@ -76,3 +82,26 @@ def test_bad_options_stop_it_with_a_message_naming_the_option(published, options
     with pytest.raises(CommandError, match=message.replace("(", r"\(")) as error:
         export(**options)
     assert message in str(error.value)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_reader_that_stops_early_gets_no_traceback(published):
+    """`export_distributions | head`: the pipe closes while rows are still being written."""
+    database = connection.settings_dict
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/"
+        f"{database['NAME']}",
+    }
+    command = subprocess.Popen(
+        [sys.executable, "manage.py", "export_distributions"],
+        cwd=Path(settings.BASE_DIR),
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    command.stdout.close()  # the reader is gone before the first line
+    errors = command.stderr.read().decode()
+    assert command.wait(timeout=60) == 1
+    assert "Traceback" not in errors and "Exception ignored" not in errors, errors
