@@ -1,11 +1,21 @@
 """What every read endpoint of /api/v1/ shares: error bodies, pagination and CSV answers.
 
-Error bodies have one shape, whatever went wrong, so a client needs one parser:
+Error bodies have one envelope, whatever went wrong: `status` (the HTTP status), `code` (what
+kind of problem, stable for programs), `message` (for people) and `errors` (the details, whose
+form `code` fixes):
 
     {"status": 400, "code": "invalid", "message": "...", "errors": {"period": ["..."]}}
 
 `errors` maps a parameter (or `non_field_errors`) to its messages; it is empty when the problem is
-not about a parameter (401, 403, 404, 405, 406).
+not about a parameter (401, 403, 404, 405, 406, 500). One code has detail by position instead: an
+import refused because of its rows (POST /api/v1/interactions/) answers
+
+    {"status": 400, "code": "invalid_rows", "message": "...",
+     "errors": [{"index": 3, "field": "kind", "message": "..."}], "more": 0}
+
+with every problem by the object's index (null: the request as a whole), up to 100, and `more`
+counting the rest. The schema documents both (ErrorDocumentingSchema adds the common error
+responses to every operation).
 """
 
 from __future__ import annotations
@@ -15,6 +25,7 @@ import logging
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import chain
 
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers, status, viewsets
@@ -39,8 +50,54 @@ class ErrorSerializer(serializers.Serializer):
     errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
 
 
+class RowProblemSerializer(serializers.Serializer):
+    index = serializers.IntegerField(
+        allow_null=True, help_text="The object's position in the list (0 first); null: the body."
+    )
+    field = serializers.CharField()
+    message = serializers.CharField()
+
+
+class RowsErrorSerializer(ErrorSerializer):
+    """The error body of an import refused because of its rows (code "invalid_rows")."""
+
+    errors = RowProblemSerializer(many=True)
+    more = serializers.IntegerField(help_text="Problems beyond those listed.")
+
+
+class RowsInvalid(exceptions.APIException):
+    """An import refused because of its rows: every problem by position, and nothing written."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "invalid_rows"
+
+    def __init__(self, *, problems: list[dict], more: int = 0):
+        self.problems = problems
+        self.more = more
+        count = len(problems) + more
+        super().__init__(
+            f"{count} problem{'s' if count != 1 else ''} with the rows sent; nothing was imported."
+        )
+
+
 def error_body(*, status_code: int, code: str, message: str, errors: dict | None = None) -> dict:
     return {"status": status_code, "code": code, "message": message, "errors": errors or {}}
+
+
+class ErrorDocumentingSchema(AutoSchema):
+    """Every operation documents the error body for the errors any endpoint may answer, unless
+    it declares its own (the import declares its 400)."""
+
+    ERROR_STATUSES = ("400", "401", "403", "404")
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        for code in self.ERROR_STATUSES:
+            if code not in responses:
+                responses[code] = self._get_response_for_code(
+                    ErrorSerializer, code, direction=direction
+                )
+        return responses
 
 
 def api_exception_handler(exc: Exception, context: dict) -> Response:
@@ -56,6 +113,15 @@ def api_exception_handler(exc: Exception, context: dict) -> Response:
             ),
             status=status.HTTP_500_INTERNAL_SERVER_ERROR,
         )
+    if isinstance(exc, RowsInvalid):
+        response.data = {
+            **error_body(
+                status_code=response.status_code, code="invalid_rows", message=str(exc.detail)
+            ),
+            "errors": exc.problems,
+            "more": exc.more,
+        }
+        return response
     if isinstance(exc, exceptions.ValidationError):
         detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
         response.data = error_body(

@@ -142,7 +142,8 @@ class EngagementDefinitionAdmin(admin.ModelAdmin):
             self.message_user(
                 request,
                 f"Version {definition.version} is now the current definition; "
-                "the previous version is retired.",
+                "the previous version is retired. Its figures are being recomputed "
+                "(see Recompute runs); until then it has none.",
                 messages.SUCCESS,
             )
 

@@ -9,6 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.api_support import RowsErrorSerializer, RowsInvalid
 from engagement.ingestion import ImportRejected, import_interaction_rows
 from engagement.models import ImportBatch
 
@@ -49,25 +50,15 @@ class ImportSummarySerializer(serializers.Serializer):
     dry_run = serializers.BooleanField()
 
 
-class ImportErrorSerializer(serializers.Serializer):
-    index = serializers.IntegerField(allow_null=True)
-    field = serializers.CharField()
-    message = serializers.CharField()
-
-
-class ImportErrorsSerializer(serializers.Serializer):
-    errors = ImportErrorSerializer(many=True)
-    more = serializers.IntegerField(help_text="Problems beyond those listed.")
-
-
 class InteractionImportView(APIView):
-    """Import a list of interactions: all of them, or none and every problem by index."""
+    """Import a list of interactions: all of them, or none and every problem by index (the
+    shared error body with code "invalid_rows", see config.api_support)."""
 
     permission_classes = [CanImportInteractions]
 
     def handle_exception(self, exc: Exception) -> Response:
         if isinstance(exc, ParseError):
-            return _body_problem(f"is not valid JSON ({exc.detail})")
+            exc = _body_problem(f"is not valid JSON ({exc.detail})")
         return super().handle_exception(exc)
 
     @extend_schema(
@@ -78,15 +69,15 @@ class InteractionImportView(APIView):
         responses={
             201: ImportSummarySerializer,
             200: ImportSummarySerializer,
-            400: ImportErrorsSerializer,
+            400: RowsErrorSerializer,
         },
     )
     def post(self, request: Request) -> Response:
         rows = request.data
         if not isinstance(rows, list):
-            return _body_problem("must be a JSON list of interaction objects")
+            raise _body_problem("must be a JSON list of interaction objects")
         if len(rows) > MAX_ROWS_PER_REQUEST:
-            return _body_problem(
+            raise _body_problem(
                 f"holds {len(rows)} interactions; send at most {MAX_ROWS_PER_REQUEST} per request"
             )
         dry_run = request.query_params.get("dry_run", "").lower() in {"1", "true", "yes"}
@@ -99,21 +90,15 @@ class InteractionImportView(APIView):
                 filename="POST /api/v1/interactions/",
             )
         except ImportRejected as rejected:
-            return Response(
-                {
-                    "errors": [problem.as_dict() for problem in rejected.details],
-                    "more": rejected.more,
-                },
-                status=status.HTTP_400_BAD_REQUEST,
-            )
+            raise RowsInvalid(
+                problems=[problem.as_dict() for problem in rejected.details], more=rejected.more
+            ) from None
         return Response(
             ImportSummarySerializer(result).data,
             status=status.HTTP_200_OK if dry_run else status.HTTP_201_CREATED,
         )
 
 
-def _body_problem(message: str) -> Response:
-    return Response(
-        {"errors": [{"index": None, "field": "body", "message": message}], "more": 0},
-        status=status.HTTP_400_BAD_REQUEST,
-    )
+def _body_problem(message: str) -> RowsInvalid:
+    """A problem with the request as a whole, in the same body as the rows' problems."""
+    return RowsInvalid(problems=[{"index": None, "field": "body", "message": message}])

@@ -125,7 +125,13 @@ def create_draft(
 def publish_definition(
     *, definition: EngagementDefinition, user: AbstractBaseUser | None = None
 ) -> EngagementDefinition:
-    """Make a valid draft the current definition and retire the one it replaces."""
+    """Make a valid draft the current definition, retire the one it replaces, and queue a full
+    recompute under it (sent once this transaction commits), so that its figures appear now
+    rather than after the nightly run. Until that run finishes the new version has no figures:
+    a preview computed under the draft is never served (see selectors.published_snapshots).
+    """
+    from engagement.recompute import request_recompute  # recompute imports this module
+
     definition = EngagementDefinition.objects.select_for_update().get(pk=definition.pk)
     if not definition.is_draft:
         raise DefinitionInvalid(
@@ -141,6 +147,7 @@ def publish_definition(
     definition.published_at = timezone.now()
     definition.published_by = user if user and user.is_authenticated else None
     definition.save(update_fields=["status", "published_at", "published_by"])
+    request_recompute(definition=definition, full=True, user=user)
     return definition
 
 

@@ -9,9 +9,10 @@ whichever door an analyst comes in by. Defaults, when a filter is not given:
 - period / period_from / period_to: every period held. `period` names one period; `period_from`
   and `period_to` (both included, either may be left open) name a range of one period type.
 
-Only the current snapshot of the chosen version is read. `channel` and `platform` describe
-channels, so they keep channel-scope rows only. `share` is computed in SQL: citizens over the
-total of the row's scope and period (rung 0 included where it is known), rounded to 6 places.
+Only the current snapshot of the chosen version is read, and never a preview (see
+`published_snapshots`). `channel` and `platform` describe channels, so they keep channel-scope
+rows only. `share` is computed in SQL: citizens over the total of the row's scope and period
+(rung 0 included where it is known), rounded to 6 places.
 """
 
 from __future__ import annotations
@@ -109,12 +110,21 @@ def definition_for(version: int | None) -> EngagementDefinition:
         ) from None
 
 
-def current_snapshot(definition: EngagementDefinition) -> DistributionSnapshot | None:
-    return (
-        DistributionSnapshot.objects.filter(definition=definition, is_current=True)
-        .only("pk", "created_at", "published_at")
-        .first()
+def published_snapshots(definition: EngagementDefinition) -> QuerySet[DistributionSnapshot]:
+    """The snapshot whose figures readers may serve for a version (at most one).
+
+    A recompute under a draft leaves a preview snapshot current for that version, and it stays
+    so when the draft is published, until the recompute that publishing queues replaces it. The
+    draft may have been edited after the preview was computed, so a preview is never served as
+    published figures; previews are seen in the admin only.
+    """
+    return DistributionSnapshot.objects.filter(
+        definition=definition, is_current=True, is_preview=False
     )
+
+
+def current_snapshot(definition: EngagementDefinition) -> DistributionSnapshot | None:
+    return published_snapshots(definition).only("pk", "created_at", "published_at").first()
 
 
 def rung_columns(definition: EngagementDefinition) -> list[tuple[int, str]]:
@@ -184,7 +194,7 @@ def distribution_rows(filters: DistributionFilters) -> QuerySet:
     """
     definition = definition_for(filters.definition)
     period_type, first, last = resolve_periods(filters)
-    rows = Distribution.objects.filter(snapshot__definition=definition, snapshot__is_current=True)
+    rows = Distribution.objects.filter(snapshot__in=published_snapshots(definition))
     if period_type:
         rows = rows.filter(period_type=period_type)
     if first:

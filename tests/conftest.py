@@ -6,8 +6,15 @@ from django.db import connection
 REQUIRE_SERVICES = os.environ.get("LADDER_REQUIRE_SERVICES") == "true"
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
-    """PostgreSQL-only tests are skipped, loudly, when the suite fell back to SQLite."""
+    """Browser tests run last; PostgreSQL-only tests are skipped, loudly, on the SQLite fallback.
+
+    Last (after pytest-django has put transactional tests after the others), because once
+    Playwright's event loop runs in the main thread, a transactional test's serialized rollback no
+    longer restores the migrations' data (forces, definition v1) where later tests read it.
+    """
+    items.sort(key=lambda item: "browser" in item.keywords)  # stable: the order is otherwise kept
     from django.conf import settings
 
     engine = settings.DATABASES["default"]["ENGINE"]
@@ -50,3 +57,29 @@ def published(db):
     from tests.factories import distribution_set
 
     return distribution_set()
+
+
+@pytest.fixture
+def migrations_data(db):
+    """The data the migrations load (the 43 forces, definition v1), put back if it is missing.
+
+    Transactional tests flush the database and serialized rollback restores that data, but not
+    for a browser test: Playwright's event loop (session-wide) starts before the restore, which
+    then lands on another connection object. Browser tests run last (see above) and ask for this.
+    """
+    import importlib
+    import json
+    from pathlib import Path
+
+    from django.apps import apps
+    from django.conf import settings
+
+    from engagement.definitions import load_definition
+    from engagement.models import EngagementDefinition
+    from forces.models import Force
+
+    if not Force.objects.exists():
+        importlib.import_module("forces.migrations.0002_load_forces").load_forces(apps, None)
+    if not EngagementDefinition.objects.exists():
+        data = Path(settings.BASE_DIR) / "engagement" / "data" / "default-definition.json"
+        load_definition(json.loads(data.read_text(encoding="utf-8")))

@@ -62,6 +62,28 @@ def test_the_distributions_filters_are_documented():
     assert names >= {*FILTER_PARAMETERS, "format", "layout", "bom", "page"}
 
 
+def error_schema(operation: dict, status: str) -> dict:
+    return operation["responses"][status]["content"]["application/json"]["schema"]
+
+
+def test_every_operation_documents_the_shared_error_body():
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    operations = [op for path in schema["paths"].values() for op in path.values()]
+    for operation in operations:
+        for status in ("401", "403", "404"):
+            assert error_schema(operation, status) == {"$ref": "#/components/schemas/Error"}
+    read = schema["paths"]["/api/v1/distributions/"]["get"]
+    assert error_schema(read, "400") == {"$ref": "#/components/schemas/Error"}
+
+
+def test_the_import_documents_its_400_as_the_shared_body_with_rows():
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    post = schema["paths"]["/api/v1/interactions/"]["post"]
+    assert error_schema(post, "400") == {"$ref": "#/components/schemas/RowsError"}
+    rows_error = schema["components"]["schemas"]["RowsError"]
+    assert set(rows_error["properties"]) == {"status", "code", "message", "errors", "more"}
+
+
 def test_the_schema_is_served_to_a_signed_in_user(api_client):
     response = api_client.get("/api/v1/schema/", {"format": "json"})
     assert response.status_code == 200

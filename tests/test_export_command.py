@@ -1,8 +1,13 @@
 import csv
 import io
+import os
+import subprocess
+import sys
 from io import StringIO
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
 
 from engagement.models import Distribution
@@ -76,3 +81,24 @@ def test_bad_options_stop_it_with_a_message_naming_the_option(published, options
     with pytest.raises(CommandError, match=message.replace("(", r"\(")) as error:
         export(**options)
     assert message in str(error.value)
+
+
+def test_a_reader_that_stops_early_gets_no_traceback(tmp_path):
+    """`export_distributions | head` on the embedded default (SQLite, no Redis): the reader
+    closes the pipe before the command writes, as `head` does once it has its lines."""
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    env["LADDER_VAR_DIR"] = str(tmp_path)
+    manage = [sys.executable, "manage.py"]
+    here = Path(settings.BASE_DIR)
+    subprocess.run([*manage, "migrate", "-v0"], cwd=here, env=env, check=True, timeout=120)
+    command = subprocess.Popen(
+        [*manage, "export_distributions"],
+        cwd=here,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    command.stdout.close()  # the reader is gone before the first line
+    errors = command.stderr.read().decode()
+    assert command.wait(timeout=60) == 1
+    assert "Traceback" not in errors and "Exception ignored" not in errors, errors

@@ -61,6 +61,9 @@ def test_any_bad_object_answers_400_with_every_problem_by_index_and_writes_nothi
     )
     assert response.status_code == 400
     assert response.json() == {
+        "status": 400,
+        "code": "invalid_rows",
+        "message": "2 problems with the rows sent; nothing was imported.",
         "errors": [
             {
                 "index": 1,
@@ -109,12 +112,19 @@ def test_missing_and_unknown_fields_are_problems(staff_client):
 def test_a_body_that_is_not_a_list_of_objects_is_a_400(staff_client, body, error):
     response = staff_client.post(URL, body, content_type="application/json")
     assert response.status_code == 400
-    assert response.json() == {"errors": [error], "more": 0}
+    body = response.json()
+    assert (body["status"], body["code"], body["errors"], body["more"]) == (
+        400,
+        "invalid_rows",
+        [error],
+        0,
+    )
 
 
 def test_malformed_json_is_a_400_in_the_same_shape(staff_client):
     response = staff_client.post(URL, "[{", content_type="application/json")
     assert response.status_code == 400
+    assert response.json()["code"] == "invalid_rows"
     assert response.json()["errors"][0]["field"] == "body"
     assert response.json()["errors"][0]["message"].startswith("is not valid JSON")
 
@@ -130,6 +140,20 @@ def test_an_anonymous_request_is_refused(client):
     response = client.post(URL, [row()], content_type="application/json")
     assert response.status_code in {401, 403}
     assert not Interaction.objects.exists()
+
+
+def test_problems_beyond_the_hundredth_are_counted_in_more(staff_client):
+    rows = [row(kind="poke", external_id=f"e{n}") for n in range(103)]
+    response = staff_client.post(URL, rows, content_type="application/json")
+    body = response.json()
+    assert (len(body["errors"]), body["more"]) == (100, 3)
+    assert body["message"] == "103 problems with the rows sent; nothing was imported."
+
+
+def test_a_refusal_without_the_permission_has_the_shared_error_body(client):
+    client.force_login(UserFactory())
+    body = client.post(URL, [row()], content_type="application/json").json()
+    assert (body["status"], body["code"], body["errors"]) == (403, "permission_denied", {})
 
 
 def test_a_signed_in_user_without_the_permission_is_refused(client):

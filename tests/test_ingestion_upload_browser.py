@@ -33,7 +33,7 @@ def browser_type_launch_args():
 
 
 @pytest.fixture
-def import_page(page, live_server):
+def import_page(page, live_server, migrations_data):
     client = Client()
     client.force_login(StaffFactory(username="importer"))
     cookie = client.cookies["sessionid"]

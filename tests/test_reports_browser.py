@@ -1,17 +1,12 @@
 """The report page in a real browser: choose figures, see the preview, download the CSV."""
 
-import json
 import os
 from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
 
-from engagement.definitions import load_definition
-from engagement.models import EngagementDefinition
 from tests.factories import UserFactory, distribution_set
-
-DEFINITION_JSON = Path(django_settings.BASE_DIR) / "engagement" / "data" / "default-definition.json"
 
 # Playwright's sync API runs an event loop in the test thread; the database calls made there
 # (test set-up, factories) are still synchronous and safe.
@@ -28,17 +23,8 @@ def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": "/usr/bin/chromium"}
 
 
-def ensure_definition_v1() -> None:
-    """Transactional tests flush the database. Serialized rollback restores the migrations' data,
-    but not from inside Playwright's event loop (another connection object there), so a browser
-    test that runs after another transactional test puts version 1 back itself."""
-    if not EngagementDefinition.objects.exists():
-        load_definition(json.loads(DEFINITION_JSON.read_text(encoding="utf-8")))
-
-
 @pytest.fixture
-def signed_in_page(page, live_server, client):
-    ensure_definition_v1()
+def signed_in_page(page, live_server, client, migrations_data):
     distribution_set()
     client.force_login(UserFactory(password=None))
     page.context.add_cookies(

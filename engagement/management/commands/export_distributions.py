@@ -6,6 +6,8 @@ python manage.py export_distributions [--definition VERSION] [--period-type T]
     [--output PATH]
 """
 
+import os
+import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -49,9 +51,24 @@ class Command(BaseCommand):
             ) from None
         export = distribution_export(filters, layout=layout, bom=bom)
         if output is None:
-            for line in export.lines:
-                self.stdout.write(line, ending="")
+            try:
+                for line in export.lines:
+                    self.stdout.write(line, ending="")
+                self.stdout.flush()
+            except BrokenPipeError:
+                self._reader_left(export.lines)
             return
         with output.open("w", encoding="utf-8", newline="") as target:
             target.writelines(export.lines)
         self.stderr.write(f"Wrote {output}")
+
+    def _reader_left(self, lines) -> None:
+        """The reader stopped early (`| head`): end quietly, as command-line tools do.
+
+        Closing the stream ends its database cursor while the connection is still open, and
+        standard output goes to /dev/null so that the exit flush finds no broken pipe either.
+        Exits 1, as Python itself does on a broken pipe: the output is not complete.
+        """
+        lines.close()
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise SystemExit(1)
