@@ -56,7 +56,7 @@ def upload(page, what: str, name: str, text: str, dry_run: bool = False) -> None
 def test_staff_import_channels_then_interactions_and_see_problems(import_page):
     page = import_page
     upload(page, "channels", "channels.csv", "force,channel,platform,name\nkent,main,twitter,K\n")
-    assert "channels.csv: imported" in page.get_by_role("status").inner_text()
+    assert "channels.csv: imported" in page.locator("main").get_by_role("status").inner_text()
     assert Channel.objects.filter(force__slug="kent", slug="main").exists()
 
     upload(
@@ -78,6 +78,6 @@ def test_staff_import_channels_then_interactions_and_see_problems(import_page):
         "good.csv",
         "force,channel,citizen,kind,occurred_at\nkent,main,a,view,2026-05-01T10:00:00Z\n",
     )
-    status = page.get_by_role("status").inner_text()
+    status = page.locator("main").get_by_role("status").inner_text()
     assert "good.csv: imported" in status
     assert Interaction.objects.count() == 1
