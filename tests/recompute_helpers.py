@@ -3,19 +3,11 @@
 from datetime import UTC, datetime
 
 from engagement.models import Distribution, DistributionSnapshot
+from engagement.selectors import ROW_FIELDS
 from tests.factories import InteractionFactory
 
-LONG_LAYOUT = (
-    "definition_version",
-    "period_type",
-    "period",
-    "scope",
-    "force",
-    "channel",
-    "rung_position",
-    "rung",
-    "citizens",
-)
+# LADDER.md's long layout without `share`, as the worked examples' expected files have it.
+LONG_LAYOUT = tuple(field for field in ROW_FIELDS if field != "share")
 
 
 def at(text: str) -> datetime:
