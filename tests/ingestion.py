@@ -3,9 +3,6 @@
 import io
 from pathlib import Path
 
-import pytest
-from django.conf import settings
-
 INTERACTION_HEADER = "force,channel,citizen,kind,occurred_at,external_id"
 
 
@@ -14,8 +11,9 @@ def csv_file(*lines: str, header: str = INTERACTION_HEADER) -> io.BytesIO:
     return io.BytesIO(text.encode())
 
 
+EXAMPLES = Path(__file__).resolve().parent / "examples"
+
+
 def examples_dir(name: str) -> Path:
-    folder = Path(settings.BASE_DIR).parent / "shared" / "examples" / name
-    if not folder.is_dir():
-        pytest.skip(f"the worked examples are not at {folder}")
-    return folder
+    """A worked example of LADDER.md, shipped with the tests in tests/examples/."""
+    return EXAMPLES / name

@@ -5,20 +5,15 @@ import io
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.management import call_command
 
 from engagement.ingestion import import_interactions
 from engagement.recompute import recompute_now
 from forces.services import import_channels
+from tests.ingestion import EXAMPLES
 from tests.recompute_helpers import LONG_LAYOUT, current_snapshot, snapshot_rows
 
-EXAMPLES = Path(settings.BASE_DIR).parent / "shared" / "examples"
-
-pytestmark = [
-    pytest.mark.django_db,
-    pytest.mark.skipif(not EXAMPLES.exists(), reason=f"the worked examples are not at {EXAMPLES}"),
-]
+pytestmark = pytest.mark.django_db
 
 
 def expected_rows(folder: Path, *, with_rung_zero: bool) -> set[tuple]:
