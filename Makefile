@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: install demo test lint format worker beat browser clean
+.PHONY: install demo test bench lint format worker beat browser clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,11 @@ demo: install
 # The whole suite: lint, format check and tests (PostgreSQL and Redis; CI=true insists on them).
 test: install browser
 	bash scripts/run-tests
+
+# The benchmark (not part of test or CI): PostgreSQL only, in its own throw-away database.
+# BENCH_INTERACTIONS (default 1000000) sets the size. See README.md, "Benchmark".
+bench: install
+	$(BIN)/python scripts/bench
 
 lint:
 	$(BIN)/ruff check .
