@@ -136,8 +136,9 @@ def overview_figures(
 ) -> list[ForceFigures]:
     """Every force with its counts per rung for one period (two queries, cached).
 
-    With a platform, a force's counts add up its channels on that platform: someone active on
-    two of them counts on each, and rung 0 is unknown (it exists at force scope only).
+    With a platform, a force's counts are its platform-scope rows: each citizen once, at the
+    highest rung reached on any of the force's channels on that platform. Rung 0 is unknown there
+    (it exists at force scope only).
     """
 
     def compute() -> list[ForceFigures]:
@@ -145,10 +146,10 @@ def overview_figures(
             snapshot=snapshot, period_type=period_type, period=period
         )
         if platform:
-            rows = rows.filter(scope=Scope.CHANNEL, channel__platform=platform)
+            rows = rows.filter(scope=Scope.PLATFORM, platform=platform)
         else:
             rows = rows.filter(scope=Scope.FORCE)
-        counts = _counts_by(_summed(rows, "force_id"), "force_id")
+        counts = _counts_by(rows.values("force_id", "rung_position", "citizens"), "force_id")
         return [
             ForceFigures(counts=counts.get(force["pk"], {}), **force)
             for force in Force.objects.order_by("name").values(

@@ -41,9 +41,9 @@ from engagement.models import (
     PeriodType,
     RecomputeRun,
     Rung,
-    Scope,
 )
 from engagement.selectors import (
+    READ_SCOPE_CHOICES,
     FiltersInvalid,
     distribution_rows,
     visible_definitions,
@@ -149,7 +149,7 @@ class DistributionSerializer(serializers.Serializer):
     period_type = serializers.ChoiceField(choices=PeriodType.choices)
     period = serializers.CharField()
     period_start = serializers.DateField()
-    scope = serializers.ChoiceField(choices=Scope.choices)
+    scope = serializers.ChoiceField(choices=READ_SCOPE_CHOICES)
     force = serializers.CharField(source="force__slug")
     channel = serializers.CharField(source="channel__slug", allow_null=True)
     rung_position = serializers.IntegerField()

@@ -6,8 +6,9 @@ snapshots, locks, publishing), and never counts anything itself.
 
 The rules
 =========
-For a definition version, a scope (a force: all its channels; or one channel) and a period, each
-citizen stands on the HIGHEST rung position among:
+For a definition version, a scope (a force: all its channels; a platform: the force's channels on
+that platform; or one channel) and a period, each citizen stands on the HIGHEST rung position
+among:
 
 1. their interactions of a non-lasting kind in that scope that occurred in the period ("moments");
 2. their lasting states in that scope that touch the period.
@@ -31,7 +32,12 @@ year and financial year (April to March).
 The distribution counts citizens at each rung 1 to 6. At force scope, rung 0 ("none") is the force
 area's population minus the citizens counted at rungs 1 to 6, never below 0, and empty (NULL) when
 the population is unknown. A force with a known population has force-scope figures for every
-period in range, even one in which nobody engaged. At channel scope there is no rung 0.
+period in range, even one in which nobody engaged. At platform and channel scope there is no
+rung 0.
+
+Platform scope is not one of LADDER.md's export scopes: it exists so that a reader who picks a
+platform (the dashboard) sees each citizen once, at the highest rung reached on any of the force's
+channels on that platform, instead of a sum of channels that counts someone on two of them twice.
 
 How it is computed
 ==================
@@ -56,7 +62,8 @@ rows as they are.
 Counting (step 4) takes, for every citizen, the max over the months of a period and over the
 states touching it BEFORE counting: a quarter's figures are not the sum of its months' figures (a
 citizen active in all three months is one citizen in the quarter). Force scope takes the max over
-the force's channels, again per citizen before counting.
+the force's channels, and platform scope the max over the force's channels on one platform, again
+per citizen before counting.
 
 Rung 0 (step 5) is written last from the counted rows and the current populations. Step 6
 copies the figures an incremental run did not need to recount from the previous snapshot.
@@ -266,7 +273,7 @@ def rebuild_states(*, definition_id: int, force_id: int) -> int:
 
 
 # ---------------------------------------------------------------------------------------------
-# Step 4. Counting one force's citizens per rung, at channel and force scope, for some periods.
+# Step 4. Counting one force's citizens per rung, at channel, platform and force scope.
 # ---------------------------------------------------------------------------------------------
 # The calendar is passed in as VALUES, in two small tables: `periods`, one row per period with
 # its first and last month in range, e.g. (7, quarter, "2026-Q2", 2026-04-01, 24315, 24317), and
@@ -278,8 +285,11 @@ def rebuild_states(*, definition_id: int, force_id: int) -> int:
 #               (opened no later than the period's last month, closed, or the horizon when
 #               open, no earlier than its first month);
 #   on_channel  each citizen's highest rung per channel and period;
+#   on_platform each citizen's highest rung per platform (over the force's channels on it) and
+#               period: a citizen on two channels of one platform is one citizen there;
 #   in_force    each citizen's highest rung in the force (over its channels) per period;
-# and the result counts the citizens of each rung, per channel and for the force.
+# and the result counts the citizens of each rung, per channel, per platform and for the force.
+# Only platform rows carry a platform; the other scopes write "" there.
 
 
 def _calendar_cte(periods: Iterable[Period], first_month: int, last_month: int, params: dict):
@@ -317,7 +327,7 @@ calendar (month, period_id) AS (
 
 INSERT_DISTRIBUTION = """
 INSERT INTO engagement_distribution
-    (snapshot_id, period_type, period, period_start, scope, force_id, channel_id,
+    (snapshot_id, period_type, period, period_start, scope, force_id, channel_id, platform,
      rung_position, citizens)"""
 
 
@@ -352,23 +362,33 @@ on_channel AS (
     FROM reached
     GROUP BY channel_id, citizen_id, period_id
 ),
+on_platform AS (
+    SELECT ch.platform, o.citizen_id, o.period_id, MAX(o.rung_position) AS rung_position
+    FROM on_channel o
+    JOIN forces_channel ch ON ch.id = o.channel_id
+    GROUP BY ch.platform, o.citizen_id, o.period_id
+),
 in_force AS (
     SELECT citizen_id, period_id, MAX(rung_position) AS rung_position
     FROM on_channel
     GROUP BY citizen_id, period_id
 ),
 counted AS (
-    SELECT %(channel_scope)s AS scope, channel_id, period_id, rung_position,
+    SELECT %(channel_scope)s AS scope, channel_id, '' AS platform, period_id, rung_position,
            COUNT(*) AS citizens
     FROM on_channel
     GROUP BY channel_id, period_id, rung_position
     UNION ALL
-    SELECT %(force_scope)s, NULL, period_id, rung_position, COUNT(*)
+    SELECT %(platform_scope)s, NULL, platform, period_id, rung_position, COUNT(*)
+    FROM on_platform
+    GROUP BY platform, period_id, rung_position
+    UNION ALL
+    SELECT %(force_scope)s, NULL, '', period_id, rung_position, COUNT(*)
     FROM in_force
     GROUP BY period_id, rung_position
 )
 SELECT %(snapshot)s, p.period_type, p.period, p.period_start, n.scope, %(force)s,
-       n.channel_id, n.rung_position, n.citizens
+       n.channel_id, n.platform, n.rung_position, n.citizens
 FROM counted n
 JOIN periods p ON p.period_id = n.period_id
 """
@@ -390,6 +410,7 @@ def count_force(
         "force": force_id,
         "horizon_month": horizon_month,
         "channel_scope": Scope.CHANNEL.value,
+        "platform_scope": Scope.PLATFORM.value,
         "force_scope": Scope.FORCE.value,
     }
     return _insert_rows(COUNT_SQL, params, periods, first_month, horizon_month)
@@ -412,7 +433,7 @@ engaged AS (
     WHERE snapshot_id = %(snapshot)s AND scope = %(force_scope)s AND rung_position > 0
     GROUP BY force_id, period_type, period
 )
-SELECT %(snapshot)s, p.period_type, p.period, p.period_start, %(force_scope)s, f.id, NULL, 0,
+SELECT %(snapshot)s, p.period_type, p.period, p.period_start, %(force_scope)s, f.id, NULL, '', 0,
        CASE
            WHEN f.population IS NULL THEN NULL
            WHEN f.population > COALESCE(e.citizens, 0) THEN f.population - COALESCE(e.citizens, 0)
@@ -441,13 +462,14 @@ def count_rung_zero(*, snapshot_id: int, first_month: int, horizon_month: int) -
 # moved horizon lengthens only open states, from the old horizon's next month. So for each force
 # the run recounts the periods ending at or after its `recount_from` month (step 4) and copies
 # the rows of earlier periods from the previous snapshot; forces it did not recount at all are
-# copied whole. Rung 0 is never copied (step 5 rewrites it).
+# copied whole, at every scope (platform rows with their platform). Rung 0 is never copied
+# (step 5 rewrites it).
 
 COPY_SQL = """
 {insert}
 WITH {calendar}{recounted}
 SELECT %(snapshot)s, d.period_type, d.period, d.period_start, d.scope, d.force_id, d.channel_id,
-       d.rung_position, d.citizens
+       d.platform, d.rung_position, d.citizens
 FROM engagement_distribution d
 JOIN periods p ON p.period_type = d.period_type AND p.period = d.period
 {recount_join}

@@ -15,8 +15,9 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.datastructures import MultiValueDict
 
-from engagement.models import Distribution, PeriodType, RecomputeRun, Scope
+from engagement.models import Distribution, PeriodType, RecomputeRun
 from engagement.selectors import (
+    READ_SCOPE_CHOICES,
     DistributionFilters,
     FiltersInvalid,
     definition_for,
@@ -108,7 +109,7 @@ class DistributionFilterSet(django_filters.FilterSet):
         field_name="period", max_length=8, help_text="Last period of a range (included)."
     )
     scope = django_filters.ChoiceFilter(
-        choices=Scope.choices, help_text="force or channel (default: both)."
+        choices=READ_SCOPE_CHOICES, help_text="force or channel (default: both)."
     )
     force = SlugListFilter(
         field_name="force__slug",

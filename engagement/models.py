@@ -253,6 +253,8 @@ class PeriodType(models.TextChoices):
 class Scope(models.TextChoices):
     FORCE = "force", "Force"
     CHANNEL = "channel", "Channel"
+    # A force's channels on one platform. Not a LADDER.md export scope: the dashboard reads it.
+    PLATFORM = "platform", "Platform"
 
 
 class RecomputeRun(models.Model):
@@ -372,6 +374,13 @@ class Distribution(models.Model):
     channel = models.ForeignKey(
         Channel, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    platform = models.CharField(
+        max_length=16,
+        choices=Platform.choices,
+        blank=True,
+        default="",
+        help_text="The platform of a platform-scope row; empty for the other scopes.",
+    )
     rung_position = models.PositiveSmallIntegerField()
     citizens = models.PositiveIntegerField(
         null=True, blank=True, help_text="Empty for rung 0 where the population is unknown."
@@ -380,7 +389,7 @@ class Distribution(models.Model):
     class Meta:
         indexes = [
             models.Index(
-                fields=["snapshot", "period_type", "period", "scope"],
+                fields=["snapshot", "period_type", "period", "scope", "platform"],
                 name="distribution_lookup_idx",
             ),
             models.Index(

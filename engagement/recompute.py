@@ -27,8 +27,9 @@ result safe to serve:
   the previous snapshot: the forces with stale-month marks, from their earliest marked month
   (a lasting state carries a change forward); and, if the horizon moved, every force from the
   old horizon's next month (open states now reach further). Everything else is copied. Runs
-  fall back to a full rebuild when there is no previous snapshot to build on or when the range
-  moved backwards (data older than the previous earliest month, or data removed).
+  fall back to a full rebuild when there is no previous snapshot to build on, when the range
+  moved backwards (data older than the previous earliest month, or data removed), or when the
+  previous snapshot predates platform scope.
 - A run under a draft definition is a preview: a full rebuild into a snapshot marked is_preview,
   under the draft, that never touches the published definition's figures nor the marks.
 """
@@ -56,6 +57,7 @@ from engagement.models import (
     Interaction,
     PeriodType,
     RecomputeRun,
+    Scope,
     StaleMonth,
 )
 from engagement.periods import period_of
@@ -332,7 +334,22 @@ def _why_full(run, previous: DistributionSnapshot | None, data) -> str:
         return "Data older than the previous earliest month arrived: full rebuild."
     if data.horizon_month < previous.horizon_month:
         return "The horizon moved back (data removed): full rebuild."
+    if _lacks_platform_scope(previous):
+        return "The previous figures have no platform scope (older release): full rebuild."
     return ""
+
+
+def _lacks_platform_scope(snapshot: DistributionSnapshot) -> bool:
+    """Whether a snapshot was written before platform scope existed.
+
+    Every channel-scope row comes with platform-scope rows for its platform, so channel rows
+    without any platform row mean an older snapshot; copying from it would leave the platform
+    figures of the periods not recounted missing.
+    """
+    rows = Distribution.objects.filter(snapshot=snapshot)
+    return (
+        rows.filter(scope=Scope.CHANNEL).exists() and not rows.filter(scope=Scope.PLATFORM).exists()
+    )
 
 
 # ---------------------------------------------------------------------------------------------

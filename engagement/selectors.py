@@ -10,9 +10,10 @@ whichever door an analyst comes in by. Defaults, when a filter is not given:
   and `period_to` (both included, either may be left open) name a range of one period type.
 
 Only the current snapshot of the chosen version is read, and never a preview (see
-`published_snapshots`). `channel` and `platform` describe channels, so they keep channel-scope
-rows only. `share` is computed in SQL: citizens over the total of the row's scope and period
-(rung 0 included where it is known), rounded to 6 places.
+`published_snapshots`), and only the force and channel scopes (READ_SCOPES). `channel` and
+`platform` describe channels, so they keep channel-scope rows only. `share` is computed in SQL:
+citizens over the total of the row's scope and period (rung 0 included where it is known),
+rounded to 6 places.
 """
 
 from __future__ import annotations
@@ -43,6 +44,14 @@ from engagement.models import (
     Scope,
 )
 from engagement.periods import Period, parse_period
+
+# The scopes LADDER.md's layouts know. The store also holds platform-scope rows (each citizen once
+# per force and platform) for the dashboard; they have no place in the CSV formats, so readers
+# here never serve them.
+READ_SCOPES: tuple[str, ...] = (Scope.FORCE, Scope.CHANNEL)
+READ_SCOPE_CHOICES: list[tuple[str, str]] = [
+    (value, label) for value, label in Scope.choices if value in READ_SCOPES
+]
 
 # The columns of a distribution row, in the order of LADDER.md's long layout.
 ROW_FIELDS: tuple[str, ...] = (
@@ -201,8 +210,7 @@ def distribution_rows(filters: DistributionFilters) -> QuerySet:
         rows = rows.filter(period_start__gte=first.start)
     if last:
         rows = rows.filter(period_start__lte=last.start)
-    if filters.scope:
-        rows = rows.filter(scope=filters.scope)
+    rows = rows.filter(scope__in=[filters.scope] if filters.scope else READ_SCOPES)
     if filters.forces:
         rows = rows.filter(force__slug__in=filters.forces)
     if filters.region:

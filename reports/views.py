@@ -14,8 +14,8 @@ from django.views.decorators.http import condition, require_GET
 from engagement.conditional import distributions_etag, distributions_last_modified
 from engagement.exports import distribution_export, distribution_table, streaming_csv_response
 from engagement.filters import DistributionFilterSet, ExportOptionsForm
-from engagement.models import Distribution, PeriodType, Scope
-from engagement.selectors import visible_definitions
+from engagement.models import Distribution, PeriodType
+from engagement.selectors import READ_SCOPE_CHOICES, visible_definitions
 from forces.models import Force, Platform
 
 PREVIEW_ROWS = 20
@@ -46,7 +46,7 @@ def report(request: HttpRequest) -> HttpResponse:
         "chosen_forces": set(filterset.form["force"].value() or []),
         "definitions": visible_definitions().order_by("-version").values_list("version", "status"),
         "period_types": PeriodType.choices,
-        "scopes": Scope.choices,
+        "scopes": READ_SCOPE_CHOICES,
         "platforms": Platform.choices,
         "forces": forces,
         "regions": sorted({region for _, _, region in forces}),
