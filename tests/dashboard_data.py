@@ -1,10 +1,11 @@
 """Believable figures in the distribution store for the dashboard's tests.
 
 The recompute fills the store in production; here the figures are made directly, as it would write
-them: one current snapshot of the published definition, with force- and channel-scope rows for
-every month, quarter, calendar year and financial year from April 2025 to September 2026. Force
-scope adds rung 0 from the population (empty where it is unknown); channel scope leaves out rows
-whose count is 0, as the store may. Every third force never reaches Volunteer or Co-Designer, and
+them: one current snapshot of the published definition, with force-, platform- and channel-scope
+rows for every month, quarter, calendar year and financial year from April 2025 to September 2026.
+Force scope adds rung 0 from the population (empty where it is unknown); platform and channel scope
+leave out rows whose count is 0, as the store may. Each force has one channel per platform, so a
+platform's figures are its channel's. Every third force never reaches Volunteer or Co-Designer, and
 every fifth never reaches Co-Designer, so "no route" has something to find.
 """
 
@@ -80,6 +81,7 @@ def make_dashboard_data(*, forces: list[Force] | None = None, seed: int = 43) ->
         (channel.force_id, channel.slug): channel
         for channel in Channel.objects.filter(force__in=forces)
     }
+    platform_of = {channel.pk: channel.platform for channel in channels.values()}
     rows: list[Distribution] = []
     for index, force in enumerate(forces):
         ceiling = _ceiling(index)
@@ -130,6 +132,18 @@ def make_dashboard_data(*, forces: list[Force] | None = None, seed: int = 43) ->
                 rows += [
                     Distribution(
                         **common, scope=Scope.CHANNEL, channel_id=pk, rung_position=p, citizens=n
+                    )
+                    for pk, counts in by_channel.items()
+                    for p, n in counts.items()
+                    if n
+                ]
+                rows += [
+                    Distribution(
+                        **common,
+                        scope=Scope.PLATFORM,
+                        platform=platform_of[pk],
+                        rung_position=p,
+                        citizens=n,
                     )
                     for pk, counts in by_channel.items()
                     for p, n in counts.items()

@@ -34,14 +34,18 @@ def figures(
     period_type: str = "month",
     force=None,
     channel=None,
+    platform: str | None = None,
     snapshot: DistributionSnapshot | None = None,
 ) -> dict[int, int | None]:
-    """{rung position: citizens} of one scope and period in the (current) snapshot."""
+    """{rung position: citizens} of one scope and period in the (current) snapshot: a channel's,
+    a force's platform's (force and platform given) or a force's."""
     rows = Distribution.objects.filter(
         snapshot=snapshot or current_snapshot(), period_type=period_type, period=period
     )
     if channel is not None:
         rows = rows.filter(scope="channel", channel=channel)
+    elif platform is not None:
+        rows = rows.filter(scope="platform", force=force, platform=platform)
     else:
         rows = rows.filter(scope="force", force=force)
     return dict(rows.values_list("rung_position", "citizens"))
@@ -52,8 +56,11 @@ def engaged(**kwargs) -> dict[int, int]:
     return {rung: n for rung, n in figures(**kwargs).items() if rung > 0}
 
 
-def snapshot_rows(snapshot: DistributionSnapshot) -> set[tuple]:
-    """Every row of a snapshot in the long layout (rows with 0 citizens left out)."""
+def snapshot_rows(
+    snapshot: DistributionSnapshot, *, scopes: tuple[str, ...] | None = None
+) -> set[tuple]:
+    """Every row of a snapshot (of `scopes`: all when None) in the long layout, with 0 citizens
+    left out. A platform-scope row names its platform where the others name their channel."""
     rungs = {rung.position: rung.slug for rung in snapshot.definition.rungs.all()}
     return {
         (
@@ -62,11 +69,11 @@ def snapshot_rows(snapshot: DistributionSnapshot) -> set[tuple]:
             row.period,
             row.scope,
             row.force.slug,
-            row.channel.slug if row.channel else "",
+            row.channel.slug if row.channel else row.platform,
             str(row.rung_position),
             rungs[row.rung_position],
             "" if row.citizens is None else str(row.citizens),
         )
         for row in Distribution.objects.filter(snapshot=snapshot).select_related("force", "channel")
-        if row.citizens != 0
+        if row.citizens != 0 and (scopes is None or row.scope in scopes)
     }

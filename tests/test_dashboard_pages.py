@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from dashboard.filters import latest_complete
 from engagement.models import Distribution, DistributionSnapshot, PeriodType, RecomputeRun, Scope
-from forces.models import Force
+from forces.models import Force, Platform
 from tests.dashboard_data import make_dashboard_data, store_counts
 from tests.factories import DistributionFactory, RecomputeRunFactory, SnapshotFactory, UserFactory
 
@@ -161,15 +161,22 @@ def test_overview_sorts_by_share_at_conversation_or_above(reader):
     assert shares == sorted(shares, reverse=True)
 
 
-def test_overview_platform_adds_up_the_channels_on_that_platform(reader):
+def test_overview_platform_shows_the_platform_scope_figures(reader):
     data = make_dashboard_data(forces=some_forces(2))
+    # Someone on two offline channels is one citizen there: fewer than the channels add up to.
+    Distribution.objects.filter(
+        snapshot=data.snapshot,
+        scope=Scope.PLATFORM,
+        platform=Platform.OFFLINE,
+        force__slug="kent",
+        period="2026-09",
+        rung_position=3,
+    ).update(citizens=7)
     page = reader.get("/?period=2026-09&platform=offline&region=South+East").content.decode()
-    channels = store_counts(
-        data.snapshot, period_type=PeriodType.MONTH, period="2026-09", scope=Scope.CHANNEL
-    )
     kent = re.search(r'<tr data-key="kent".*?</tr>', page, re.S).group(0)
-    assert f'data-rung="3"><span class="count">{channels[("kent", "community", 3)]:,}<' in kent
+    assert 'data-rung="3"><span class="count">7<' in kent
     assert 'data-rung="0"' not in kent
+    assert "counts on each" not in page
 
 
 def test_overview_csv_links_carry_the_pages_filters(reader):

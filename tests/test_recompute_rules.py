@@ -9,6 +9,7 @@ import pytest
 from engagement.definitions import create_draft
 from engagement.models import InteractionKind
 from engagement.recompute import recompute_now
+from forces.models import Platform
 from tests.factories import ChannelFactory, CitizenFactory, ForceFactory
 from tests.recompute_helpers import act, current_snapshot, engaged, figures
 
@@ -58,6 +59,35 @@ def test_force_scope_takes_the_highest_rung_across_the_forces_channels(
     assert engaged(period="2026-01", channel=channel) == {1: 1}
     assert engaged(period="2026-01", channel=other_channel) == {3: 1}
     assert engaged(period="2026-01", force=force) == {3: 1}
+
+
+def test_platform_scope_counts_a_citizen_on_two_channels_of_it_once_at_the_highest_rung(
+    force, channel, other_channel
+):
+    citizen = CitizenFactory()
+    act(channel, citizen, "view", "2026-01-05")
+    act(other_channel, citizen, "share", "2026-01-06")
+    recompute()
+    assert engaged(period="2026-01", force=force, platform=Platform.TWITTER) == {4: 1}
+
+
+def test_platform_scope_keeps_each_platform_of_a_force_apart(force, channel):
+    facebook = ChannelFactory(force=force, platform=Platform.FACEBOOK)
+    act(channel, CitizenFactory(), "view", "2026-01-05")
+    act(facebook, CitizenFactory(platform=Platform.FACEBOOK), "attend", "2026-01-06")
+    recompute()
+    assert engaged(period="2026-01", force=force, platform=Platform.TWITTER) == {1: 1}
+    assert engaged(period="2026-01", force=force, platform=Platform.FACEBOOK) == {3: 1}
+
+
+def test_platform_scope_takes_a_lasting_state_over_the_longer_period(force, channel):
+    citizen = CitizenFactory()
+    act(channel, citizen, "follow", "2026-01-05")
+    act(ChannelFactory(force=force), citizen, "like", "2026-02-06")
+    recompute()
+    assert figures(period="2026-Q1", period_type="quarter", force=force, platform="twitter") == {
+        2: 1
+    }
 
 
 def test_same_citizen_with_two_forces_counts_in_each(force, channel):
@@ -261,6 +291,12 @@ def test_rung_zero_at_force_scope_is_population_minus_everyone_engaged(force, ch
     act(channel, CitizenFactory(), "share", "2026-01-10")
     recompute()
     assert figures(period="2026-01", force=force) == {0: 998, 1: 1, 4: 1}
+
+
+def test_platform_scope_has_no_rung_zero(force, channel):
+    act(channel, CitizenFactory(), "view", "2026-01-10")
+    recompute()
+    assert figures(period="2026-01", force=force, platform=Platform.TWITTER) == {1: 1}
 
 
 def test_channel_scope_has_no_rung_zero(channel):
