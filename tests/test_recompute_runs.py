@@ -105,6 +105,18 @@ def test_incremental_run_with_nothing_changed_copies_the_figures():
     assert snapshot_rows(current_snapshot()) == before
 
 
+def test_incremental_run_after_figures_without_platform_scope_rebuilds_in_full():
+    channel = ChannelFactory()
+    act(channel, CitizenFactory(), "share", "2026-02-10")
+    succeeded(recompute_now(full=True))
+    before = snapshot_rows(current_snapshot())
+    Distribution.objects.filter(snapshot=current_snapshot(), scope="platform").delete()
+    run = succeeded(recompute_now())
+    assert run.mode == RecomputeRun.Mode.FULL
+    assert "platform scope" in run.covered["note"]
+    assert snapshot_rows(current_snapshot()) == before
+
+
 def test_incremental_run_carries_an_open_state_to_a_new_horizon_in_an_untouched_force():
     quiet, busy = ChannelFactory(), ChannelFactory()
     act(quiet, CitizenFactory(), "follow", "2026-01-10")
