@@ -28,7 +28,9 @@ def local_month_of(instant: datetime) -> int:
 
 
 def month_of_index(index: int) -> tuple[int, int]:
-    return divmod(index, 12)[0], divmod(index, 12)[1] + 1
+    """(year, month) of a month index."""
+    year, month_from_zero = divmod(index, 12)
+    return year, month_from_zero + 1
 
 
 @dataclass(frozen=True, order=True)

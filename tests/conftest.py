@@ -1,7 +1,6 @@
 import os
 
 import pytest
-from django.db import connection
 
 REQUIRE_SERVICES = os.environ.get("LADDER_REQUIRE_SERVICES") == "true"
 
@@ -26,11 +25,6 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)
-
-
-@pytest.fixture
-def on_postgres() -> bool:
-    return connection.vendor == "postgresql"
 
 
 @pytest.fixture
