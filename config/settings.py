@@ -175,13 +175,13 @@ RECOMPUTE_AT = os.environ.get("RECOMPUTE_AT", "02:30")
 _recompute_hour, _recompute_minute = RECOMPUTE_AT.split(":")
 CELERY_BEAT_SCHEDULE = {
     "nightly-recompute": {
-        "task": "engagement.tasks.nightly_recompute",
+        "task": "engagement.ladder.tasks.nightly_recompute",
         "schedule": crontab(hour=int(_recompute_hour), minute=int(_recompute_minute)),
     }
 }
 
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "config.api_support.ErrorDocumentingSchema",
+    "DEFAULT_SCHEMA_CLASS": "api.support.ErrorDocumentingSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 100,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -190,7 +190,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.BasicAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "EXCEPTION_HANDLER": "config.api_support.api_exception_handler",
+    "EXCEPTION_HANDLER": "api.support.api_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Ladder API",
@@ -218,9 +218,9 @@ if not DEBUG:
     X_FRAME_OPTIONS = "DENY"
     SECURE_CONTENT_TYPE_NOSNIFF = True
 
-# The recompute (engagement.recompute). A run shared out as Celery tasks counts as alive while
-# some step holds its lock or its last heartbeat is younger than this; after that, the next run
-# abandons it and deletes its unpublished figures.
+# The recompute (engagement.ladder.recompute). A run shared out as Celery tasks counts as alive
+# while some step holds its lock or its last heartbeat is younger than this; after that, the next
+# run abandons it and deletes its unpublished figures.
 RECOMPUTE_LEASE_SECONDS = int(os.environ.get("RECOMPUTE_LEASE_SECONDS", "900"))
 # PostgreSQL memory for grouping one force's citizens (SET LOCAL in each force step).
 RECOMPUTE_WORK_MEM = os.environ.get("RECOMPUTE_WORK_MEM", "64MB")

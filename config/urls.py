@@ -7,8 +7,8 @@ admin.site.index_title = "Forces, channels and the shared engagement definition"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("api/v1/", include("config.api_urls")),
-    path("", include("engagement.urls")),
+    path("api/v1/", include("api.urls")),
+    path("", include("engagement.ingest.urls")),
     path("", include("reports.urls")),
     path("", include("dashboard.urls")),
 ]

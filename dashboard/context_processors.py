@@ -3,9 +3,9 @@
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from dashboard import selectors
+from dashboard import page_selectors
 
 
 def recompute_status(request: HttpRequest) -> dict[str, object]:
     """The latest run, read only if the template shows it (admin pages never do)."""
-    return {"last_run": SimpleLazyObject(selectors.latest_run)}
+    return {"last_run": SimpleLazyObject(page_selectors.latest_run)}

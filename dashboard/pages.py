@@ -1,19 +1,18 @@
 """What each page shows, shaped from the selectors' figures and the reader's filters.
 
-The figures come cached from dashboard.selectors; everything here is arithmetic on at most a few
-hundred numbers (43 forces by 7 rungs), so region filters, sorting and the rung 0 switch cost no
-query.
+The figures come cached from dashboard.page_selectors; everything here is arithmetic on at most
+a few hundred numbers (43 forces by 7 rungs), so region filters, sorting and the rung 0 switch
+cost no query.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.urls import reverse
 
-from dashboard import selectors
-from dashboard.filters import SORT_BY_NAME, SORT_CONVERSATION_UP, Filters, sort_choices
+from dashboard import page_selectors
 from dashboard.ladders import (
     CONVERSATION,
     ENGAGED_POSITIONS,
@@ -28,8 +27,12 @@ from dashboard.ladders import (
     shown_positions,
     stacked_chart,
 )
-from engagement.models import PeriodType, Scope
-from forces.models import Force, Platform
+from dashboard.page_filters import SORT_BY_NAME, SORT_CONVERSATION_UP, Filters, sort_choices
+from engagement.choices import PeriodType, Scope
+from forces.choices import Platform
+
+if TYPE_CHECKING:
+    from forces.models import Force
 
 NATIONAL = "England and Wales"
 MIN_COMPARE, MAX_COMPARE = 2, 6
@@ -57,7 +60,7 @@ def _sort(ladders: list[Ladder], sort: str) -> list[Ladder]:
 
 def common_context(filters: Filters) -> dict[str, Any]:
     """The filter choices every page with figures offers, and the rung legend."""
-    rungs = selectors.snapshot_rungs(filters.snapshot)
+    rungs = page_selectors.snapshot_rungs(filters.snapshot)
     positions = shown_positions(with_none=filters.with_none)
     return {
         "filters": filters,
@@ -74,7 +77,7 @@ def common_context(filters: Filters) -> dict[str, Any]:
 
 def overview_context(filters: Filters) -> dict[str, Any]:
     context = common_context(filters)
-    figures = selectors.overview_figures(
+    figures = page_selectors.overview_figures(
         filters.snapshot,
         period_type=filters.period_type,
         period=filters.period,
@@ -123,7 +126,7 @@ def overview_context(filters: Filters) -> dict[str, Any]:
 
 
 def rungs_without_route(
-    figures: selectors.ForcePageFigures, rungs: dict[int, RungInfo]
+    figures: page_selectors.ForcePageFigures, rungs: dict[int, RungInfo]
 ) -> list[dict[str, Any]]:
     """Rungs 1 to 6 with the number of channels that ever counted someone there."""
     return [
@@ -136,7 +139,7 @@ def rungs_without_route(
 def force_context(filters: Filters, force: Force) -> dict[str, Any]:
     context = common_context(filters)
     rungs = context["rungs"]
-    figures = selectors.force_page_figures(
+    figures = page_selectors.force_page_figures(
         filters.snapshot, force, period_type=filters.period_type, period=filters.period
     )
     trend = dict(figures.trend)
@@ -222,7 +225,7 @@ def compare_context(filters: Filters, forces: list[Force]) -> dict[str, Any]:
     """Two to six forces on the same scales: their ladders for the period and over time."""
     context = common_context(filters)
     rungs = context["rungs"]
-    figures = selectors.compare_figures(
+    figures = page_selectors.compare_figures(
         filters.snapshot, forces, period_type=filters.period_type, period=filters.period
     )
     ladders, trends = [], []

@@ -6,17 +6,16 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 
-from dashboard import pages, selectors
-from dashboard.filters import read_filters
-from forces.models import Force
-from forces.selectors import forces_by_region
+from dashboard import page_selectors, pages
+from dashboard.page_filters import read_filters
+from forces.selectors import force_by_slug, forces_by_region, forces_by_slug
 
 
 def _status(request: HttpRequest) -> dict[str, Any]:
     """The definition versions that have figures, and the reader's choices among them."""
-    snapshots = selectors.current_snapshots()
+    snapshots = page_selectors.current_snapshots()
     return {
         "snapshots": snapshots,
         "filters": read_filters(request.GET, snapshots),
@@ -33,7 +32,7 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def force_page(request: HttpRequest, slug: str) -> HttpResponse:
-    force = get_object_or_404(Force, slug=slug)
+    force = force_by_slug(slug)
     context = {"force": force, **_status(request)}
     if context["filters"] is not None:
         context.update(pages.force_context(context["filters"], force))
@@ -43,7 +42,7 @@ def force_page(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def compare(request: HttpRequest) -> HttpResponse:
     slugs = pages.compare_slugs(request.GET.getlist("forces"))
-    found = {force.slug: force for force in Force.objects.filter(slug__in=slugs)}
+    found = forces_by_slug(slugs)
     problems = pages.compare_problems(slugs, list(found.values()))
     context = {
         **_status(request),
@@ -59,7 +58,7 @@ def compare(request: HttpRequest) -> HttpResponse:
 @login_required
 def definition(request: HttpRequest) -> HttpResponse:
     version = request.GET.get("version", "")
-    page = selectors.definition_page(int(version) if version.isdigit() else None)
+    page = page_selectors.definition_page(int(version) if version.isdigit() else None)
     context = {
         "page": page,
         "can_edit": request.user.has_perm("engagement.change_engagementdefinition"),

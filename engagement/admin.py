@@ -5,12 +5,11 @@ from django.db.models import Count
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import path, reverse
 
-from engagement.definitions import (
-    DefinitionInvalid,
-    create_draft,
-    current_definition,
-    publish_definition,
-)
+from engagement.definitions.rules import DefinitionInvalid
+from engagement.definitions.selectors import current_definition
+from engagement.definitions.services import create_draft, publish_definition
+from engagement.ladder.recompute import describe_coverage
+from engagement.ladder.tasks import request_recompute
 from engagement.models import (
     DefinitionStatus,
     DistributionSnapshot,
@@ -21,7 +20,6 @@ from engagement.models import (
     RecomputeRun,
     Rung,
 )
-from engagement.recompute import describe_coverage, request_recompute
 
 RECOMPUTE_PERMISSION = "engagement.add_recomputerun"
 

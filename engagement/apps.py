@@ -7,6 +7,7 @@ class EngagementConfig(AppConfig):
     verbose_name = "Engagement"
 
     def ready(self) -> None:
+        from engagement.ladder import tasks  # noqa: F401 (connects the recompute on publishing)
         from engagement.roles import ensure_roles
 
         post_migrate.connect(ensure_roles, sender=self)

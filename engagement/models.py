@@ -2,13 +2,15 @@
 
 A definition version fixes the whole ladder: its rungs and which interaction kinds reach which
 rung. Interactions keep the kind they were recorded with, so any version can be applied to them.
-Citizens are pseudonyms only (see engagement.pseudonyms). The distribution store holds snapshots
-of the computed figures; pages, the API and exports read those and never the raw interactions.
+Citizens are pseudonyms only (see engagement.ingest.pseudonyms). The distribution store holds
+snapshots of the computed figures; pages, the API and exports read those and never the raw
+interactions.
 """
 
 from django.conf import settings
 from django.db import models
 
+from engagement.choices import PeriodType, Scope
 from forces.models import Channel, Force, Platform
 
 
@@ -243,20 +245,6 @@ class ImportBatch(models.Model):
         return f"{self.get_kind_display()} import {self.pk} ({self.status})"
 
 
-class PeriodType(models.TextChoices):
-    MONTH = "month", "Month"
-    QUARTER = "quarter", "Quarter"
-    YEAR = "year", "Calendar year"
-    FINANCIAL_YEAR = "financial_year", "Financial year (April to March)"
-
-
-class Scope(models.TextChoices):
-    FORCE = "force", "Force"
-    CHANNEL = "channel", "Channel"
-    # A force's channels on one platform. Not a LADDER.md export scope: the dashboard reads it.
-    PLATFORM = "platform", "Platform"
-
-
 class RecomputeRun(models.Model):
     """One recompute: when, which definition, what it covered, how long, and how it ended."""
 
@@ -403,7 +391,7 @@ class Distribution(models.Model):
 
 class RollupRow(models.Model):
     """A row derived from the interactions under one definition version, for one citizen on one
-    channel. Rebuilt in bulk by engagement.counting from interactions that already hold these
+    channel. Rebuilt in bulk by engagement.ladder.counting from interactions that already hold these
     keys: no per-row foreign-key checks and no single-column indexes (each table's own index
     serves the reads)."""
 
@@ -431,7 +419,7 @@ class RollupRow(models.Model):
 class CitizenMonth(RollupRow):
     """Rollup: a citizen's highest rung from moments (non-lasting kinds) on a channel in a month.
 
-    Derived from the interactions under one definition version by engagement.counting and
+    Derived from the interactions under one definition version by engagement.ladder.counting and
     rebuilt force by force; never edited by hand. Lasting states are kept apart (LastingState)
     so that neither table depends on the horizon.
     """

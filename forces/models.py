@@ -3,19 +3,7 @@
 from django.db import models
 from simple_history.models import HistoricalRecords
 
-
-class Platform(models.TextChoices):
-    TWITTER = "twitter", "X / Twitter"
-    FACEBOOK = "facebook", "Facebook"
-    INSTAGRAM = "instagram", "Instagram"
-    YOUTUBE = "youtube", "YouTube"
-    TIKTOK = "tiktok", "TikTok"
-    NEXTDOOR = "nextdoor", "Nextdoor"
-    WHATSAPP = "whatsapp", "WhatsApp"
-    BLOG = "blog", "Blog"
-    WEBSITE = "website", "Website"
-    EMAIL = "email", "Email"
-    OFFLINE = "offline", "Offline (meetings, volunteers, panels)"
+from forces.choices import Platform
 
 
 class Force(models.Model):

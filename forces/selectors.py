@@ -2,6 +2,8 @@
 
 from itertools import groupby
 
+from django.shortcuts import get_object_or_404
+
 from forces.models import Force
 
 
@@ -9,3 +11,18 @@ def forces_by_region() -> list[tuple[str, list[Force]]]:
     """All forces grouped by region, regions in alphabetical order (one query)."""
     forces = Force.objects.order_by("region", "name")
     return [(region, list(group)) for region, group in groupby(forces, key=lambda f: f.region)]
+
+
+def force_by_slug(slug: str) -> Force:
+    """One force, or a 404 for a slug nobody has."""
+    return get_object_or_404(Force, slug=slug)
+
+
+def forces_by_slug(slugs: list[str]) -> dict[str, Force]:
+    """The forces among `slugs` that exist, by slug (one query)."""
+    return {force.slug: force for force in Force.objects.filter(slug__in=slugs)}
+
+
+def force_choices() -> list[tuple[str, str, str]]:
+    """(slug, name, region) of every force, by name: the choices of a force picker."""
+    return list(Force.objects.order_by("name").values_list("slug", "name", "region"))

@@ -11,12 +11,13 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.views.decorators.http import condition, require_GET
 
-from engagement.conditional import distributions_etag, distributions_last_modified
-from engagement.exports import distribution_export, distribution_table, streaming_csv_response
-from engagement.filters import DistributionFilterSet, ExportOptionsForm
-from engagement.models import Distribution, PeriodType
-from engagement.selectors import READ_SCOPE_CHOICES, visible_definitions
-from forces.models import Force, Platform
+from engagement.choices import PeriodType
+from engagement.store.conditional import distributions_etag, distributions_last_modified
+from engagement.store.exports import distribution_export, distribution_table, streaming_csv_response
+from engagement.store.filters import DistributionFilterSet, ExportOptionsForm
+from engagement.store.selectors import READ_SCOPE_CHOICES, visible_definitions
+from forces.choices import Platform
+from forces.selectors import force_choices
 
 PREVIEW_ROWS = 20
 
@@ -25,7 +26,7 @@ PREVIEW_ROWS = 20
 @require_GET
 def report(request: HttpRequest) -> HttpResponse:
     submitted = bool(request.GET)
-    filterset = DistributionFilterSet(request.GET, queryset=Distribution.objects.none())
+    filterset = DistributionFilterSet(request.GET)
     options = ExportOptionsForm(request.GET)
     header, preview = None, []
     valid = submitted and filterset.is_valid() and options.is_valid()
@@ -36,7 +37,7 @@ def report(request: HttpRequest) -> HttpResponse:
             max_rows=PREVIEW_ROWS,
         )
         header, *preview = list(islice(table, PREVIEW_ROWS + 1))
-    forces = list(Force.objects.order_by("name").values_list("slug", "name", "region"))
+    forces = force_choices()
     context = {
         "submitted": submitted,
         "valid": valid,
@@ -65,7 +66,7 @@ def report(request: HttpRequest) -> HttpResponse:
 @condition(etag_func=distributions_etag, last_modified_func=distributions_last_modified)
 def export_csv(request: HttpRequest) -> HttpResponse:
     """The CSV download; a 400 naming each parameter at fault when the filters are wrong."""
-    filterset = DistributionFilterSet(request.GET, queryset=Distribution.objects.none())
+    filterset = DistributionFilterSet(request.GET)
     options = ExportOptionsForm(request.GET)
     if not (filterset.is_valid() and options.is_valid()):
         problems = {**filterset.form.errors, **options.errors}

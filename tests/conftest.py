@@ -68,7 +68,7 @@ def migrations_data(db):
     from django.apps import apps
     from django.conf import settings
 
-    from engagement.definitions import load_definition
+    from engagement.definitions.services import load_definition
     from engagement.models import EngagementDefinition
     from forces.models import Force
 

@@ -18,8 +18,8 @@ from importlib import import_module
 from django.apps import apps
 from django.utils import timezone
 
+from engagement.ladder.periods import month_index, period_of
 from engagement.models import Distribution, DistributionSnapshot, PeriodType, Scope
-from engagement.periods import month_index, period_of
 from forces.models import Channel, Force, Platform
 from tests.factories import RecomputeRunFactory, SnapshotFactory, current_definition
 

@@ -3,6 +3,7 @@
 import factory
 from django.contrib.auth import get_user_model
 
+from engagement.ladder.periods import local_month_of
 from engagement.models import (
     Citizen,
     DefinitionStatus,
@@ -14,7 +15,6 @@ from engagement.models import (
     RecomputeRun,
     Scope,
 )
-from engagement.periods import local_month_of
 from forces.models import Channel, Force, Platform
 
 

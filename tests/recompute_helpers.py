@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 
 from engagement.models import Distribution, DistributionSnapshot
-from engagement.selectors import ROW_FIELDS
+from engagement.store.selectors import ROW_FIELDS
 from tests.factories import InteractionFactory
 
 # LADDER.md's long layout without `share`, as the worked examples' expected files have it.

@@ -5,9 +5,9 @@ from decimal import Decimal
 import pytest
 from django.utils.http import http_date
 
-from engagement.definitions import create_draft, publish_definition
+from engagement.definitions.services import create_draft, publish_definition
 from engagement.models import Distribution
-from engagement.selectors import ROW_FIELDS
+from engagement.store.selectors import ROW_FIELDS
 from tests.factories import DistributionFactory, SnapshotFactory, StaffFactory
 
 pytestmark = pytest.mark.django_db
@@ -235,7 +235,7 @@ def test_an_unexpected_error_gets_the_error_body_and_no_traceback(
     def broken(filters):
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr("engagement.api_read.distribution_rows", broken)
+    monkeypatch.setattr("api.figures.distribution_rows", broken)
     response = api_client.get(URL)
     assert response.status_code == 500
     assert response.json()["code"] == "server_error"

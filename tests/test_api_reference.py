@@ -3,7 +3,7 @@ import io
 
 import pytest
 
-from engagement.definitions import create_draft, publish_definition
+from engagement.definitions.services import create_draft, publish_definition
 from engagement.models import RecomputeRun
 from tests.factories import ChannelFactory, ForceFactory, RecomputeRunFactory
 

@@ -20,9 +20,9 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-from config import api_urls
+from api import urls as api_urls
 from config.wsgi import application
-from engagement.filters import FILTER_PARAMETERS
+from engagement.store.filters import FILTER_PARAMETERS
 from tests.factories import UserFactory, distribution_set
 
 pytestmark = pytest.mark.django_db

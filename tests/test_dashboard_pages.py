@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from dashboard.filters import latest_complete
+from dashboard.page_filters import latest_complete
 from engagement.models import Distribution, DistributionSnapshot, PeriodType, RecomputeRun, Scope
 from forces.models import Force, Platform
 from tests.dashboard_data import make_dashboard_data, store_counts

@@ -4,7 +4,8 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
-from engagement.definitions import create_draft, current_definition
+from engagement.definitions.selectors import current_definition
+from engagement.definitions.services import create_draft
 from engagement.models import DefinitionStatus, EngagementDefinition
 from tests.factories import StaffFactory
 

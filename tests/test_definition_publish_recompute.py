@@ -2,9 +2,10 @@
 
 import pytest
 
-from engagement.definitions import DefinitionInvalid, create_draft, publish_definition
+from engagement.definitions.rules import DefinitionInvalid
+from engagement.definitions.services import create_draft, publish_definition
 from engagement.models import RecomputeRun
-from engagement.selectors import DistributionFilters, distribution_rows
+from engagement.store.selectors import DistributionFilters, distribution_rows
 from tests.factories import ChannelFactory, CitizenFactory, StaffFactory
 from tests.recompute_helpers import act
 

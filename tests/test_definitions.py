@@ -1,16 +1,9 @@
 import pytest
 from django.db import IntegrityError, transaction
 
-from engagement.definitions import (
-    DefinitionInvalid,
-    KindRule,
-    create_draft,
-    current_definition,
-    definition_problems,
-    kind_rules_of,
-    ladder_problems,
-    publish_definition,
-)
+from engagement.definitions.rules import DefinitionInvalid, KindRule, ladder_problems
+from engagement.definitions.selectors import current_definition, definition_problems, kind_rules_of
+from engagement.definitions.services import create_draft, publish_definition
 from engagement.models import DefinitionLocked, DefinitionStatus, EngagementDefinition, Rung
 from tests.factories import StaffFactory
 

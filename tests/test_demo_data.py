@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Count
 
-from engagement.demo_data import generate_demo, interaction_rows, plan_forces
+from engagement.ingest.demo_data import generate_demo, interaction_rows, plan_forces
 from engagement.models import ImportBatch, Interaction
 from forces.models import Channel, Force
 

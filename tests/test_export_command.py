@@ -57,7 +57,7 @@ def test_it_writes_a_file_with_output(published, tmp_path):
 
 
 def test_it_reads_an_older_definition_version_when_asked(published):
-    from engagement.definitions import create_draft, publish_definition
+    from engagement.definitions.services import create_draft, publish_definition
 
     publish_definition(definition=create_draft())
     assert len(export().splitlines()) == 1  # v2 has no figures yet: just the header

@@ -4,7 +4,8 @@ import tracemalloc
 
 import pytest
 
-from engagement.exports import (
+from engagement.models import Distribution
+from engagement.store.exports import (
     BOM,
     csv_lines,
     distribution_export,
@@ -12,8 +13,7 @@ from engagement.exports import (
     export_filename,
     neutralise,
 )
-from engagement.models import Distribution
-from engagement.selectors import DistributionFilters
+from engagement.store.selectors import DistributionFilters
 from tests.factories import DistributionFactory, ForceFactory, SnapshotFactory
 
 LONG_HEADER = (

@@ -7,8 +7,8 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from engagement.definitions import create_draft, publish_definition
-from engagement.exports import FORMULA_TRIGGERS
+from engagement.definitions.services import create_draft, publish_definition
+from engagement.store.exports import FORMULA_TRIGGERS
 from tests.factories import (
     ChannelFactory,
     DistributionFactory,

@@ -3,10 +3,10 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
-from engagement.importing import ImportRejected
+from engagement.ingest.channels import import_channels
+from engagement.ingest.rows import ImportRejected
 from engagement.models import ImportBatch
 from forces.models import Channel, Force, Platform
-from forces.services import import_channels
 from tests.factories import ChannelFactory
 from tests.ingestion import csv_file, examples_dir
 

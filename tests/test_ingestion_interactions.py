@@ -9,11 +9,11 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from engagement.ingestion import ImportRejected, import_interactions, parse_occurred_at
+from engagement.ingest.channels import import_channels
+from engagement.ingest.interactions import ImportRejected, import_interactions, parse_occurred_at
+from engagement.ladder.periods import month_index
 from engagement.models import Citizen, ImportBatch, Interaction, StaleMonth
-from engagement.periods import month_index
 from forces.models import Force, Platform
-from forces.services import import_channels
 from tests.factories import ChannelFactory
 from tests.ingestion import csv_file, examples_dir
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from engagement.ingestion import ImportRejected, import_interactions
+from engagement.ingest.interactions import ImportRejected, import_interactions
 from engagement.models import Citizen, ImportBatch, Interaction, StaleMonth
 from forces.models import Force, Platform
 from tests.factories import ChannelFactory

@@ -9,7 +9,7 @@ import io
 import pytest
 from django.core.management import call_command
 
-from engagement.definitions import create_draft, publish_definition
+from engagement.definitions.services import create_draft, publish_definition
 from tests.factories import DistributionFactory, SnapshotFactory
 
 pytestmark = pytest.mark.django_db

@@ -4,7 +4,7 @@ import hmac
 import pytest
 from django.test import override_settings
 
-from engagement.pseudonyms import Pseudonymiser, normalise, pseudonymise
+from engagement.ingest.pseudonyms import Pseudonymiser, normalise, pseudonymise
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils import timezone
 
-from engagement.definitions import create_draft
+from engagement.definitions.services import create_draft
 from engagement.models import RecomputeRun
 from tests.factories import RecomputeRunFactory, StaffFactory, UserFactory
 

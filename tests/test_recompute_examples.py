@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from engagement.ingestion import import_interactions
-from engagement.recompute import recompute_now
-from forces.services import import_channels
+from engagement.ingest.channels import import_channels
+from engagement.ingest.interactions import import_interactions
+from engagement.ladder.recompute import recompute_now
 from tests.ingestion import EXAMPLES
 from tests.recompute_helpers import LONG_LAYOUT, current_snapshot, snapshot_rows
 

@@ -6,9 +6,9 @@ volunteer 5; co-design 6. unfollow and unsubscribe end follow and subscribe.
 
 import pytest
 
-from engagement.definitions import create_draft
+from engagement.definitions.services import create_draft
+from engagement.ladder.recompute import recompute_now
 from engagement.models import InteractionKind
-from engagement.recompute import recompute_now
 from forces.models import Platform
 from tests.factories import ChannelFactory, CitizenFactory, ForceFactory
 from tests.recompute_helpers import act, current_snapshot, engaged, figures

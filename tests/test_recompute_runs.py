@@ -14,8 +14,16 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.utils import timezone
 
-from engagement import counting, recompute
-from engagement.definitions import create_draft, current_definition
+from engagement.definitions.selectors import current_definition
+from engagement.definitions.services import create_draft
+from engagement.ladder import counting, recompute
+from engagement.ladder.recompute import (
+    compute_force,
+    finish_run,
+    queue_run,
+    recompute_now,
+    start_run,
+)
 from engagement.models import (
     Distribution,
     DistributionSnapshot,
@@ -23,7 +31,6 @@ from engagement.models import (
     RecomputeRun,
     StaleMonth,
 )
-from engagement.recompute import compute_force, finish_run, queue_run, recompute_now, start_run
 from tests.factories import (
     ChannelFactory,
     CitizenFactory,
@@ -308,7 +315,7 @@ def test_process_killed_between_writing_and_publishing_is_cleaned_up_by_the_next
     }
     code = (
         "import os, signal\n"
-        "from engagement.recompute import recompute_now\n"
+        "from engagement.ladder.recompute import recompute_now\n"
         "recompute_now(full=True, before_publish=lambda: os.kill(os.getpid(), signal.SIGKILL))\n"
     )
     killed = subprocess.run(
@@ -378,7 +385,7 @@ def test_recompute_command_says_when_another_run_is_in_progress():
 
 def test_beat_schedule_runs_the_nightly_task_at_half_past_two_london_time():
     from config.celery import app
-    from engagement import tasks  # noqa: F401 (the worker imports it by autodiscovery)
+    from engagement.ladder import tasks  # noqa: F401 (the worker imports it by autodiscovery)
 
     entry = settings.CELERY_BEAT_SCHEDULE["nightly-recompute"]
     assert entry["task"] in app.tasks
@@ -388,7 +395,7 @@ def test_beat_schedule_runs_the_nightly_task_at_half_past_two_london_time():
 
 def test_nightly_task_runs_in_process_without_redis(monkeypatch):
     from config.celery import app
-    from engagement.tasks import nightly_recompute
+    from engagement.ladder.tasks import nightly_recompute
 
     monkeypatch.setitem(app.conf, "task_always_eager", True)
     channel = ChannelFactory()

@@ -12,8 +12,8 @@ from django.conf import settings
 from django.db import connection
 
 from config.celery import app as celery_app
+from engagement.ladder.tasks import nightly_recompute
 from engagement.models import RecomputeRun
-from engagement.tasks import nightly_recompute
 from tests.factories import ChannelFactory, CitizenFactory
 from tests.recompute_helpers import act, current_snapshot, engaged
 

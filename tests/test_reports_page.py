@@ -3,8 +3,8 @@ import io
 
 import pytest
 
-from engagement.filters import FILTER_PARAMETERS
 from engagement.models import Distribution
+from engagement.store.filters import FILTER_PARAMETERS
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from engagement.importing import ImportRejected, ImportResult
+from engagement.ingest.rows import ImportRejected, ImportResult
 
 
 class ImportCommand(BaseCommand):

@@ -9,7 +9,7 @@ DEFINITION_JSON = Path(__file__).resolve().parent.parent / "data" / "default-def
 
 
 def load_default_definition(apps, schema_editor):
-    from engagement.definitions import load_definition
+    from engagement.definitions.services import load_definition
 
     definition_model = apps.get_model("engagement", "EngagementDefinition")
     if definition_model.objects.exists():

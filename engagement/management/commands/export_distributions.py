@@ -13,9 +13,9 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.http import QueryDict
 
-from engagement.exports import LAYOUTS, distribution_export
-from engagement.filters import FILTER_PARAMETERS, parse_distribution_filters
-from engagement.selectors import FiltersInvalid
+from engagement.store.exports import LAYOUTS, distribution_export
+from engagement.store.filters import FILTER_PARAMETERS, parse_distribution_filters
+from engagement.store.selectors import FiltersInvalid
 
 
 class Command(BaseCommand):

@@ -3,9 +3,9 @@ import sys
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from engagement.demo_data import generate_demo
-from engagement.importing import ImportRejected
-from engagement.periods import period_of
+from engagement.ingest.demo_data import generate_demo
+from engagement.ingest.rows import ImportRejected
+from engagement.ladder.periods import period_of
 
 
 class Command(BaseCommand):

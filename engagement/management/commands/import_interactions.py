@@ -1,4 +1,4 @@
-from engagement.ingestion import import_interactions
+from engagement.ingest.interactions import import_interactions
 from engagement.management.importcommand import ImportCommand
 
 

@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from engagement.definitions import current_definition
+from engagement.definitions.selectors import current_definition
+from engagement.ladder.recompute import describe_coverage, recompute_now
 from engagement.models import EngagementDefinition, RecomputeRun
-from engagement.recompute import describe_coverage, recompute_now
 
 
 class Command(BaseCommand):

@@ -20,7 +20,7 @@ from django.http import StreamingHttpResponse
 from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 
-from engagement.selectors import (
+from engagement.store.selectors import (
     ROW_FIELDS,
     DistributionFilters,
     definition_for,

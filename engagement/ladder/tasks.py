@@ -1,4 +1,4 @@
-"""Celery tasks for the recompute: thin wrappers around engagement.recompute.
+"""Celery tasks for the recompute: thin wrappers around engagement.ladder.recompute.
 
 They take ids, never objects. Every task is acknowledged only once it finished (acks_late) and
 is put back in the queue if its worker dies (reject_on_worker_lost): each step is idempotent, so
@@ -9,10 +9,14 @@ share the work, then one task publishes the result (a chord).
 from __future__ import annotations
 
 from celery import Task, chord, shared_task
-from django.db import InterfaceError, OperationalError
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import InterfaceError, OperationalError, transaction
+from django.dispatch import receiver
 
-from engagement import recompute
-from engagement.definitions import current_definition
+from engagement.definitions.selectors import current_definition
+from engagement.definitions.signals import definition_published
+from engagement.ladder import recompute
+from engagement.models import EngagementDefinition, RecomputeRun
 
 RETRY = {
     # The database restarting, a dropped connection: try again, with growing pauses.
@@ -77,3 +81,25 @@ def _fan_out(run_id: int, force_ids: list[int]) -> None:
         chord(compute_force.si(run_id, force_id) for force_id in force_ids)(publish_run.si(run_id))
     else:
         publish_run.delay(run_id)
+
+
+def request_recompute(
+    *,
+    definition: EngagementDefinition,
+    full: bool = False,
+    user: AbstractBaseUser | None = None,
+) -> RecomputeRun:
+    """Queue a run for the workers, sent once the caller's transaction commits (in-process
+    without REDIS_URL)."""
+    with transaction.atomic():
+        run = recompute.queue_run(definition=definition, full=full, user=user)
+        transaction.on_commit(lambda: run_recompute.delay(run.pk))
+    return run
+
+
+@receiver(definition_published, dispatch_uid="ladder-recompute-on-publish")
+def recompute_published_definition(
+    sender, *, definition: EngagementDefinition, user: AbstractBaseUser | None = None, **kwargs
+) -> None:
+    """A newly published version gets its figures now, not after the nightly run."""
+    request_recompute(definition=definition, full=True, user=user)

@@ -3,11 +3,11 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from engagement.forms import ImportForm
-from engagement.importing import ImportRejected
-from engagement.ingestion import import_interactions
+from engagement.ingest.channels import import_channels
+from engagement.ingest.forms import ImportForm
+from engagement.ingest.interactions import import_interactions
+from engagement.ingest.rows import ImportRejected
 from engagement.models import ImportBatch
-from forces.services import import_channels
 
 IMPORTERS = {"interactions": import_interactions, "channels": import_channels}
 

@@ -11,7 +11,7 @@ from django.core.validators import URLValidator
 from django.db import transaction
 from simple_history.utils import bulk_create_with_history
 
-from engagement.importing import (
+from engagement.ingest.rows import (
     Column,
     ImportResult,
     Problems,

@@ -9,8 +9,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api_support import RowsErrorSerializer, RowsInvalid
-from engagement.ingestion import ImportRejected, import_interaction_rows
+from api.support import RowsErrorSerializer, RowsInvalid
+from engagement.ingest.interactions import ImportRejected, import_interaction_rows
 from engagement.models import ImportBatch
 
 MAX_ROWS_PER_REQUEST = 10_000
@@ -52,7 +52,7 @@ class ImportSummarySerializer(serializers.Serializer):
 
 class InteractionImportView(APIView):
     """Import a list of interactions: all of them, or none and every problem by index (the
-    shared error body with code "invalid_rows", see config.api_support)."""
+    shared error body with code "invalid_rows", see api.support)."""
 
     permission_classes = [CanImportInteractions]
 

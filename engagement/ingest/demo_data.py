@@ -24,12 +24,12 @@ from datetime import UTC, datetime
 
 from django.utils import timezone
 
-from engagement.importing import ImportResult, Row
-from engagement.ingestion import import_interaction_rows
+from engagement.ingest.channels import import_channels
+from engagement.ingest.interactions import import_interaction_rows
+from engagement.ingest.rows import ImportResult, Row
+from engagement.ladder.periods import local_month_of, month_of_index
 from engagement.models import ImportBatch
-from engagement.periods import local_month_of, month_of_index
 from forces.models import Force
-from forces.services import import_channels
 
 MAIN_PLATFORMS = ("twitter", "facebook", "instagram", "youtube", "tiktok")
 TEAM_PLATFORMS = ("twitter", "facebook", "nextdoor")

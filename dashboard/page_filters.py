@@ -9,17 +9,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
 
-from dashboard import selectors
+from dashboard import page_selectors
 from dashboard.ladders import CONVERSATION, ENGAGED_POSITIONS
-from engagement.models import DistributionSnapshot, PeriodType, Scope
-from engagement.periods import local_month_of, months_in, parse_period
-from forces.models import Platform
+from engagement.choices import PeriodType, Scope
+from engagement.ladder.periods import local_month_of, months_in, parse_period
+from forces.choices import Platform
+
+if TYPE_CHECKING:
+    from engagement.models import DistributionSnapshot
 
 SORT_BY_NAME = "name"
 SORT_CONVERSATION_UP = "conversation-up"
@@ -89,7 +93,7 @@ def latest_complete(periods: list[str], period_type: str, *, now: datetime | Non
 
 def read_filters(query: QueryDict, snapshots: list[DistributionSnapshot]) -> Filters | None:
     """The reader's choices, or None when no definition version has figures yet."""
-    snapshot = selectors.default_snapshot(snapshots)
+    snapshot = page_selectors.default_snapshot(snapshots)
     if snapshot is None:
         return None
     wanted = query.get("definition", "")
@@ -97,7 +101,7 @@ def read_filters(query: QueryDict, snapshots: list[DistributionSnapshot]) -> Fil
     period_type = query.get("period_type", "")
     if period_type not in PeriodType.values:
         period_type = PeriodType.MONTH
-    periods = selectors.snapshot_periods(snapshot, period_type)
+    periods = page_selectors.snapshot_periods(snapshot, period_type)
     period = query.get("period", "")
     if period not in periods:
         period = latest_complete(periods, period_type)

@@ -1,7 +1,7 @@
 """How Ladder counts citizens on the ladder: the rules in words, then the SQL for each step.
 
 Read this module top to bottom. It is the one place where LADDER.md's "The distribution" becomes
-code; engagement.recompute decides *when* and *for which forces* these steps run (runs,
+code; engagement.ladder.recompute decides *when* and *for which forces* these steps run (runs,
 snapshots, locks, publishing), and never counts anything itself.
 
 The rules
@@ -47,7 +47,7 @@ SQLite (window functions, CTEs and INSERT ... SELECT exist on both).
 
 No step does time-zone arithmetic: every interaction carries its Europe/London calendar month as
 an index (`local_month` = year * 12 + month - 1), fixed at import; quarters, years and financial
-years are groups of those months (engagement.periods).
+years are groups of those months (engagement.ladder.periods).
 
 Two rollup tables, rebuilt force by force, make the nightly run cheap:
 
@@ -77,8 +77,8 @@ from datetime import UTC, datetime
 
 from django.db import connection
 
+from engagement.ladder.periods import Period, months_in, periods_between
 from engagement.models import PeriodType, Scope
-from engagement.periods import Period, months_in, periods_between
 
 # ---------------------------------------------------------------------------------------------
 # Step 0. The range: from the earliest interaction's month to the horizon's month.

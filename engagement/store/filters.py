@@ -16,7 +16,7 @@ from django.db.models import QuerySet
 from django.utils.datastructures import MultiValueDict
 
 from engagement.models import Distribution, PeriodType, RecomputeRun
-from engagement.selectors import (
+from engagement.store.selectors import (
     READ_SCOPE_CHOICES,
     DistributionFilters,
     FiltersInvalid,

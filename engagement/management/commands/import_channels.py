@@ -1,5 +1,5 @@
+from engagement.ingest.channels import import_channels
 from engagement.management.importcommand import ImportCommand
-from forces.services import import_channels
 
 
 class Command(ImportCommand):

@@ -1,9 +1,9 @@
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from dashboard.demo import ensure_demo_user
+from engagement.demo import ensure_demo_user
+from engagement.ladder.recompute import describe_coverage, recompute_now
 from engagement.models import Interaction
-from engagement.recompute import describe_coverage, recompute_now
 
 
 class Command(BaseCommand):

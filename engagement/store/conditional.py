@@ -11,9 +11,9 @@ from datetime import datetime
 
 from django.http import HttpRequest
 
-from engagement.definitions import current_definition
+from engagement.definitions.selectors import current_definition
 from engagement.models import DistributionSnapshot, EngagementDefinition
-from engagement.selectors import current_snapshot, visible_definitions
+from engagement.store.selectors import current_snapshot, visible_definitions
 
 
 def snapshot_of_request(request: HttpRequest) -> DistributionSnapshot | None:

@@ -7,7 +7,6 @@ in the same transaction, so exactly one version is current at any moment.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -15,74 +14,10 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from engagement.definitions.rules import DefinitionInvalid
+from engagement.definitions.selectors import current_definition, definition_problems
+from engagement.definitions.signals import definition_published
 from engagement.models import DefinitionStatus, EngagementDefinition, InteractionKind, Rung
-
-RUNG_POSITIONS = tuple(range(7))
-
-
-class DefinitionInvalid(Exception):
-    def __init__(self, problems: list[str]):
-        self.problems = problems
-        super().__init__("; ".join(problems))
-
-
-@dataclass(frozen=True)
-class KindRule:
-    """How one interaction kind counts under a definition version."""
-
-    slug: str
-    rung_position: int | None
-    lasting: bool
-    ended_by: str
-
-
-def current_definition() -> EngagementDefinition:
-    return EngagementDefinition.objects.get(status=DefinitionStatus.PUBLISHED)
-
-
-def definition_problems(definition: EngagementDefinition) -> list[str]:
-    """Everything that stops a draft from being published, in words an admin can act on."""
-    rungs = list(definition.rungs.order_by("position").values_list("position", "slug"))
-    return ladder_problems(rungs=rungs, kinds=list(kind_rules_of(definition)))
-
-
-def ladder_problems(*, rungs: list[tuple[int, str]], kinds: list[KindRule]) -> list[str]:
-    """The rules a ladder must keep, on plain data so any source (admin, JSON) can be checked."""
-    problems: list[str] = []
-    positions = [position for position, _ in rungs]
-    if sorted(positions) != list(RUNG_POSITIONS):
-        problems.append(
-            "Rungs must be exactly positions 0 to 6, one each, in order; this draft has "
-            f"{', '.join(map(str, sorted(positions))) or 'none'}."
-        )
-    problems += [f"Two rungs share the slug '{slug}'." for slug in _repeated(s for _, s in rungs)]
-    kind_slugs = [kind.slug for kind in kinds]
-    problems += [f"Two kinds share the slug '{slug}'." for slug in _repeated(kind_slugs)]
-    ending_kinds = {kind.ended_by for kind in kinds if kind.lasting and kind.ended_by}
-    for kind in sorted(kinds, key=lambda k: k.slug):
-        if kind.lasting and not kind.ended_by:
-            problems.append(f"Kind '{kind.slug}' is lasting but names no kind that ends it.")
-        if kind.ended_by and kind.ended_by not in kind_slugs:
-            problems.append(
-                f"Kind '{kind.slug}' is ended by '{kind.ended_by}', which is not a kind "
-                "of this definition."
-            )
-        if kind.ended_by and not kind.lasting:
-            problems.append(f"Kind '{kind.slug}' names an ending kind but is not lasting.")
-        if kind.rung_position is None and kind.slug not in ending_kinds:
-            problems.append(
-                f"Kind '{kind.slug}' reaches no rung but is not the ending kind of a lasting kind."
-            )
-        if kind.rung_position == 0:
-            problems.append(f"Kind '{kind.slug}' is mapped to rung 0 (none), which counts nobody.")
-    if not kinds:
-        problems.append("The definition has no interaction kinds.")
-    return problems
-
-
-def _repeated(values) -> list[str]:
-    values = list(values)
-    return sorted({value for value in values if values.count(value) > 1})
 
 
 @transaction.atomic
@@ -130,8 +65,6 @@ def publish_definition(
     rather than after the nightly run. Until that run finishes the new version has no figures:
     a preview computed under the draft is never served (see selectors.published_snapshots).
     """
-    from engagement.recompute import request_recompute  # recompute imports this module
-
     definition = EngagementDefinition.objects.select_for_update().get(pk=definition.pk)
     if not definition.is_draft:
         raise DefinitionInvalid(
@@ -147,21 +80,8 @@ def publish_definition(
     definition.published_at = timezone.now()
     definition.published_by = user if user and user.is_authenticated else None
     definition.save(update_fields=["status", "published_at", "published_by"])
-    request_recompute(definition=definition, full=True, user=user)
+    definition_published.send(sender=EngagementDefinition, definition=definition, user=user)
     return definition
-
-
-def kind_rules_of(definition: EngagementDefinition) -> list[KindRule]:
-    """How every kind this version knows counts."""
-    return [
-        KindRule(
-            slug=kind.slug,
-            rung_position=kind.rung.position if kind.rung else None,
-            lasting=kind.lasting,
-            ended_by=kind.ended_by,
-        )
-        for kind in definition.kinds.select_related("rung")
-    ]
 
 
 def load_definition(

@@ -17,7 +17,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from config.api_support import (
+from api.support import (
     BOM_PARAMETER,
     FORMAT_PARAMETER,
     RENDERERS,
@@ -25,14 +25,7 @@ from config.api_support import (
     ReadOnlyViewSet,
     export_options,
 )
-from engagement.conditional import distributions_etag, distributions_last_modified
-from engagement.definitions import current_definition
-from engagement.exports import distribution_export, streaming_csv_response
-from engagement.filters import (
-    DistributionFilterSet,
-    RecomputeRunFilterSet,
-    parse_distribution_filters,
-)
+from engagement.definitions.selectors import current_definition
 from engagement.models import (
     DefinitionStatus,
     Distribution,
@@ -42,7 +35,14 @@ from engagement.models import (
     RecomputeRun,
     Rung,
 )
-from engagement.selectors import (
+from engagement.store.conditional import distributions_etag, distributions_last_modified
+from engagement.store.exports import distribution_export, streaming_csv_response
+from engagement.store.filters import (
+    DistributionFilterSet,
+    RecomputeRunFilterSet,
+    parse_distribution_filters,
+)
+from engagement.store.selectors import (
     READ_SCOPE_CHOICES,
     FiltersInvalid,
     distribution_rows,

@@ -1,7 +1,7 @@
 """Recompute runs: which forces to count, the snapshot they write, the locks, and publishing.
 
-The counting itself is engagement.counting; this module decides when its steps run and makes the
-result safe to serve:
+The counting itself is engagement.ladder.counting; this module decides when its steps run and
+makes the result safe to serve:
 
 - A run is recorded (RecomputeRun) from start to end: when, which definition, what it covered
   (`covered`: the range, the forces and months it recounted, the stale marks it consumed), how
@@ -47,8 +47,9 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from engagement import counting
-from engagement.definitions import current_definition
+from engagement.definitions.selectors import current_definition
+from engagement.ladder import counting
+from engagement.ladder.periods import period_of
 from engagement.models import (
     DefinitionStatus,
     Distribution,
@@ -60,7 +61,6 @@ from engagement.models import (
     Scope,
     StaleMonth,
 )
-from engagement.periods import period_of
 from forces.models import Force
 
 logger = logging.getLogger(__name__)
@@ -497,21 +497,6 @@ def _describe(error: BaseException | str) -> str:
     if isinstance(error, str):
         return error
     return f"{type(error).__name__}: {error}"[:2000]
-
-
-def request_recompute(
-    *,
-    definition: EngagementDefinition,
-    full: bool = False,
-    user: AbstractBaseUser | None = None,
-) -> RecomputeRun:
-    """Queue a run for the workers (from the admin), sent once the request's transaction commits."""
-    from engagement.tasks import run_recompute  # the tasks module imports this one
-
-    with transaction.atomic():
-        run = queue_run(definition=definition, full=full, user=user)
-        transaction.on_commit(lambda: run_recompute.delay(run.pk))
-    return run
 
 
 # ---------------------------------------------------------------------------------------------

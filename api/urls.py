@@ -8,9 +8,9 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
-from engagement import api as engagement_api
-from engagement.api_read import DefinitionViewSet, DistributionViewSet, RecomputeRunViewSet
-from forces.api import ChannelViewSet, ForceViewSet
+from api import ingest as ingest_api
+from api.figures import DefinitionViewSet, DistributionViewSet, RecomputeRunViewSet
+from api.forces import ChannelViewSet, ForceViewSet
 
 router = SimpleRouter()
 router.register("forces", ForceViewSet, basename="api-force")
@@ -24,7 +24,7 @@ urlpatterns = [
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path(
         "interactions/",
-        engagement_api.InteractionImportView.as_view(),
+        ingest_api.InteractionImportView.as_view(),
         name="api-interactions-import",
     ),
     path("", include(router.urls)),

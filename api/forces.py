@@ -2,8 +2,8 @@
 
 from rest_framework import serializers
 
-from config.api_support import ReadOnlyViewSet
-from engagement.filters import ChannelFilterSet, ForceFilterSet
+from api.support import ReadOnlyViewSet
+from engagement.store.filters import ChannelFilterSet, ForceFilterSet
 from forces.models import Channel, Force
 
 

@@ -32,8 +32,9 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
 from django.utils import timezone
 
-from engagement.definitions import current_definition
-from engagement.importing import (
+from engagement.definitions.selectors import current_definition
+from engagement.ingest.pseudonyms import Pseudonymiser, normalise
+from engagement.ingest.rows import (
     Column,
     ImportRejected,
     ImportResult,
@@ -46,9 +47,8 @@ from engagement.importing import (
     reject,
     shown,
 )
+from engagement.ladder.periods import LONDON, local_month_of
 from engagement.models import ImportBatch
-from engagement.periods import LONDON, local_month_of
-from engagement.pseudonyms import Pseudonymiser, normalise
 from forces.models import Channel, Force
 
 __all__ = [

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from engagement import views
+from engagement.ingest import views
 
 app_name = "engagement"
 

@@ -33,7 +33,8 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, NullIf, Round
 
-from engagement.definitions import current_definition
+from engagement.definitions.selectors import current_definition
+from engagement.ladder.periods import Period, parse_period
 from engagement.models import (
     DefinitionStatus,
     Distribution,
@@ -43,7 +44,6 @@ from engagement.models import (
     Rung,
     Scope,
 )
-from engagement.periods import Period, parse_period
 
 # The scopes LADDER.md's layouts know. The store also holds platform-scope rows (each citizen once
 # per force and platform) for the dashboard; they have no place in the CSV formats, so readers

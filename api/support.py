@@ -35,8 +35,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from engagement.exports import csv_lines, streaming_csv_response
-from engagement.filters import ExportOptionsForm
+from engagement.store.exports import csv_lines, streaming_csv_response
+from engagement.store.filters import ExportOptionsForm
 
 logger = logging.getLogger(__name__)
 

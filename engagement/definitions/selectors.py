@@ -1,0 +1,29 @@
+"""Reading the shared definition: which version is current, and how its kinds count."""
+
+from __future__ import annotations
+
+from engagement.definitions.rules import KindRule, ladder_problems
+from engagement.models import DefinitionStatus, EngagementDefinition
+
+
+def current_definition() -> EngagementDefinition:
+    return EngagementDefinition.objects.get(status=DefinitionStatus.PUBLISHED)
+
+
+def definition_problems(definition: EngagementDefinition) -> list[str]:
+    """Everything that stops a draft from being published, in words an admin can act on."""
+    rungs = list(definition.rungs.order_by("position").values_list("position", "slug"))
+    return ladder_problems(rungs=rungs, kinds=list(kind_rules_of(definition)))
+
+
+def kind_rules_of(definition: EngagementDefinition) -> list[KindRule]:
+    """How every kind this version knows counts."""
+    return [
+        KindRule(
+            slug=kind.slug,
+            rung_position=kind.rung.position if kind.rung else None,
+            lasting=kind.lasting,
+            ended_by=kind.ended_by,
+        )
+        for kind in definition.kinds.select_related("rung")
+    ]
