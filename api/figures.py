@@ -1,6 +1,6 @@
 """Read API for definitions, recompute runs and the figures (/api/v1/...).
 
-Kept apart from engagement/api.py (the write endpoint for interactions) so the two can grow
+Kept apart from api/ingest.py (the write endpoint for interactions) so the two can grow
 independently. Views only parse and render: the figures come from `selectors.distribution_rows`,
 the CSV from `exports`, exactly as for the report page and `export_distributions`.
 """
@@ -19,6 +19,7 @@ from rest_framework.response import Response
 
 from api.support import (
     BOM_PARAMETER,
+    CONDITIONAL_PARAMETERS,
     FORMAT_PARAMETER,
     RENDERERS,
     Pagination,
@@ -177,9 +178,11 @@ class DistributionViewSet(viewsets.GenericViewSet):
     filterset_class = DistributionFilterSet
     renderer_classes = RENDERERS
     pagination_class = Pagination
+    conditional_actions = ("list",)
 
     @extend_schema(
         parameters=[
+            *CONDITIONAL_PARAMETERS,
             FORMAT_PARAMETER,
             BOM_PARAMETER,
             OpenApiParameter(
@@ -193,7 +196,7 @@ class DistributionViewSet(viewsets.GenericViewSet):
     @method_decorator(
         condition(etag_func=distributions_etag, last_modified_func=distributions_last_modified)
     )
-    def list(self, request: Request) -> Response:
+    def list(self, request: Request, *args, **kwargs) -> Response:
         try:
             filters = parse_distribution_filters(request.query_params)
         except FiltersInvalid as invalid:

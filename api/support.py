@@ -84,9 +84,37 @@ def error_body(*, status_code: int, code: str, message: str, errors: dict | None
     return {"status": status_code, "code": code, "message": message, "errors": errors or {}}
 
 
+# A string, not `format: binary`: generated clients read a text/* body as text (binary breaks them).
+CSV_BODY = {"type": "string", "description": "CSV: UTF-8, CRLF line ends, a header row."}
+VALIDATORS = {
+    "ETag": "Identifies the snapshot the figures come from; send it back in If-None-Match.",
+    "Last-Modified": "When the figures were published; send it back in If-Modified-Since.",
+}
+CONDITIONAL_PARAMETERS = [
+    OpenApiParameter(
+        "If-None-Match",
+        str,
+        OpenApiParameter.HEADER,
+        description="An ETag from an earlier answer: 304 while the figures have not changed.",
+    ),
+    OpenApiParameter(
+        "If-Modified-Since",
+        str,
+        OpenApiParameter.HEADER,
+        description="A Last-Modified from an earlier answer: 304 while nothing newer is published.",
+    ),
+]
+
+
+PAGE_PARAMETERS = {"page", "page_size"}  # a CSV list is all rows, never a page
+
+
 class ErrorDocumentingSchema(AutoSchema):
-    """Every operation documents the error body for the errors any endpoint may answer, unless
-    it declares its own (the import declares its 400)."""
+    """The schema says what a client will really receive, so that a generated client can parse
+    every answer: the error body for the errors any endpoint may answer (unless it declares its
+    own, as the import does its 400), a CSV answer as a file rather than as the JSON schema, and
+    on conditional reads (views listing the action in `conditional_actions`) the validators and
+    the 304 they lead to."""
 
     ERROR_STATUSES = ("400", "401", "403", "404")
 
@@ -97,7 +125,45 @@ class ErrorDocumentingSchema(AutoSchema):
                 responses[code] = self._get_response_for_code(
                     ErrorSerializer, code, direction=direction
                 )
+        for response in responses.values():
+            content = response.get("content", {})
+            if self._is_csv_list() and content:
+                # The CSV address answers CSV, even its errors (the same envelope, as CSV).
+                response["content"] = {"text/csv": {"schema": CSV_BODY}}
+            else:
+                # `?format=csv` still works here (for a browser or curl); clients use `.csv`.
+                content.pop("text/csv", None)
+        if self._is_conditional():
+            responses["200"]["headers"] = {
+                name: {"schema": {"type": "string"}, "description": description}
+                for name, description in VALIDATORS.items()
+            }
+            responses["304"] = {"description": "Not modified: the figures have not changed."}
         return responses
+
+    def _is_conditional(self) -> bool:
+        return getattr(self.view, "action", None) in getattr(self.view, "conditional_actions", ())
+
+    def _is_csv_list(self) -> bool:
+        """The `<collection>.csv` address of a list (see api.urls)."""
+        return self.path.endswith(".csv")
+
+    def get_operation_id(self) -> str:
+        operation_id = super().get_operation_id()
+        return f"{operation_id.replace('.csv', '')}_csv" if self._is_csv_list() else operation_id
+
+    def get_tags(self) -> list[str]:
+        return [tag.removesuffix(".csv") for tag in super().get_tags()]
+
+    def _get_parameters(self):
+        """`format` is the address's business (`forces/` or `forces.csv`); the CSV options
+        (`bom`, `layout`) belong to the CSV addresses, and paging to the JSON ones."""
+        left_out = {"format"} | (PAGE_PARAMETERS if self._is_csv_list() else {"bom", "layout"})
+        return [
+            parameter
+            for parameter in super()._get_parameters()
+            if parameter["name"] not in left_out
+        ]
 
 
 def api_exception_handler(exc: Exception, context: dict) -> Response:

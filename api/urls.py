@@ -12,12 +12,30 @@ from api import ingest as ingest_api
 from api.figures import DefinitionViewSet, DistributionViewSet, RecomputeRunViewSet
 from api.forces import ChannelViewSet, ForceViewSet
 
+COLLECTIONS = {
+    "forces": (ForceViewSet, "api-force"),
+    "channels": (ChannelViewSet, "api-channel"),
+    "definitions": (DefinitionViewSet, "api-definition"),
+    "recompute-runs": (RecomputeRunViewSet, "api-recompute-run"),
+    "distributions": (DistributionViewSet, "api-distribution"),
+}
+
 router = SimpleRouter()
-router.register("forces", ForceViewSet, basename="api-force")
-router.register("channels", ChannelViewSet, basename="api-channel")
-router.register("definitions", DefinitionViewSet, basename="api-definition")
-router.register("recompute-runs", RecomputeRunViewSet, basename="api-recompute-run")
-router.register("distributions", DistributionViewSet, basename="api-distribution")
+for prefix, (viewset, basename) in COLLECTIONS.items():
+    router.register(prefix, viewset, basename=basename)
+
+# Every list as a CSV file at its own address (`forces.csv`), the same answer as
+# `forces/?format=csv`: a generated client reads one kind of body per operation, so the CSV is an
+# operation of its own.
+csv_lists = [
+    path(
+        f"{prefix}.csv",
+        viewset.as_view({"get": "list"}),
+        {"format": "csv"},
+        name=f"{basename}-list-csv",
+    )
+    for prefix, (viewset, basename) in COLLECTIONS.items()
+]
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -27,5 +45,6 @@ urlpatterns = [
         ingest_api.InteractionImportView.as_view(),
         name="api-interactions-import",
     ),
+    *csv_lists,
     path("", include(router.urls)),
 ]

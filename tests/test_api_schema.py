@@ -8,6 +8,7 @@ import base64
 import json
 import re
 
+import openapi_spec_validator
 import pytest
 import schemathesis
 from django.core.signals import request_finished, request_started
@@ -21,6 +22,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from api import urls as api_urls
+from api.support import CSV_BODY
 from config.wsgi import application
 from engagement.store.filters import FILTER_PARAMETERS
 from tests.factories import UserFactory, distribution_set
@@ -56,10 +58,65 @@ def test_the_schema_covers_every_endpoint():
     assert routes == set(schema["paths"])
 
 
-def test_the_distributions_filters_are_documented():
+def test_openapi_spec_validator_accepts_the_schema():
+    openapi_spec_validator.validate(SchemaGenerator().get_schema(request=None, public=True))
+
+
+def parameter_names(schema: dict, path: str) -> set[str]:
+    return {parameter["name"] for parameter in schema["paths"][path]["get"]["parameters"]}
+
+
+def test_the_distributions_json_list_documents_its_filters_and_pages():
     schema = SchemaGenerator().get_schema(request=None, public=True)
-    names = {p["name"] for p in schema["paths"]["/api/v1/distributions/"]["get"]["parameters"]}
-    assert names >= {*FILTER_PARAMETERS, "format", "layout", "bom", "page"}
+    names = parameter_names(schema, "/api/v1/distributions/")
+    assert names >= {*FILTER_PARAMETERS, "page", "page_size"}
+    assert names.isdisjoint({"format", "layout", "bom"})
+
+
+def test_the_distributions_csv_documents_its_filters_and_file_options():
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    names = parameter_names(schema, "/api/v1/distributions.csv")
+    assert names >= {*FILTER_PARAMETERS, "layout", "bom"}
+    assert names.isdisjoint({"format", "page", "page_size"})
+
+
+def test_every_list_has_a_csv_operation_whose_answers_are_text():
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    csv_paths = [path for path in schema["paths"] if path.endswith(".csv")]
+    assert len(csv_paths) == 5
+    for path in csv_paths:
+        operation = schema["paths"][path]["get"]
+        assert operation["operationId"].endswith("_list_csv")
+        for status, response in operation["responses"].items():
+            if status != "304":  # no body
+                assert response["content"] == {"text/csv": {"schema": CSV_BODY}}
+
+
+def test_the_json_lists_document_csv_nowhere():
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    for path, operations in schema["paths"].items():
+        if not path.endswith(".csv"):
+            for operation in operations.values():
+                for response in operation["responses"].values():
+                    assert "text/csv" not in response.get("content", {}), path
+
+
+def test_the_import_accepts_a_json_body_only():
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    post = schema["paths"]["/api/v1/interactions/"]["post"]
+    assert list(post["requestBody"]["content"]) == ["application/json"]
+
+
+def test_conditional_reads_document_304_and_their_validators():
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    read = schema["paths"]["/api/v1/distributions/"]["get"]
+    assert "304" in read["responses"]
+    assert set(read["responses"]["200"]["headers"]) == {"ETag", "Last-Modified"}
+    assert {"If-None-Match", "If-Modified-Since"} <= parameter_names(
+        schema, "/api/v1/distributions/"
+    )
+    forces = schema["paths"]["/api/v1/forces/"]["get"]
+    assert "304" not in forces["responses"]
 
 
 def error_schema(operation: dict, status: str) -> dict:
@@ -68,7 +125,12 @@ def error_schema(operation: dict, status: str) -> dict:
 
 def test_every_operation_documents_the_shared_error_body():
     schema = SchemaGenerator().get_schema(request=None, public=True)
-    operations = [op for path in schema["paths"].values() for op in path.values()]
+    operations = [
+        operation
+        for path, operations in schema["paths"].items()
+        if not path.endswith(".csv")  # a CSV address answers its errors as CSV
+        for operation in operations.values()
+    ]
     for operation in operations:
         for status in ("401", "403", "404"):
             assert error_schema(operation, status) == {"$ref": "#/components/schemas/Error"}
