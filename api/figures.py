@@ -48,7 +48,9 @@ from engagement.store.selectors import (
     FiltersInvalid,
     distribution_rows,
     visible_definitions,
+    with_small_numbers_withheld,
 )
+from engagement.store.suppression import SUPPRESSED, threshold_for
 
 
 class RungSerializer(serializers.ModelSerializer):
@@ -143,6 +145,22 @@ class RecomputeRunViewSet(ReadOnlyViewSet):
     csv_name = "recompute-runs"
 
 
+class WithheldMixin:
+    """A figure small-number protection may withhold: null then, and the row's `suppressed`
+    says why."""
+
+    def to_representation(self, value):
+        return None if value == SUPPRESSED else super().to_representation(value)
+
+
+class WithheldIntegerField(WithheldMixin, serializers.IntegerField):
+    pass
+
+
+class WithheldDecimalField(WithheldMixin, serializers.DecimalField):
+    pass
+
+
 class DistributionSerializer(serializers.Serializer):
     """One rung of one scope and period (the long layout of LADDER.md, as JSON)."""
 
@@ -155,15 +173,19 @@ class DistributionSerializer(serializers.Serializer):
     channel = serializers.CharField(source="channel__slug", allow_null=True)
     rung_position = serializers.IntegerField()
     rung = serializers.CharField()
-    citizens = serializers.IntegerField(
-        allow_null=True, help_text="Empty for rung 0 where the population is unknown."
+    citizens = WithheldIntegerField(
+        allow_null=True,
+        help_text="Empty for rung 0 where the population is unknown, and where withheld.",
     )
-    share = serializers.DecimalField(
+    share = WithheldDecimalField(
         max_digits=7,
         decimal_places=6,
         allow_null=True,
         coerce_to_string=False,
         help_text="citizens / total of the scope and period (rung 0 included where known).",
+    )
+    suppressed = serializers.BooleanField(
+        help_text="True where small-number protection (SUPPRESS_BELOW) withholds citizens, share."
     )
 
 
@@ -201,9 +223,13 @@ class DistributionViewSet(viewsets.GenericViewSet):
             filters = parse_distribution_filters(request.query_params)
         except FiltersInvalid as invalid:
             raise ValidationError({name: [m] for name, m in invalid.problems.items()}) from None
+        threshold = threshold_for(request.user)
         if request.accepted_renderer.format == "csv":
             options = export_options(request)
-            export = distribution_export(filters, layout=options["layout"], bom=options["bom"])
+            export = distribution_export(
+                filters, layout=options["layout"], bom=options["bom"], suppress_below=threshold
+            )
             return streaming_csv_response(export.lines, filename=export.filename)
         page = self.paginate_queryset(distribution_rows(filters))
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        rows = with_small_numbers_withheld(list(page), filters, threshold=threshold)
+        return self.get_paginated_response(self.get_serializer(rows, many=True).data)

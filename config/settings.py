@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
+    "django_celery_beat",
     "forces",
     "engagement",
     "dashboard",
@@ -178,6 +179,44 @@ CELERY_BEAT_SCHEDULE = {
         "task": "engagement.ladder.tasks.nightly_recompute",
         "schedule": crontab(hour=int(_recompute_hour), minute=int(_recompute_minute)),
     }
+}
+
+# Saved and scheduled reports, and small-number protection ----------------------------------
+# SUPPRESS_BELOW   default 0 (off): withhold counts from 1 to SUPPRESS_BELOW - 1 in exports, API
+#                  answers (but to superusers and holders of reports.view_small_numbers), pages
+#                  and reports; 5 is usual practice.
+# REPORTS_DIR      default var/reports: where delivered report files are kept
+# REPORT_RETENTION_DAYS  default 90: delivered files older than this are deleted (records stay)
+# REPORT_RETRIES   default 3: a failed delivery is tried again this many times, then marked failed
+# REPORT_RETRY_SECONDS  default 60: the first pause before trying again (then doubling)
+# REPORTS_AT       default 06:00 (Europe/London): when weekly and monthly reports run
+# SITE_URL         default http://127.0.0.1:8000: the address e-mailed links start with
+# EMAIL_HOST       default unset: e-mails are printed to the console; set it (and EMAIL_PORT 587,
+#                  EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS true, DEFAULT_FROM_EMAIL)
+#                  to send them by SMTP
+SUPPRESS_BELOW = int(os.environ.get("SUPPRESS_BELOW", "0"))
+DELIVERED_REPORTS_DIR = Path(os.environ.get("REPORTS_DIR", VAR_DIR / "reports"))
+REPORT_RETENTION_DAYS = int(os.environ.get("REPORT_RETENTION_DAYS", "90"))
+REPORT_RETRIES = int(os.environ.get("REPORT_RETRIES", "3"))
+REPORT_RETRY_SECONDS = int(os.environ.get("REPORT_RETRY_SECONDS", "60"))
+REPORTS_AT = os.environ.get("REPORTS_AT", "06:00")
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
+    EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "ladder@localhost")
+# Beat reads its schedule from the database (django-celery-beat), so people can see, pause and
+# edit it in the admin; the entries below are written there when beat starts.
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_BEAT_SCHEDULE["prune-delivered-reports"] = {
+    "task": "reports.tasks.prune_delivered",
+    "schedule": crontab(hour=4, minute=15),
 }
 
 REST_FRAMEWORK = {

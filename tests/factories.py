@@ -16,6 +16,7 @@ from engagement.models import (
     Scope,
 )
 from forces.models import Channel, Force, Platform
+from reports.models import SavedReport
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -188,3 +189,11 @@ def distribution_set(*, channel_names: dict[str, str] | None = None, team: str =
                     rows.append(Distribution(snapshot=old, citizens=999_999, **common))
     Distribution.objects.bulk_create(rows)
     return snapshot
+
+
+class SavedReportFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SavedReport
+
+    name = factory.Sequence(lambda n: f"Report {n}")
+    query = factory.LazyFunction(dict)

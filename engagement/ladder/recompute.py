@@ -50,6 +50,7 @@ from django.utils import timezone
 from engagement.definitions.selectors import current_definition
 from engagement.ladder import counting
 from engagement.ladder.periods import period_of
+from engagement.ladder.signals import figures_published
 from engagement.models import (
     DefinitionStatus,
     Distribution,
@@ -412,6 +413,13 @@ def finish_run(*, run_id: int, before_publish: Callable[[], None] | None = None)
         _publish(run)
     _prune_snapshots(run)
     run.refresh_from_db()
+    if not run.preview:
+        figures_published.send(
+            sender=RecomputeRun,
+            snapshot_id=run.snapshot.pk,
+            definition_version=run.definition.version,
+            current=run.definition.status == DefinitionStatus.PUBLISHED,
+        )
     logger.info("Recompute run %s published: %s rows in %s", run.pk, run.rows_written, run.duration)
     return run
 

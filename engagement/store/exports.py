@@ -22,12 +22,14 @@ from django.utils.text import slugify
 
 from engagement.store.selectors import (
     ROW_FIELDS,
+    ROW_SOURCES,
     DistributionFilters,
     definition_for,
     distribution_rows,
     row_values,
     rung_columns,
 )
+from engagement.store.suppression import is_on, protect_counts, protected, suppression_note
 
 BOM = "\ufeff"
 # A cell starting with one of these is read as a formula (or a formula's start) by Excel,
@@ -78,11 +80,24 @@ def _stream(rows: QuerySet) -> Iterator[dict]:
     return rows.iterator(chunk_size=STREAM_CHUNK)
 
 
-def long_rows(rows: QuerySet) -> Iterator[Sequence[object]]:
-    """LADDER.md's long layout: the header, then one row per rung."""
-    yield ROW_FIELDS
-    for row in _stream(rows):
-        yield row_values(row)
+def _scope_and_period(row: dict) -> tuple:
+    """The group a row belongs to: one scope (force or channel) in one period."""
+    return tuple(row[ROW_SOURCES.get(name, name)] for name in WIDE_KEY)
+
+
+def _with_note(header: Sequence[str], threshold: int) -> list[str]:
+    """A protected file says what its marker means in its header row (a line above the header
+    would break CSV readers): one more column, empty in every row."""
+    return [*header, suppression_note(threshold)] if is_on(threshold) else list(header)
+
+
+def long_rows(rows: QuerySet, *, suppress_below: int = 0) -> Iterator[Sequence[object]]:
+    """LADDER.md's long layout: the header, then one row per rung (small counts withheld when
+    `suppress_below` is on)."""
+    yield _with_note(ROW_FIELDS, suppress_below)
+    note = [""] if is_on(suppress_below) else []
+    for row in protected(_stream(rows), threshold=suppress_below, group_key=_scope_and_period):
+        yield [*row_values(row), *note]
 
 
 WIDE_KEY = ("definition_version", "period_type", "period", "scope", "force", "channel")
@@ -93,7 +108,9 @@ def wide_header(rungs: Sequence[tuple[int, str]]) -> list[str]:
     return [*WIDE_KEY, *(f"rung_{position}_{slug}" for position, slug in rungs), "total"]
 
 
-def wide_rows(rows: QuerySet, rungs: Sequence[tuple[int, str]]) -> Iterator[Sequence[object]]:
+def wide_rows(
+    rows: QuerySet, rungs: Sequence[tuple[int, str]], *, suppress_below: int = 0
+) -> Iterator[Sequence[object]]:
     """The wide layout: one row per scope and period, a column per rung, and the total.
 
     A rung with no row is empty; the total adds the known citizens (rung 0 where it is known),
@@ -101,27 +118,28 @@ def wide_rows(rows: QuerySet, rungs: Sequence[tuple[int, str]]) -> Iterator[Sequ
     group is held at a time.
     """
     positions = [position for position, _ in rungs]
-    yield wide_header(rungs)
-    key_indexes = [ROW_FIELDS.index(name) for name in WIDE_KEY]
-    citizens_at = ROW_FIELDS.index("citizens")
-    position_at = ROW_FIELDS.index("rung_position")
-    values = (row_values(row) for row in _stream(rows))
-    for key, group in groupby(values, key=lambda v: tuple(v[i] for i in key_indexes)):
-        by_position = {row[position_at]: row[citizens_at] for row in group}
+    yield _with_note(wide_header(rungs), suppress_below)
+    note = [""] if is_on(suppress_below) else []
+    for key, group in groupby(_stream(rows), key=_scope_and_period):
+        by_position = {row["rung_position"]: row["citizens"] for row in group}
         known = [c for c in by_position.values() if c is not None]
+        shown = protect_counts(by_position, threshold=suppress_below)
         yield [
             *key,
-            *(by_position.get(position) for position in positions),
+            *(shown.get(position) for position in positions),
+            # The true total (at force scope, the population): with at least two cells withheld
+            # it gives away only their sum.
             sum(known) if known else None,
+            *note,
         ]
 
 
 def layout_rows(
-    rows: QuerySet, *, layout: str, rungs: Sequence[tuple[int, str]]
+    rows: QuerySet, *, layout: str, rungs: Sequence[tuple[int, str]], suppress_below: int = 0
 ) -> Iterator[Sequence[object]]:
     if layout == "wide":
-        return wide_rows(rows, rungs)
-    return long_rows(rows)
+        return wide_rows(rows, rungs, suppress_below=suppress_below)
+    return long_rows(rows, suppress_below=suppress_below)
 
 
 @dataclass(frozen=True)
@@ -154,7 +172,11 @@ def export_filename(filters: DistributionFilters, *, version: int, layout: str) 
 
 
 def distribution_table(
-    filters: DistributionFilters, *, layout: str = "long", max_rows: int | None = None
+    filters: DistributionFilters,
+    *,
+    layout: str = "long",
+    max_rows: int | None = None,
+    suppress_below: int = 0,
 ) -> Iterator[Sequence[object]]:
     """The header and rows of a layout for some filters; `max_rows` bounds a preview in SQL."""
     definition = definition_for(filters.definition)
@@ -162,17 +184,22 @@ def distribution_table(
     rows = distribution_rows(filters)
     if max_rows is not None:
         rows = rows[: max_rows * (len(rungs) if layout == "wide" else 1)]
-    return layout_rows(rows, layout=layout, rungs=rungs)
+    return layout_rows(rows, layout=layout, rungs=rungs, suppress_below=suppress_below)
 
 
 def distribution_export(
-    filters: DistributionFilters, *, layout: str = "long", bom: bool = False
+    filters: DistributionFilters,
+    *,
+    layout: str = "long",
+    bom: bool = False,
+    suppress_below: int = 0,
 ) -> DistributionExport:
     """The distributions CSV for some filters, as a named stream of lines."""
     version = definition_for(filters.definition).version
+    table = distribution_table(filters, layout=layout, suppress_below=suppress_below)
     return DistributionExport(
         filename=export_filename(filters, version=version, layout=layout),
-        lines=csv_lines(distribution_table(filters, layout=layout), bom=bom),
+        lines=csv_lines(table, bom=bom),
     )
 
 

@@ -3,6 +3,7 @@
 python manage.py export_distributions [--definition VERSION] [--period-type T]
     [--period P | --period-from P --period-to P] [--scope S] [--force kent,essex]
     [--region R] [--channel SLUG] [--platform P] [--layout long|wide] [--bom]
+    [--suppress-below N]
     [--output PATH]
 """
 
@@ -10,6 +11,7 @@ import os
 import sys
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.http import QueryDict
 
@@ -34,9 +36,23 @@ class Command(BaseCommand):
         parser.add_argument("--platform", help="A channel platform (channel scope only).")
         parser.add_argument("--layout", choices=LAYOUTS, default="long")
         parser.add_argument("--bom", action="store_true", help="Start with a UTF-8 BOM (Excel).")
+        parser.add_argument(
+            "--suppress-below",
+            type=int,
+            default=None,
+            help="Withhold counts from 1 to this minus one as [c] (default: SUPPRESS_BELOW).",
+        )
         parser.add_argument("--output", type=Path, help="Write here instead of standard output.")
 
-    def handle(self, *args, layout: str, bom: bool, output: Path | None, **options):
+    def handle(
+        self,
+        *args,
+        layout: str,
+        bom: bool,
+        output: Path | None,
+        suppress_below: int | None,
+        **options,
+    ):
         params = QueryDict(mutable=True)
         for name in FILTER_PARAMETERS:
             if options.get(name):
@@ -49,7 +65,8 @@ class Command(BaseCommand):
                     f"--{name.replace('_', '-')}: {m}" for name, m in invalid.problems.items()
                 )
             ) from None
-        export = distribution_export(filters, layout=layout, bom=bom)
+        threshold = settings.SUPPRESS_BELOW if suppress_below is None else suppress_below
+        export = distribution_export(filters, layout=layout, bom=bom, suppress_below=threshold)
         if output is None:
             try:
                 for line in export.lines:
