@@ -32,7 +32,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers, status, viewsets
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.parsers import JSONParser
+from rest_framework.parsers import BaseParser, JSONParser
 from rest_framework.renderers import BaseRenderer, BrowsableAPIRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -95,13 +95,17 @@ class Unavailable(exceptions.APIException):
     default_code = "unavailable"
 
 
-class LimitedJSONParser(JSONParser):
+class LimitedJSONParser(BaseParser):
     """JSON of at most API_MAX_BODY_BYTES (413 beyond), and never a crash on deep nesting.
 
-    The body is read here, in one go up to the limit, rather than through request.body (whose
-    own limit, DATA_UPLOAD_MAX_MEMORY_SIZE, is a 500 inside DRF). JSON nested deeper than
+    The body is read here, up to the limit, rather than through request.body (whose own limit,
+    DATA_UPLOAD_MAX_MEMORY_SIZE, 2.5 MB, is a 500 inside DRF: DRF reads request.body for its
+    own JSONParser, hence a BaseParser that hands the bytes read to it). JSON nested deeper than
     Python's recursion limit is a parse error like any other.
     """
+
+    media_type = JSONParser.media_type
+    renderer_class = JSONParser.renderer_class
 
     def parse(self, stream, media_type=None, parser_context=None):
         limit = settings.API_MAX_BODY_BYTES
@@ -113,7 +117,7 @@ class LimitedJSONParser(JSONParser):
         if len(body) > limit:
             raise _too_large(limit)
         try:
-            return super().parse(BytesIO(body), media_type, parser_context)
+            return JSONParser().parse(BytesIO(body), media_type, parser_context)
         except RecursionError:
             raise exceptions.ParseError("the JSON is nested too deeply") from None
 

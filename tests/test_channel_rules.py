@@ -61,9 +61,7 @@ def held(channel: Channel) -> tuple:
     return Channel.objects.filter(pk=channel.pk).values_list("force__slug", "platform").get()
 
 
-def test_the_channel_admin_refuses_to_move_a_channel_with_interactions(
-    admin_client, kent_channel
-):
+def test_the_channel_admin_refuses_to_move_a_channel_with_interactions(admin_client, kent_channel):
     InteractionFactory(channel=kent_channel)
     essex = Force.objects.get(slug="essex")
     url = reverse("admin:forces_channel_change", args=[kent_channel.pk])
