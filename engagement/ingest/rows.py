@@ -127,7 +127,9 @@ def guarded(importer: Callable[P, R]) -> Callable[P, R]:
         try:
             return importer(*args, **kwargs)
         except (OperationalError, InterfaceError) as error:
-            logger.warning("import failed: the database connection was lost (%s)", error)
+            logger.warning(
+                "import failed: the database connection was lost (%s)", type(error).__name__
+            )
             if not connection.in_atomic_block:
                 connection.close()
             raise ImportFailed(DATABASE_LOST) from error
