@@ -113,9 +113,7 @@ def test_the_task_run_twice_imports_once(staff_client):
     assert Interaction.objects.count() == ROWS
 
 
-def test_a_file_gone_from_the_upload_folder_fails_the_record_with_a_message(
-    staff_client, settings
-):
+def test_a_file_gone_from_the_upload_folder_fails_the_record_with_a_message(staff_client, settings):
     post(staff_client, large_csv())
     batch = ImportBatch.objects.get()
     (settings.UPLOAD_DIR / batch.upload).unlink()
