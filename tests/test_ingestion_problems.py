@@ -116,7 +116,8 @@ def test_a_timestamp_less_than_24_hours_ahead_is_accepted():
 
 
 @pytest.mark.parametrize(
-    "occurred_at", ["1999-12-31T23:59:59Z", "0001-01-01T00:00:00Z", "0001-01-01T05:00:00Z"]
+    "occurred_at",
+    ["1999-12-31T23:59:59Z", "0001-01-01T00:00:00Z", "0001-01-01T05:00:00Z", "0001-06-01"],
 )
 def test_an_instant_before_2000_is_a_problem(occurred_at):
     assert problems_of(csv_file(f"kent,twitter-main,janedoe,view,{occurred_at},")) == [
