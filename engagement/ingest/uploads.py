@@ -96,6 +96,6 @@ def _advance(batch_id: int, read: int) -> None:
 
 
 def _fail(batch_id: int, message: str) -> None:
-    ImportBatch.objects.filter(pk=batch_id).update(
+    ImportBatch.objects.filter(pk=batch_id, status=ImportBatch.Status.RUNNING).update(
         status=ImportBatch.Status.FAILED, finished_at=timezone.now(), problems=[message]
     )
