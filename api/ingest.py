@@ -4,14 +4,20 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import ParseError
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.support import RowsErrorSerializer, RowsInvalid
+from api.support import (
+    ErrorSerializer,
+    LimitedJSONParser,
+    RowsErrorSerializer,
+    RowsInvalid,
+    Unavailable,
+)
 from engagement.ingest.interactions import ImportRejected, import_interaction_rows
+from engagement.ingest.rows import ImportFailed
 from engagement.models import ImportBatch
 
 MAX_ROWS_PER_REQUEST = 10_000
@@ -56,9 +62,9 @@ class InteractionImportView(APIView):
     shared error body with code "invalid_rows", see api.support)."""
 
     permission_classes = [CanImportInteractions]
-    # A JSON list only: the form and multipart parsers cannot carry a list, and offering them
-    # in the schema breaks generated clients.
-    parser_classes = [JSONParser]
+    # A JSON list only (bounded in bytes and depth): the form and multipart parsers cannot carry
+    # a list, and offering them in the schema breaks generated clients.
+    parser_classes = [LimitedJSONParser]
 
     def handle_exception(self, exc: Exception) -> Response:
         if isinstance(exc, ParseError):
@@ -74,6 +80,8 @@ class InteractionImportView(APIView):
             201: ImportSummarySerializer,
             200: ImportSummarySerializer,
             400: RowsErrorSerializer,
+            413: ErrorSerializer,
+            503: ErrorSerializer,
         },
     )
     def post(self, request: Request) -> Response:
@@ -97,6 +105,8 @@ class InteractionImportView(APIView):
             raise RowsInvalid(
                 problems=[problem.as_dict() for problem in rejected.details], more=rejected.more
             ) from None
+        except ImportFailed as failed:
+            raise Unavailable(str(failed)) from None
         return Response(
             ImportSummarySerializer(result).data,
             status=status.HTTP_200_OK if dry_run else status.HTTP_201_CREATED,

@@ -23,13 +23,16 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable, Iterator, Sequence
+from io import BytesIO
 from itertools import chain
 
+from django.conf import settings
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers, status, viewsets
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import BaseParser, JSONParser
 from rest_framework.renderers import BaseRenderer, BrowsableAPIRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -78,6 +81,51 @@ class RowsInvalid(exceptions.APIException):
         super().__init__(
             f"{count} problem{'s' if count != 1 else ''} with the rows sent; nothing was imported."
         )
+
+
+class BodyTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "too_large"
+
+
+class Unavailable(exceptions.APIException):
+    """The service cannot answer now (the database went away); the client may try again."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "unavailable"
+
+
+class LimitedJSONParser(BaseParser):
+    """JSON of at most API_MAX_BODY_BYTES (413 beyond), and never a crash on deep nesting.
+
+    The body is read here, up to the limit, rather than through request.body (whose own limit,
+    DATA_UPLOAD_MAX_MEMORY_SIZE, 2.5 MB, is a 500 inside DRF: DRF reads request.body for its
+    own JSONParser, hence a BaseParser that hands the bytes read to it). JSON nested deeper than
+    Python's recursion limit is a parse error like any other.
+    """
+
+    media_type = JSONParser.media_type
+    renderer_class = JSONParser.renderer_class
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        limit = settings.API_MAX_BODY_BYTES
+        request = (parser_context or {}).get("request")
+        declared = str(request.META.get("CONTENT_LENGTH") or "") if request is not None else ""
+        if declared.isdigit() and int(declared) > limit:
+            raise _too_large(limit)
+        body = stream.read(limit + 1)
+        if len(body) > limit:
+            raise _too_large(limit)
+        try:
+            return JSONParser().parse(BytesIO(body), media_type, parser_context)
+        except RecursionError:
+            raise exceptions.ParseError("the JSON is nested too deeply") from None
+
+
+def _too_large(limit: int) -> BodyTooLarge:
+    return BodyTooLarge(
+        f"The request body is larger than {limit:,} bytes; send the rows in smaller requests."
+    )
 
 
 def error_body(*, status_code: int, code: str, message: str, errors: dict | None = None) -> dict:

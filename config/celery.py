@@ -12,4 +12,4 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("ladder")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks(["engagement.ladder", "reports"])
+app.autodiscover_tasks(["engagement.ladder", "engagement.ingest", "reports"])

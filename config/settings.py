@@ -263,3 +263,18 @@ if not DEBUG:
 RECOMPUTE_LEASE_SECONDS = int(os.environ.get("RECOMPUTE_LEASE_SECONDS", "900"))
 # PostgreSQL memory for grouping one force's citizens (SET LOCAL in each force step).
 RECOMPUTE_WORK_MEM = os.environ.get("RECOMPUTE_WORK_MEM", "64MB")
+
+# --- Input limits (issue #10: every bad input a clear answer) ---------------------------------
+# The upload page (/imports/): a file larger than UPLOAD_MAX_BYTES is refused with a message
+# before it is read; one larger than UPLOAD_BACKGROUND_BYTES is stored under UPLOAD_DIR and
+# imported by a worker (in-process without REDIS_URL), the page following its progress.
+UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", str(512 * 1024 * 1024)))
+UPLOAD_BACKGROUND_BYTES = int(os.environ.get("UPLOAD_BACKGROUND_BYTES", str(1024 * 1024)))
+UPLOAD_DIR = Path(os.environ.get("UPLOAD_DIR", VAR_DIR / "uploads"))
+# Every CSV import (page, worker, command): a longer line is a problem naming it.
+IMPORT_MAX_LINE_BYTES = int(os.environ.get("IMPORT_MAX_LINE_BYTES", str(1024 * 1024)))
+# POST /api/v1/interactions/: at most 10,000 rows (api.ingest); a request of 10,000 rows with
+# every value at its longest allowed length fits in 16 MB. Larger answers 413.
+API_MAX_BODY_BYTES = int(os.environ.get("API_MAX_BODY_BYTES", str(16 * 1024 * 1024)))
+# Never a 500 for a NUL character in an address (config.middleware.RefuseNul answers 400).
+MIDDLEWARE.insert(1, "config.middleware.RefuseNul")

@@ -219,9 +219,12 @@ class ImportBatch(models.Model):
         DEMO = "demo", "Demo generator"
 
     class Status(models.TextChoices):
+        QUEUED = "queued", "Queued for a worker"
+        RUNNING = "running", "Running"
         SUCCEEDED = "succeeded", "Succeeded"
         REJECTED = "rejected", "Rejected (nothing written)"
         DRY_RUN = "dry_run", "Dry run (nothing written)"
+        FAILED = "failed", "Failed (nothing written)"
 
     kind = models.CharField(max_length=16, choices=Kind.choices)
     source = models.CharField(max_length=16, choices=Source.choices)
@@ -236,6 +239,12 @@ class ImportBatch(models.Model):
     created = models.PositiveIntegerField(default=0)
     duplicates = models.PositiveIntegerField(default=0)
     problems = models.JSONField(default=list, blank=True)
+    # A large upload is imported by a worker: the file waits in UPLOAD_DIR under `upload`, and
+    # the page follows bytes_read of bytes_total until the status is an outcome.
+    dry_run = models.BooleanField(default=False)
+    upload = models.CharField(max_length=255, blank=True)
+    bytes_total = models.PositiveBigIntegerField(null=True, blank=True)
+    bytes_read = models.PositiveBigIntegerField(default=0)
 
     class Meta:
         ordering = ["-started_at"]
@@ -243,6 +252,10 @@ class ImportBatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} import {self.pk} ({self.status})"
+
+    @property
+    def in_progress(self) -> bool:
+        return self.status in {self.Status.QUEUED, self.Status.RUNNING}
 
 
 class RecomputeRun(models.Model):

@@ -17,3 +17,14 @@ EXAMPLES = Path(__file__).resolve().parent / "examples"
 def examples_dir(name: str) -> Path:
     """A worked example of LADDER.md, shipped with the tests in tests/examples/."""
     return EXAMPLES / name
+
+
+def held_rows() -> dict[str, int]:
+    """What an import may write, counted: a refused import leaves every count as it was."""
+    from engagement.models import Citizen, Interaction, StaleMonth
+    from forces.models import Channel
+
+    return {
+        model.__name__: model.objects.count()
+        for model in (Interaction, Citizen, StaleMonth, Channel)
+    }

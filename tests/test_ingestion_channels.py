@@ -58,7 +58,8 @@ def test_a_platform_outside_the_vocabulary_is_a_problem():
 def test_an_unknown_force_and_a_bad_slug_and_url_are_problems():
     assert problems_of("atlantis,main account,twitter,Main,,not a url") == [
         "line 2: force: 'atlantis' is not a known force",
-        "line 2: channel: 'main account' is not a slug (letters, digits, - and _)",
+        "line 2: channel: 'main account' is not a slug (it starts with a lower-case letter or "
+        "a digit, then letters, digits, - and _)",
         "line 2: url: 'not a url' is not a URL",
     ]
 

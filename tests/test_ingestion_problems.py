@@ -102,11 +102,28 @@ def test_an_impossible_date_is_a_problem():
     ]
 
 
-def test_a_timestamp_in_the_future_is_a_problem():
-    tomorrow = (timezone.now() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    assert problems_of(csv_file(f"kent,twitter-main,janedoe,view,{tomorrow},")) == [
-        f"line 2: occurred_at: '{tomorrow}' is in the future"
+def test_a_timestamp_more_than_24_hours_ahead_is_a_problem():
+    later = (timezone.now() + timedelta(hours=25)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert problems_of(csv_file(f"kent,twitter-main,janedoe,view,{later},")) == [
+        f"line 2: occurred_at: '{later}' is in the future (more than 24 hours after the import)"
     ]
+
+
+def test_a_timestamp_less_than_24_hours_ahead_is_accepted():
+    soon = (timezone.now() + timedelta(hours=23)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    result = import_interactions(source=csv_file(f"kent,twitter-main,janedoe,view,{soon},"))
+    assert result.created == 1
+
+
+@pytest.mark.parametrize(
+    "occurred_at",
+    ["1999-12-31T23:59:59Z", "0001-01-01T00:00:00Z", "0001-01-01T05:00:00Z", "0001-06-01"],
+)
+def test_an_instant_before_2000_is_a_problem(occurred_at):
+    assert problems_of(csv_file(f"kent,twitter-main,janedoe,view,{occurred_at},")) == [
+        f"line 2: occurred_at: '{occurred_at}' is before 2000-01-01"
+    ]
+    assert not Interaction.objects.exists()
 
 
 @pytest.mark.parametrize("citizen", ["", "   ", "@", " @ "])

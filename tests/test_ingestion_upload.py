@@ -1,5 +1,6 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
 
 from engagement.models import ImportBatch, Interaction
@@ -71,3 +72,15 @@ def test_a_dry_run_upload_shows_what_would_be_created(staff_client):
     )
     assert "dry run, nothing written" in response.content.decode()
     assert not Interaction.objects.exists()
+
+
+def test_the_upload_still_needs_its_csrf_token():
+    """The page checks the token itself, once the size is known (see import_page)."""
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(StaffFactory())
+    text = f"{INTERACTION_HEADER}\nkent,main,a,view,2026-05-01T10:00:00Z,e1\n"
+    response = client.post(
+        reverse("engagement:imports"), {"what": "interactions", "file": upload(text)}
+    )
+    assert response.status_code == 403
+    assert not ImportBatch.objects.exists()

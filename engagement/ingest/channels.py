@@ -18,12 +18,13 @@ from engagement.ingest.rows import (
     Progress,
     checked_row,
     csv_rows,
+    guarded,
     record_result,
     reject,
     shown,
 )
 from engagement.models import ImportBatch
-from forces.models import Channel, Force, Platform
+from forces.models import CHANNEL_SLUG_PATTERN, CHANNEL_SLUG_RULE, Channel, Force, Platform
 
 CHANNEL_COLUMNS = (
     Column("force", 64),
@@ -33,9 +34,10 @@ CHANNEL_COLUMNS = (
     Column("team", 200, required=False),
     Column("url", 500, required=False),
 )
-SLUG = re.compile(r"^[-a-zA-Z0-9_]+$")
+SLUG = re.compile(CHANNEL_SLUG_PATTERN)
 
 
+@guarded
 def import_channels(
     *,
     source: IO[bytes],
@@ -74,7 +76,7 @@ def import_channels(
         if force not in forces:
             problems.add(line, "force", f"{shown(force)} is not a known force")
         if not SLUG.match(slug):
-            problems.add(line, "channel", f"{shown(slug)} is not a slug (letters, digits, - and _)")
+            problems.add(line, "channel", f"{shown(slug)} is not a slug (it {CHANNEL_SLUG_RULE})")
         if platform not in Platform.values:
             problems.add(
                 line,

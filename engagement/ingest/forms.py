@@ -1,4 +1,6 @@
 from django import forms
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 
 
 class ImportForm(forms.Form):
@@ -8,7 +10,27 @@ class ImportForm(forms.Form):
         widget=forms.RadioSelect,
         initial="interactions",
     )
-    file = forms.FileField(label="CSV file", help_text="UTF-8, with a header line.")
+    file = forms.FileField(
+        label="CSV file",
+        help_text="UTF-8, with a header line; at most "
+        f"{filesizeformat(settings.UPLOAD_MAX_BYTES)}.",
+    )
     dry_run = forms.BooleanField(
         label="Dry run: check and count everything, write nothing", required=False
     )
+    too_large_file = False
+
+    @staticmethod
+    def too_large() -> str:
+        limit = filesizeformat(settings.UPLOAD_MAX_BYTES)
+        return (
+            f"The file is larger than the upload limit ({limit}): nothing was imported. "
+            "Split it, or import it with the import_interactions command."
+        )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > settings.UPLOAD_MAX_BYTES:
+            self.too_large_file = True
+            raise forms.ValidationError(self.too_large())
+        return upload

@@ -8,16 +8,18 @@ INSERT ... SELECT adds the rows that are not duplicates under LADDER.md's two ru
 
 - a row with an external_id is a duplicate when its channel already holds that external_id, or
   an earlier row of the same import has the same channel and external_id;
-- a row without one is a duplicate when a held row, or an earlier row of the import, has the same
-  channel, citizen, kind and instant.
+- a row without one is a duplicate when a held row, or an earlier row of the import that is kept,
+  has the same channel, citizen, kind and instant (a row skipped as a duplicate makes no later row
+  a duplicate).
 
 The (force, month) pairs that received rows are marked stale for the incremental recompute.
 
 Time: `occurred_at` with an offset or `Z` is that instant. Without one it is Europe/London local
 time. A local time the spring-forward skips (01:30 on the last Sunday of March) does not exist
 and is a problem; a local time the autumn change repeats (01:30 on the last Sunday of October)
-is taken as its first occurrence, still in BST (fold=0). A time more than FUTURE_TOLERANCE ahead
-of now is a problem.
+is taken as its first occurrence, still in BST (fold=0). An instant before EARLIEST (2000-01-01)
+or more than FUTURE_TOLERANCE (24 hours) after the moment of import is a problem: a typing or
+export error that would stretch the range of periods, and every figure, over decades.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from engagement.ingest.rows import (
     Row,
     checked_row,
     csv_rows,
+    guarded,
     record_result,
     reject,
     shown,
@@ -62,7 +65,8 @@ __all__ = [
 
 
 KIND = ImportBatch.Kind.INTERACTIONS
-FUTURE_TOLERANCE = timedelta(minutes=5)
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+FUTURE_TOLERANCE = timedelta(hours=24)
 STAGING_BATCH = 5000
 WORK_MEM = "256MB"
 
@@ -87,6 +91,7 @@ STAGING_COLUMNS = (
 )
 
 
+@guarded
 def import_interactions(
     *,
     source: IO[bytes],
@@ -102,6 +107,7 @@ def import_interactions(
     return _import(rows, problems, filename=filename, dry_run=dry_run, user=user, origin=origin)
 
 
+@guarded
 def import_interaction_rows(
     *,
     rows: Iterable[Row],
@@ -186,8 +192,14 @@ class _RowChecker:
             instant = parse_occurred_at(text)
         except ValueError as error:
             add(position, "occurred_at", str(error))
-        if instant is not None and instant > self.latest:
-            add(position, "occurred_at", f"{shown(text)} is in the future")
+        if instant is not None and instant < EARLIEST:
+            add(position, "occurred_at", f"{shown(text)} is before 2000-01-01")
+        elif instant is not None and instant > self.latest:
+            add(
+                position,
+                "occurred_at",
+                f"{shown(text)} is in the future (more than 24 hours after the import)",
+            )
         citizen = row["citizen"]
         if not normalise(citizen):
             add(position, "citizen", "is empty")
@@ -272,32 +284,44 @@ _CREATE_STAGING = {
         )""",
 }
 
-# The rows to add: the first of each duplicate group in the import, and not already held.
+# The rows to add. A row with an external_id: the first of its (channel, external_id) in the
+# import, and not already held. A row without one: not matching a held row, nor an earlier row of
+# the import that is kept (the rows with an id that are kept, and the first of the rows without).
 _SELECT_NEW = """
     WITH staged AS (
         SELECT s.seq, s.force_id, s.channel_id, c.id AS citizen_id, s.kind, s.occurred_at,
                s.local_month, s.external_id
         FROM ingest_staging s JOIN engagement_citizen c ON c.pseudonym = s.pseudonym
     ),
+    kept_with_id AS (
+        SELECT r.* FROM (
+            SELECT staged.*,
+                   MIN(seq) OVER (PARTITION BY channel_id, external_id) AS first_with_external_id
+            FROM staged WHERE external_id IS NOT NULL
+        ) r
+        WHERE r.seq = r.first_with_external_id AND NOT EXISTS (
+            SELECT 1 FROM engagement_interaction i
+            WHERE i.channel_id = r.channel_id AND i.external_id = r.external_id)
+    ),
     ranked AS (
-        SELECT staged.*,
-               MIN(seq) OVER (PARTITION BY channel_id, external_id) AS first_with_external_id,
+        SELECT k.*,
                MIN(seq) OVER (PARTITION BY channel_id, citizen_id, kind, occurred_at)
                    AS first_at_instant
-        FROM staged
+        FROM (
+            SELECT seq, force_id, channel_id, citizen_id, kind, occurred_at, local_month,
+                   external_id
+            FROM kept_with_id
+            UNION ALL
+            SELECT * FROM staged WHERE external_id IS NULL
+        ) k
     )
     SELECT seq, force_id, channel_id, citizen_id, kind, occurred_at, local_month, external_id
     FROM ranked r
-    WHERE CASE WHEN r.external_id IS NOT NULL THEN
-        r.seq = r.first_with_external_id AND NOT EXISTS (
-            SELECT 1 FROM engagement_interaction i
-            WHERE i.channel_id = r.channel_id AND i.external_id = r.external_id)
-    ELSE
+    WHERE r.external_id IS NOT NULL OR (
         r.seq = r.first_at_instant AND NOT EXISTS (
             SELECT 1 FROM engagement_interaction i
             WHERE i.channel_id = r.channel_id AND i.citizen_id = r.citizen_id
-              AND i.kind = r.kind AND i.occurred_at = r.occurred_at)
-    END
+              AND i.kind = r.kind AND i.occurred_at = r.occurred_at))
 """
 
 

@@ -9,13 +9,18 @@ what is wrong; it never repeats a citizen's identifier.
 from __future__ import annotations
 
 import csv
+import functools
 import logging
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import IO, Any, NoReturn
+from typing import IO, Any, NoReturn, ParamSpec, TypeVar
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.db import InterfaceError, OperationalError, connection
 from django.utils import timezone
 
 from engagement.models import ImportBatch
@@ -27,6 +32,13 @@ PROGRESS_EVERY_BYTES = 1 << 20
 
 Row = dict[str, Any]
 Progress = Callable[[int], None]
+P = ParamSpec("P")
+R = TypeVar("R")
+
+DATABASE_LOST = (
+    "The database connection was lost during the import; nothing was written. "
+    "Try again in a moment."
+)
 
 
 @dataclass(frozen=True)
@@ -66,7 +78,9 @@ class Problems:
     def add(self, position: int | None, field: str, message: str) -> None:
         self.count += 1
         if len(self.kept) < self.cap:
-            self.kept.append(Problem(self.where, position, field, message))
+            self.kept.append(
+                Problem(self.where, position, without_nul(field), without_nul(message))
+            )
 
     @property
     def more(self) -> int:
@@ -97,6 +111,38 @@ class ImportRejected(Exception):
         return lines
 
 
+class ImportFailed(Exception):
+    """The import could not finish (the database went away): nothing was written."""
+
+
+def guarded(importer: Callable[P, R]) -> Callable[P, R]:
+    """An import whose lost database connection is ImportFailed with a message, not a traceback.
+
+    The transaction is gone with the connection, so nothing was written. Outside a transaction
+    the dead connection is closed, so the page that reports the failure can query again.
+    """
+
+    @functools.wraps(importer)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return importer(*args, **kwargs)
+        except (OperationalError, InterfaceError) as error:
+            logger.warning(
+                "import failed: the database connection was lost (%s)", type(error).__name__
+            )
+            if not connection.in_atomic_block:
+                connection.close()
+            raise ImportFailed(DATABASE_LOST) from error
+
+    return run
+
+
+class LineTooLong(Exception):
+    def __init__(self, line: int, limit: int):
+        self.line = line
+        self.limit = limit
+
+
 @dataclass(frozen=True)
 class ImportResult:
     rows_read: int
@@ -111,6 +157,12 @@ class ImportResult:
             f"{self.duplicates} duplicate(s) skipped"
         )
         return f"Dry run (nothing written): {text}" if self.dry_run else text
+
+
+def without_nul(text: str) -> str:
+    """NUL written as `\\x00`: PostgreSQL cannot store it in text or JSON, and a header or a JSON
+    key holding one is repeated in its problem, which the import record keeps."""
+    return text.replace("\x00", "\\x00")
 
 
 def shown(value: str, limit: int = 40) -> str:
@@ -130,7 +182,27 @@ def csv_rows(
     Header problems (missing, unknown or repeated columns) stop the reading: no row can be
     understood. Rows with invalid UTF-8 or the wrong number of values are reported and come as
     None; every other check is the caller's. A byte-order mark and CRLF line ends are accepted.
+    A line longer than IMPORT_MAX_LINE_BYTES stops the reading too: it is not a CSV file, and
+    would otherwise be read whole into memory.
     """
+    try:
+        yield from _csv_rows(source, columns=columns, problems=problems, progress=progress)
+    except LineTooLong as error:
+        problems.add(
+            error.line,
+            "row",
+            f"is longer than {error.limit:,} bytes (the longest line an import reads); "
+            "is this a CSV file?",
+        )
+
+
+def _csv_rows(
+    source: IO[bytes],
+    *,
+    columns: tuple[Column, ...],
+    problems: Problems,
+    progress: Progress | None = None,
+) -> Iterator[tuple[int, Row | None]]:
     reader = csv.reader(_decoded_lines(source, progress, bad_lines := []))
     header = _next_record(reader, problems)
     if header is None:
@@ -212,6 +284,21 @@ def _names(columns: tuple[Column, ...]) -> frozenset[str]:
     return frozenset(column.name for column in columns)
 
 
+# The record an import run by the worker fills in (the upload page created it, queued), rather
+# than a new one: the page follows that record's progress to its outcome.
+_filling: ContextVar[ImportBatch | None] = ContextVar("filling", default=None)
+
+
+@contextmanager
+def filling(batch: ImportBatch) -> Iterator[None]:
+    """Imports run inside record their outcome on `batch` instead of a new ImportBatch."""
+    token = _filling.set(batch)
+    try:
+        yield
+    finally:
+        _filling.reset(token)
+
+
 def record_batch(
     *,
     kind: str,
@@ -225,17 +312,26 @@ def record_batch(
     problems: list[str] | None = None,
 ) -> ImportBatch:
     """The audit record of an import. Problems never hold identifiers, so they may be kept."""
+    outcome = {
+        "finished_at": timezone.now(),
+        "status": status,
+        "rows_read": rows_read,
+        "created": created,
+        "duplicates": duplicates,
+        "problems": problems or [],
+    }
+    batch = _filling.get()
+    if batch is not None:
+        for name, value in outcome.items():
+            setattr(batch, name, value)
+        batch.save(update_fields=list(outcome))
+        return batch
     return ImportBatch.objects.create(
         kind=kind,
         source=origin,
-        filename=filename[:255],
+        filename=without_nul(filename)[:255],
         user=user if user is not None and user.is_authenticated else None,
-        finished_at=timezone.now(),
-        status=status,
-        rows_read=rows_read,
-        created=created,
-        duplicates=duplicates,
-        problems=problems or [],
+        **outcome,
     )
 
 
@@ -292,7 +388,7 @@ def _decoded_lines(
 ) -> Iterator[str]:
     """Lines as text. Invalid UTF-8 is kept as surrogate escapes and noted, to report by column."""
     unreported = 0
-    for number, raw in enumerate(source, start=1):
+    for number, raw in enumerate(_raw_lines(source, settings.IMPORT_MAX_LINE_BYTES), start=1):
         if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
             raw = raw[3:]
         try:
@@ -308,6 +404,17 @@ def _decoded_lines(
         yield text
     if progress is not None and unreported:
         progress(unreported)
+
+
+def _raw_lines(source: IO[bytes], limit: int) -> Iterator[bytes]:
+    """The lines of `source`, each read with `limit` bytes at most, so a file that is one long
+    line never sits whole in memory."""
+    number = 0
+    while raw := source.readline(limit + 1):
+        number += 1
+        if len(raw) > limit:
+            raise LineTooLong(number, limit)
+        yield raw
 
 
 def _next_record(reader, problems: Problems, start: int = 1) -> list[str] | None:

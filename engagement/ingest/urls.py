@@ -6,4 +6,5 @@ app_name = "engagement"
 
 urlpatterns = [
     path("imports/", views.import_page, name="imports"),
+    path("imports/<int:pk>/", views.import_batch, name="import-batch"),
 ]
