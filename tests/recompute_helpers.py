@@ -7,7 +7,7 @@ from pathlib import Path
 from engagement.ingest.channels import import_channels
 from engagement.ingest.interactions import import_interactions
 from engagement.ladder.recompute import recompute_now
-from engagement.models import Distribution, DistributionSnapshot
+from engagement.models import Distribution, DistributionSnapshot, StaleMonth, Transition
 from engagement.store.selectors import ROW_FIELDS
 from tests.factories import InteractionFactory
 
@@ -105,3 +105,26 @@ def split_import(folder: Path) -> None:
     succeed()
     import_files(folder, header + b"".join(lines[1::2]))
     succeed()
+
+
+def mark_stale(interactions) -> None:
+    """What an import does: mark the (force, month) of every row it added."""
+    for interaction in interactions:
+        StaleMonth.objects.update_or_create(
+            force_id=interaction.force_id, local_month=interaction.local_month
+        )
+
+
+def snapshot_moves(snapshot: DistributionSnapshot) -> set[tuple]:
+    """Every mobility row of a snapshot."""
+    return set(
+        Transition.objects.filter(snapshot=snapshot).values_list(
+            "period_type",
+            "from_period",
+            "to_period",
+            "force__slug",
+            "from_rung",
+            "to_rung",
+            "citizens",
+        )
+    )
