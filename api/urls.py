@@ -11,6 +11,7 @@ from rest_framework.routers import SimpleRouter
 from api import ingest as ingest_api
 from api.figures import DefinitionViewSet, DistributionViewSet, RecomputeRunViewSet
 from api.forces import ChannelViewSet, ForceViewSet
+from api.mobility import MobilityViewSet, SimilarForcesViewSet
 
 router = SimpleRouter()
 router.register("forces", ForceViewSet, basename="api-force")
@@ -18,6 +19,8 @@ router.register("channels", ChannelViewSet, basename="api-channel")
 router.register("definitions", DefinitionViewSet, basename="api-definition")
 router.register("recompute-runs", RecomputeRunViewSet, basename="api-recompute-run")
 router.register("distributions", DistributionViewSet, basename="api-distribution")
+router.register("mobility", MobilityViewSet, basename="api-mobility")
+router.register("similar-forces", SimilarForcesViewSet, basename="api-similar-forces")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
