@@ -1,8 +1,9 @@
 """Reading the forces most alike from the store (the rule: engagement.ladder.similarity).
 
-One query: every force's force-scope rows at rungs 1 to 6 for one period of a snapshot; the
-ranking is plain arithmetic on those 43 x 6 numbers. The dashboard caches the result per
-snapshot (dashboard.page_selectors); the API reads it through `similar_forces`.
+One query: every force's force-scope rows for one period of a snapshot (the forces listed are
+those with figures in the period: every force with a known population, and any force with
+someone engaged); the ranking is plain arithmetic on those 43 x 6 numbers. The dashboard caches
+the result per snapshot (dashboard.page_selectors); the API reads it through `similar_forces`.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from engagement.store.selectors import (
     published_snapshots,
     resolve_periods,
 )
-from forces.models import Force
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,7 @@ class SimilarForces:
     period_type: str
     period: str
     min_engaged: int
-    names: dict[str, str]  # force slug -> name, for every force
+    names: dict[str, str]  # force slug -> name, for every force with figures in the period
     forces: dict[str, Likeness]  # force slug -> its nearest forces
 
 
@@ -36,21 +36,19 @@ def similar_forces_in(
 ) -> SimilarForces:
     """Every force's five nearest in shape in one period of a snapshot."""
     counts: dict[str, dict[int, int | None]] = defaultdict(dict)
-    for slug, position, citizens in Distribution.objects.filter(
-        snapshot=snapshot,
-        period_type=period_type,
-        period=period,
-        scope=Scope.FORCE,
-        rung_position__gt=0,
-    ).values_list("force__slug", "rung_position", "citizens"):
-        counts[slug][position] = citizens
-    names = dict(Force.objects.order_by("slug").values_list("slug", "name"))
+    names: dict[str, str] = {}
+    for slug, name, position, citizens in Distribution.objects.filter(
+        snapshot=snapshot, period_type=period_type, period=period, scope=Scope.FORCE
+    ).values_list("force__slug", "force__name", "rung_position", "citizens"):
+        names[slug] = name
+        if position > 0:  # rung 0 measures the area, not how its public engages
+            counts[slug][position] = citizens
     return SimilarForces(
         period_type=period_type,
         period=period,
         min_engaged=MIN_ENGAGED,
         names=names,
-        forces=most_alike({slug: counts.get(slug, {}) for slug in names}),
+        forces=most_alike({slug: counts.get(slug, {}) for slug in sorted(names)}),
     )
 
 
