@@ -96,14 +96,19 @@ def pairs_to_recount(first_month: int, horizon_month: int, recount_from: int | N
     return [pair for pair in pairs if months_in(pair.after)[-1] >= recount_from]
 
 
+def _values(name: str, columns: tuple[str, ...], rows: list[tuple], params: dict) -> str:
+    """A CTE `name (columns) AS (VALUES ...)` holding `rows`, every value a query parameter."""
+    cells = []
+    for number, row in enumerate(rows):
+        names = [f"{name}_{number}_{column}" for column in columns]
+        params.update(zip(names, row, strict=True))
+        cells.append("(" + ", ".join(f"%({n})s" for n in names) + ")")
+    return f"{name} ({', '.join(columns)}) AS (VALUES {', '.join(cells)})"
+
+
 def _pairs_cte(pairs: list[Pair], params: dict) -> str:
-    rows = []
-    for number, pair in enumerate(pairs):
-        params[f"x{number}_type"] = pair.before.period_type
-        params[f"x{number}_from"] = pair.before.label
-        params[f"x{number}_to"] = pair.after.label
-        rows.append(f"(%(x{number}_type)s, %(x{number}_from)s, %(x{number}_to)s)")
-    return f"pairs (period_type, from_period, to_period) AS (VALUES {', '.join(rows)})"
+    rows = [(pair.before.period_type, pair.before.label, pair.after.label) for pair in pairs]
+    return _values("pairs", ("period_type", "from_period", "to_period"), rows, params)
 
 
 def _periods_of(pairs: list[Pair]) -> Iterator[Period]:
@@ -240,25 +245,17 @@ def copy_unchanged_moves(
     )
     if calendar is None:
         return 0
-    recounted = recount_join = recount_filter = ""
+    parts = {"recounted": "", "recount_join": "", "recount_filter": ""}
     if recount_from:
-        rows = []
-        for number, (force_id, month) in enumerate(sorted(recount_from.items())):
-            params[f"r{number}_force"], params[f"r{number}_from"] = force_id, month
-            rows.append(f"(%(r{number}_force)s, %(r{number}_from)s)")
-        recounted = f",\nrecounted (force_id, recount_from) AS (VALUES {', '.join(rows)})"
-        recount_join = "LEFT JOIN recounted r ON r.force_id = t.force_id"
-        recount_filter = "AND (r.recount_from IS NULL OR p.last_month < r.recount_from)"
+        rows = sorted(recount_from.items())
+        parts = {
+            "recounted": ",\n" + _values("recounted", ("force_id", "recount_from"), rows, params),
+            "recount_join": "LEFT JOIN recounted r ON r.force_id = t.force_id",
+            "recount_filter": "AND (r.recount_from IS NULL OR p.last_month < r.recount_from)",
+        }
     with connection.cursor() as cursor:
         cursor.execute(
-            COPY_SQL.format(
-                insert=INSERT_TRANSITIONS,
-                calendar=calendar,
-                recounted=recounted,
-                recount_join=recount_join,
-                recount_filter=recount_filter,
-            ),
-            params,
+            COPY_SQL.format(insert=INSERT_TRANSITIONS, calendar=calendar, **parts), params
         )
         return cursor.rowcount
 
