@@ -30,6 +30,8 @@ One SQL statement per force, over the rollups counting.py keeps (CitizenMonth: a
 highest rung from moments per channel and month; LastingState: each lasting state as a span of
 months), for the pairs to (re)compute:
 
+  pair_ids  the pairs (passed in as VALUES, with their labels) as two period ids of the
+            calendar: the work is grouped on small integers, and labels join back in at the end;
   reached   every (citizen, period, rung) a citizen reached in the force: moments joined to the
             periods holding their month, states joined to every period they touch (opened no
             later than its last month, closed, or the horizon while open, no earlier than its
@@ -41,7 +43,7 @@ months), for the pairs to (re)compute:
   moves     one row per citizen and pair: the max of each side, so a citizen in both periods
             gets both rungs and one in only one period keeps 0 on the other side. No outer join
             is needed, and (0, 0) cannot arise;
-and the result counts the citizens per pair, from_rung and to_rung.
+  counted   the citizens per pair, from_rung and to_rung.
 
 Incremental runs follow the distributions: a force recounted from month M (see counting.py step
 6) recomputes the pairs whose later period ends at or after M (a pair changes only when one of
@@ -107,8 +109,11 @@ def _values(name: str, columns: tuple[str, ...], rows: list[tuple], params: dict
 
 
 def _pairs_cte(pairs: list[Pair], params: dict) -> str:
-    rows = [(pair.before.period_type, pair.before.label, pair.after.label) for pair in pairs]
-    return _values("pairs", ("period_type", "from_period", "to_period"), rows, params)
+    rows = [
+        (number, pair.before.period_type, pair.before.label, pair.after.label)
+        for number, pair in enumerate(pairs)
+    ]
+    return _values("pairs", ("pair_id", "period_type", "from_period", "to_period"), rows, params)
 
 
 def _periods_of(pairs: list[Pair]) -> Iterator[Period]:
@@ -136,6 +141,12 @@ MOVES_SQL = """
 {insert}
 WITH {calendar},
 {pairs},
+pair_ids AS (
+    SELECT x.pair_id, f.period_id AS from_id, t.period_id AS to_id
+    FROM pairs x
+    JOIN periods f ON f.period_type = x.period_type AND f.period = x.from_period
+    JOIN periods t ON t.period_type = x.period_type AND t.period = x.to_period
+),
 reached AS (
     SELECT m.citizen_id, c.period_id, m.rung_position
     FROM engagement_citizenmonth m
@@ -150,31 +161,34 @@ reached AS (
     WHERE s.definition_id = %(definition)s AND s.force_id = %(force)s
 ),
 in_force AS (
-    SELECT p.period_type, p.period, r.citizen_id, MAX(r.rung_position) AS rung_position
-    FROM reached r
-    JOIN periods p ON p.period_id = r.period_id
-    WHERE r.rung_position > 0
-    GROUP BY p.period_type, p.period, r.citizen_id
+    SELECT period_id, citizen_id, MAX(rung_position) AS rung_position
+    FROM reached
+    WHERE rung_position > 0
+    GROUP BY period_id, citizen_id
 ),
 sides AS (
-    SELECT x.period_type, x.from_period, x.to_period, f.citizen_id,
-           f.rung_position AS from_rung, 0 AS to_rung
-    FROM pairs x
-    JOIN in_force f ON f.period_type = x.period_type AND f.period = x.from_period
+    SELECT x.pair_id, f.citizen_id, f.rung_position AS from_rung, 0 AS to_rung
+    FROM pair_ids x
+    JOIN in_force f ON f.period_id = x.from_id
     UNION ALL
-    SELECT x.period_type, x.from_period, x.to_period, t.citizen_id, 0, t.rung_position
-    FROM pairs x
-    JOIN in_force t ON t.period_type = x.period_type AND t.period = x.to_period
+    SELECT x.pair_id, t.citizen_id, 0, t.rung_position
+    FROM pair_ids x
+    JOIN in_force t ON t.period_id = x.to_id
 ),
 moves AS (
-    SELECT period_type, from_period, to_period, citizen_id,
-           MAX(from_rung) AS from_rung, MAX(to_rung) AS to_rung
+    SELECT pair_id, citizen_id, MAX(from_rung) AS from_rung, MAX(to_rung) AS to_rung
     FROM sides
-    GROUP BY period_type, from_period, to_period, citizen_id
+    GROUP BY pair_id, citizen_id
+),
+counted AS (
+    SELECT pair_id, from_rung, to_rung, COUNT(*) AS citizens
+    FROM moves
+    GROUP BY pair_id, from_rung, to_rung
 )
-SELECT %(snapshot)s, period_type, from_period, to_period, %(force)s, from_rung, to_rung, COUNT(*)
-FROM moves
-GROUP BY period_type, from_period, to_period, from_rung, to_rung
+SELECT %(snapshot)s, x.period_type, x.from_period, x.to_period, %(force)s, n.from_rung,
+       n.to_rung, n.citizens
+FROM counted n
+JOIN pairs x ON x.pair_id = n.pair_id
 """
 
 
