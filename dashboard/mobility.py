@@ -81,25 +81,27 @@ def _name(rungs: Mapping[int, RungInfo], position: int) -> str:
 def matrix_chart(
     matrix: mobility.Matrix, rungs: Mapping[int, RungInfo], *, before: str, after: str
 ) -> dict[str, Any]:
-    """One bar per rung in the earlier period, split by where its citizens stood in the next,
-    in shares of that rung's citizens (the `stacked` kind of static/js/ladder-charts.js)."""
+    """One bar per rung in the earlier period (the top rung at the top, as in the table), split
+    by where its citizens stood in the next, in shares of that rung's citizens (the `stacked`
+    kind of static/js/ladder-charts.js)."""
     positions = [p for p in ALL_POSITIONS if p == 0 or p in rungs]
+    bars = list(reversed(positions))
     from_totals = {p: mobility.from_rungs(matrix, [p]) for p in positions}
     return {
         "kind": "stacked",
         "title": f"Where the citizens at each rung in {before} stood in {after}",
-        "labels": [f"{_name(rungs, p)} in {before}" for p in positions],
+        "labels": [_name(rungs, p) for p in bars],
         "links": [],
-        "emphasis": [False for _ in positions],
+        "emphasis": [False for _ in bars],
         "datasets": [
             {
                 "label": f"{_name(rungs, after_position)} in {after}",
                 "colour": RUNG_COLOURS.get(after_position, "#505a5f"),
                 "data": [
                     _round(percent(matrix.get((p, after_position), 0), from_totals[p]))
-                    for p in positions
+                    for p in bars
                 ],
-                "counts": [matrix.get((p, after_position), 0) for p in positions],
+                "counts": [matrix.get((p, after_position), 0) for p in bars],
             }
             for after_position in positions
         ],
@@ -219,6 +221,11 @@ def force_mobility_context(filters: Filters, force: Force) -> dict[str, Any]:
             "rows": matrix_rows(matrix, rungs),
             "headlines": headlines(matrix, rungs, before=before, after=after),
             "chart": matrix_chart(matrix, rungs, before=before, after=after),
+            "legend": [
+                RungInfo(position=p, name=_name(rungs, p), slug="", description="")
+                for p in ALL_POSITIONS
+                if p == 0 or p in rungs
+            ],
             "nobody": not matrix,
         }
     }

@@ -55,7 +55,8 @@ def cell(page: str, table: str, key: str, attribute: str = "data-key") -> str:
 
 def shown(moved: int, of: int) -> str:
     return (
-        f'<span class="share">{100 * moved / of:.1f}%</span> <span class="count">of {of:,}</span>'
+        f'<span class="moved-share">{100 * moved / of:.1f}%</span> '
+        f'<span class="moved-of">of {of:,}</span>'
     )
 
 
