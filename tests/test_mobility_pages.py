@@ -4,7 +4,6 @@ are the store's, every share says what it is of, and reference lines add citizen
 import re
 
 import pytest
-from django.core.cache import cache
 
 from engagement.models import Transition
 from forces.models import Force
@@ -14,13 +13,6 @@ from tests.factories import DistributionFactory, SnapshotFactory, UserFactory
 pytestmark = pytest.mark.django_db
 PAIR = {"period_type": "month", "to_period": "2026-04"}
 QUERY = "period_type=month&period=2026-04"
-
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
