@@ -24,6 +24,8 @@ from api.support import (
     RENDERERS,
     Pagination,
     ReadOnlyViewSet,
+    WithheldDecimalField,
+    WithheldIntegerField,
     export_options,
 )
 from engagement.definitions.selectors import current_definition
@@ -50,7 +52,7 @@ from engagement.store.selectors import (
     visible_definitions,
     with_small_numbers_withheld,
 )
-from engagement.store.suppression import SUPPRESSED, threshold_for
+from engagement.store.suppression import threshold_for
 
 
 class RungSerializer(serializers.ModelSerializer):
@@ -143,22 +145,6 @@ class RecomputeRunViewSet(ReadOnlyViewSet):
     serializer_class = RecomputeRunSerializer
     filterset_class = RecomputeRunFilterSet
     csv_name = "recompute-runs"
-
-
-class WithheldMixin:
-    """A figure small-number protection may withhold: null then, and the row's `suppressed`
-    says why."""
-
-    def to_representation(self, value):
-        return None if value == SUPPRESSED else super().to_representation(value)
-
-
-class WithheldIntegerField(WithheldMixin, serializers.IntegerField):
-    pass
-
-
-class WithheldDecimalField(WithheldMixin, serializers.DecimalField):
-    pass
 
 
 class DistributionSerializer(serializers.Serializer):

@@ -40,6 +40,7 @@ from rest_framework.views import exception_handler
 
 from engagement.store.exports import csv_lines, streaming_csv_response
 from engagement.store.filters import ExportOptionsForm
+from engagement.store.suppression import SUPPRESSED
 
 logger = logging.getLogger(__name__)
 
@@ -264,6 +265,22 @@ def api_exception_handler(exc: Exception, context: dict) -> Response:
 
 def _as_list(messages) -> list:
     return messages if isinstance(messages, list) else [messages]
+
+
+class WithheldMixin:
+    """A figure small-number protection may withhold: null then, and the row's `suppressed`
+    says why."""
+
+    def to_representation(self, value):
+        return None if value == SUPPRESSED else super().to_representation(value)
+
+
+class WithheldIntegerField(WithheldMixin, serializers.IntegerField):
+    pass
+
+
+class WithheldDecimalField(WithheldMixin, serializers.DecimalField):
+    pass
 
 
 class Pagination(PageNumberPagination):

@@ -11,6 +11,7 @@ from rest_framework.routers import SimpleRouter
 from api import ingest as ingest_api
 from api.figures import DefinitionViewSet, DistributionViewSet, RecomputeRunViewSet
 from api.forces import ChannelViewSet, ForceViewSet
+from api.mobility import MobilityViewSet, SimilarForcesViewSet
 
 COLLECTIONS = {
     "forces": (ForceViewSet, "api-force"),
@@ -18,6 +19,8 @@ COLLECTIONS = {
     "definitions": (DefinitionViewSet, "api-definition"),
     "recompute-runs": (RecomputeRunViewSet, "api-recompute-run"),
     "distributions": (DistributionViewSet, "api-distribution"),
+    "mobility": (MobilityViewSet, "api-mobility"),
+    "similar-forces": (SimilarForcesViewSet, "api-similar-forces"),
 }
 
 router = SimpleRouter()

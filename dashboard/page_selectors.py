@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.core.cache import cache
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, F, Q, Sum
 
 from dashboard.ladders import RungInfo
 from engagement.models import (
@@ -30,7 +30,9 @@ from engagement.models import (
     RecomputeRun,
     Rung,
     Scope,
+    Transition,
 )
+from engagement.store.similarity import SimilarForces, similar_forces_in
 from forces.models import Channel, Force
 
 CACHE_SECONDS = 7 * 24 * 3600
@@ -327,4 +329,68 @@ def definition_page(version: int | None) -> DefinitionPage | None:
         rungs=list(chosen.rungs.order_by("position")),
         kinds=list(chosen.kinds.select_related("rung").order_by("rung__position", "slug")),
         versions=versions,
+    )
+
+
+# --- Mobility and the forces most alike -----------------------------------------------------------
+
+
+def pair_moves(
+    snapshot: DistributionSnapshot, force: Force, *, period_type: str, to_period: str
+) -> dict[tuple[int, int], int]:
+    """A force's transition matrix for the pair of periods ending in `to_period`:
+    {(rung before, rung after): citizens} (one query, cached)."""
+
+    def compute() -> dict[tuple[int, int], int]:
+        rows = Transition.objects.filter(
+            snapshot=snapshot, force=force, period_type=period_type, to_period=to_period
+        ).values_list("from_rung", "to_rung", "citizens")
+        return {(before, after): citizens for before, after, citizens in rows}
+
+    return cached(snapshot, "moves", force.pk, period_type, to_period, compute=compute)
+
+
+@dataclass(frozen=True)
+class MovedUp:
+    region: str
+    engaged_before: int  # citizens engaged in the earlier period: the denominator
+    moved_up: int  # of those, the citizens on a higher rung in the next
+
+
+def moved_up_by_force(
+    snapshot: DistributionSnapshot, *, period_type: str, to_period: str
+) -> dict[int, MovedUp]:
+    """Every force's "moved up" figures for the pair ending in `to_period` (one query, cached);
+    see engagement.ladder.mobility for the definition."""
+
+    def compute() -> dict[int, MovedUp]:
+        rows = (
+            Transition.objects.filter(
+                snapshot=snapshot, period_type=period_type, to_period=to_period, from_rung__gt=0
+            )
+            .values("force_id", "force__region")
+            .annotate(
+                engaged_before=Sum("citizens"),
+                moved_up=Sum("citizens", filter=Q(to_rung__gt=F("from_rung")), default=0),
+            )
+            .order_by()
+        )
+        return {
+            row["force_id"]: MovedUp(row["force__region"], row["engaged_before"], row["moved_up"])
+            for row in rows
+        }
+
+    return cached(snapshot, "moved-up", period_type, to_period, compute=compute)
+
+
+def similar_forces(
+    snapshot: DistributionSnapshot, *, period_type: str, period: str
+) -> SimilarForces:
+    """Every force's five nearest in ladder shape in the period (two queries, cached)."""
+    return cached(
+        snapshot,
+        "similar",
+        period_type,
+        period,
+        compute=lambda: similar_forces_in(snapshot, period_type=period_type, period=period),
     )

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.urls import reverse
 
-from dashboard import page_selectors
+from dashboard import mobility, page_selectors
 from dashboard.ladders import (
     CONVERSATION,
     ENGAGED_POSITIONS,
@@ -27,7 +27,13 @@ from dashboard.ladders import (
     shown_positions,
     stacked_chart,
 )
-from dashboard.page_filters import SORT_BY_NAME, SORT_CONVERSATION_UP, Filters, sort_choices
+from dashboard.page_filters import (
+    SORT_BY_NAME,
+    SORT_CONVERSATION_UP,
+    SORT_MOVED_UP,
+    Filters,
+    sort_choices,
+)
 from engagement.choices import PeriodType, Scope
 from forces.choices import Platform
 
@@ -52,10 +58,17 @@ def _ladder(label: str, counts: dict, filters: Filters, **extra: Any) -> Ladder:
 def _sort(ladders: list[Ladder], sort: str) -> list[Ladder]:
     if sort == SORT_BY_NAME:
         return ladders
+    if sort == SORT_MOVED_UP:
+        return sorted(ladders, key=lambda ladder: -(_moved_up_share(ladder) or -1))
     if sort == SORT_CONVERSATION_UP:
         return sorted(ladders, key=lambda ladder: -(ladder.share_from(CONVERSATION) or -1))
     position = int(sort.removeprefix("rung-"))
     return sorted(ladders, key=lambda ladder: -(ladder.share(position) or -1))
+
+
+def _moved_up_share(ladder: Ladder) -> float | None:
+    moved_up = ladder.extra.get("moved_up")
+    return moved_up.share if moved_up else None
 
 
 def common_context(filters: Filters) -> dict[str, Any]:
@@ -86,6 +99,7 @@ def overview_context(filters: Filters) -> dict[str, Any]:
     regions = sorted({force.region for force in figures})
     region = filters.region if filters.region in regions else ""
     query = filters.query()
+    moved_up = mobility.moved_up_shares(filters)
     every = [
         _ladder(
             force.name,
@@ -94,6 +108,7 @@ def overview_context(filters: Filters) -> dict[str, Any]:
             slug=force.slug,
             region=force.region,
             url=reverse("dashboard:force", args=[force.slug]) + (f"?{query}" if query else ""),
+            moved_up=moved_up.get(force.pk),
         )
         for force in figures
     ]
@@ -103,6 +118,11 @@ def overview_context(filters: Filters) -> dict[str, Any]:
     if region:
         references.append(
             add_counts(region, [f for f in every if f.extra["region"] == region], positions)
+        )
+    # "Moved up" reference lines: the forces' citizens added together, nation and region.
+    for reference, members in zip(references, [every, shown], strict=False):
+        reference.extra["moved_up"] = mobility.added(
+            f.extra["moved_up"] for f in members if f.extra["moved_up"]
         )
     rungs = context["rungs"]
     scope = Scope.CHANNEL if filters.platform else Scope.FORCE
@@ -119,6 +139,7 @@ def overview_context(filters: Filters) -> dict[str, Any]:
             + ("and regional shapes" if region else "shape"),
             links=True,
         ),
+        moved_up_from=mobility.previous_period(filters),
         export_forces=filters.export_url(scope=scope, region=region),
         export_national=filters.export_url(scope=scope),
     )
@@ -196,6 +217,8 @@ def force_context(filters: Filters, force: Force) -> dict[str, Any]:
         export_region=filters.export_url(region=force.region),
         export_national=filters.export_url(),
     )
+    context.update(mobility.force_mobility_context(filters, force))
+    context.update(mobility.similar_context(filters, force))
     return context
 
 
@@ -272,6 +295,8 @@ def compare_context(filters: Filters, forces: list[Force]) -> dict[str, Any]:
             ],
             title=f"Share at {conversation} or above, by {filters.period_noun}",
         ),
+        moving_up=mobility.compare_moved_up(filters, forces, national=NATIONAL),
+        moved_up_from=mobility.previous_period(filters),
         export_compare=filters.export_url(force=",".join(force.slug for force in forces)),
         export_compare_trend=filters.export_url(
             force=",".join(force.slug for force in forces), all_periods=True

@@ -402,6 +402,41 @@ class Distribution(models.Model):
         return f"{self.period} {self.scope} rung {self.rung_position}: {self.citizens}"
 
 
+class Transition(models.Model):
+    """Mobility: the citizens of one force who stood at `from_rung` in one period and at
+    `to_rung` in the next (0: not engaged there), in one snapshot.
+
+    Written by engagement.ladder.mobility with the distributions of the same snapshot; (0, 0) is
+    never stored. Deleted with its snapshot (a cascade Django runs as one DELETE: nothing points
+    at a transition).
+    """
+
+    snapshot = models.ForeignKey(
+        DistributionSnapshot, on_delete=models.CASCADE, related_name="transitions"
+    )
+    period_type = models.CharField(max_length=16, choices=PeriodType.choices)
+    from_period = models.CharField(max_length=8, help_text="2026-Q1: the earlier period.")
+    to_period = models.CharField(max_length=8, help_text="2026-Q2: the period that follows it.")
+    force = models.ForeignKey(Force, on_delete=models.PROTECT, related_name="+")
+    from_rung = models.PositiveSmallIntegerField(help_text="Rung position in the earlier period.")
+    to_rung = models.PositiveSmallIntegerField(help_text="Rung position in the next period.")
+    citizens = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["snapshot", "period_type", "to_period"], name="transition_lookup_idx"
+            ),
+            models.Index(fields=["snapshot", "force"], name="transition_force_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.from_period} -> {self.to_period}: rung {self.from_rung} -> {self.to_rung}: "
+            f"{self.citizens}"
+        )
+
+
 class RollupRow(models.Model):
     """A row derived from the interactions under one definition version, for one citizen on one
     channel. Rebuilt in bulk by engagement.ladder.counting from interactions that already hold these

@@ -14,7 +14,8 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from engagement.models import PeriodType, Scope
+from engagement.models import PeriodType, Scope, Transition
+from engagement.store.similarity import similar_forces_in
 from tests.dashboard_data import ensure_reference_data, make_dashboard_data, store_counts
 from tests.factories import StaffFactory
 
@@ -234,7 +235,7 @@ def test_clicking_a_force_on_the_overview_opens_its_page(data, signed_in):
 
 def test_force_page_draws_its_charts_without_errors_and_passes_axe(data, signed_in):
     page = open_page(signed_in, "/forces/kent/")
-    assert charts_drawn(page) == 4
+    assert charts_drawn(page) == 5  # ladder, mobility, trend, channels, shapes
     page.get_by_text("Show the figures over time as a table").click()
     assert_sound(page, "force")
 
@@ -269,6 +270,50 @@ def test_force_page_period_type_changes_the_trend(data, signed_in):
     years = page.evaluate("() => Chart.getChart('trend-chart-canvas').data.labels")
     assert len(months) == 18
     assert years == ["2025-26", "2026-27"]
+
+
+def test_force_page_matrix_and_forces_most_alike_hold_the_stores_figures(data, signed_in):
+    page = open_page(signed_in, "/forces/kent/?period_type=quarter&period=2026-Q2")
+    moves = {
+        (m.from_rung, m.to_rung): m.citizens
+        for m in Transition.objects.filter(
+            snapshot=data.snapshot, force__slug="kent", period_type="quarter", to_period="2026-Q2"
+        )
+    }
+    assert moves and all(
+        m.from_period == "2026-Q1" for m in Transition.objects.filter(to_period="2026-Q2")
+    )
+    for row in page.locator("#mobility-table tbody tr").all():
+        before = int(row.get_attribute("data-from"))
+        for cell in row.locator("td[data-to]").all():
+            after = int(cell.get_attribute("data-to"))
+            if (before, after) != (0, 0):
+                assert count_in(cell) == moves.get((before, after), 0)
+    at_passive = sum(n for (before, _), n in moves.items() if before == 1)
+    climbed = sum(n for (before, after), n in moves.items() if before == 1 and after >= 2)
+    line = page.locator("[data-headline='climbed']")
+    assert (line.get_attribute("data-part"), line.get_attribute("data-whole")) == (
+        str(climbed),
+        str(at_passive),
+    )
+    assert (
+        f"{100 * climbed / at_passive:.1f}% of the {at_passive:,} people at Passive in 2026-Q1"
+        in (line.inner_text())
+    )
+    nearest = similar_forces_in(data.snapshot, period_type="quarter", period="2026-Q2")
+    expected = [n.key for n in nearest.forces["kent"].neighbours]
+    assert len(expected) == 5
+    assert (
+        page.locator("#similar-table tbody tr").evaluate_all("rows => rows.map(r => r.dataset.key)")
+        == expected
+    )
+    page.get_by_test_id("compare-similar").click()
+    page.wait_for_load_state("networkidle")
+    shown = page.locator("#compare-table tbody tr").evaluate_all(
+        "rows => rows.map(r => r.dataset.key)"
+    )
+    assert shown == ["kent", *expected]
+    assert page.locator("#f-period").input_value() == "2026-Q2"
 
 
 # --- Compare and definition -----------------------------------------------------------------------

@@ -38,7 +38,14 @@ from tests.factories import (
     RecomputeRunFactory,
     SnapshotFactory,
 )
-from tests.recompute_helpers import act, current_snapshot, engaged, snapshot_rows
+from tests.recompute_helpers import (
+    act,
+    current_snapshot,
+    engaged,
+    mark_stale,
+    snapshot_moves,
+    snapshot_rows,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -48,14 +55,6 @@ LASTING = ["follow", "unfollow", "subscribe", "unsubscribe"]
 
 class SimulatedKill(BaseException):
     """Stops a run dead, like a killed worker: no cleanup code catches a BaseException."""
-
-
-def mark_stale(interactions) -> None:
-    """What an import does: mark the (force, month) of every row it added."""
-    for interaction in interactions:
-        StaleMonth.objects.update_or_create(
-            force_id=interaction.force_id, local_month=interaction.local_month
-        )
 
 
 def random_interactions(rng: random.Random, channels, citizens, months, count: int):
@@ -96,9 +95,11 @@ def test_incremental_run_after_a_second_import_equals_a_full_rebuild(seed):
     rebuilt = {work["slug"] for work in incremental.covered["forces"].values() if work["rebuild"]}
     assert rebuilt == {forces[0].slug}
     incremental_rows = snapshot_rows(current_snapshot())
+    incremental_moves = snapshot_moves(current_snapshot())
 
     succeeded(recompute_now(full=True))
     assert incremental_rows == snapshot_rows(current_snapshot())
+    assert incremental_moves == snapshot_moves(current_snapshot())
 
 
 def test_incremental_run_with_nothing_changed_copies_the_figures():

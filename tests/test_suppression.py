@@ -168,3 +168,47 @@ def test_the_export_command_withholds_with_the_setting(small_force, settings, ca
     call_command("export_distributions", "--force", "smallshire", "--period", "2026-04")
 
     assert capsys.readouterr().out.count("[c]") >= 4  # two counts, two shares, and the note
+
+
+@pytest.fixture
+def small_moves(db):
+    """Of 60 Passive people in 2026-03, 50 stay, 8 leave and 2 reach Conversation in 2026-04."""
+    from engagement.models import Transition
+
+    force = ForceFactory(slug="moveshire")
+    snapshot = SnapshotFactory()
+    for to_rung, citizens in {0: 8, 1: 50, 2: 2}.items():
+        Transition.objects.create(
+            snapshot=snapshot,
+            period_type="month",
+            from_period="2026-03",
+            to_period="2026-04",
+            force=force,
+            from_rung=1,
+            to_rung=to_rung,
+            citizens=citizens,
+        )
+    return force
+
+
+def test_mobility_withholds_along_a_row_of_the_matrix(small_moves, settings, capsys):
+    from django.core.management import call_command
+
+    call_command("export_mobility", "--force", "moveshire", "--suppress-below", "5")
+
+    header, *rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
+    cells = {row[header.index("to_rung_position")]: row[header.index("citizens")] for row in rows}
+    # 2 is withheld, and the leavers (8) with it: 60 at Passive in March is published.
+    assert cells == {"0": "[c]", "1": "50", "2": "[c]"}
+    assert header[-1].startswith("[c] =")
+
+
+def test_the_mobility_api_withholds_for_an_analyst(small_moves, client, settings):
+    settings.SUPPRESS_BELOW = 5
+    client.force_login(UserFactory(password=None))
+
+    rows = client.get("/api/v1/mobility/", {"force": "moveshire", "page_size": 1}).json()
+
+    assert [(r["to_rung_position"], r["citizens"], r["suppressed"]) for r in rows["results"]] == [
+        (0, None, True)  # its partner in the row is on another page
+    ]

@@ -48,7 +48,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from engagement.definitions.selectors import current_definition
-from engagement.ladder import counting
+from engagement.ladder import counting, mobility
 from engagement.ladder.periods import period_of
 from engagement.ladder.signals import figures_published
 from engagement.models import (
@@ -337,7 +337,25 @@ def _why_full(run, previous: DistributionSnapshot | None, data) -> str:
         return "The horizon moved back (data removed): full rebuild."
     if _lacks_platform_scope(previous):
         return "The previous figures have no platform scope (older release): full rebuild."
+    if _lacks_mobility(previous):
+        return "The previous figures have no mobility (older release): full rebuild."
     return ""
+
+
+def _lacks_mobility(snapshot: DistributionSnapshot) -> bool:
+    """Whether a snapshot was written before mobility existed.
+
+    Over two months or more, anyone engaged at force scope is in some pair of consecutive
+    months, so engaged citizens without a single transition mean an older snapshot.
+    """
+    spans_two_months = (snapshot.horizon_month or 0) > (snapshot.first_month or 0)
+    return (
+        spans_two_months
+        and Distribution.objects.filter(
+            snapshot=snapshot, scope=Scope.FORCE, rung_position__gt=0, citizens__gt=0
+        ).exists()
+        and not snapshot.transitions.exists()
+    )
 
 
 def _lacks_platform_scope(snapshot: DistributionSnapshot) -> bool:
@@ -387,6 +405,16 @@ def compute_force(*, run_id: int, force_id: int) -> int:
                 first_month=data["first_month"],
                 horizon_month=data["horizon_month"],
             )
+            # Mobility (engagement.ladder.mobility): the same force's pairs of periods, from
+            # the same rollups, into the same snapshot and transaction.
+            mobility.count_force_moves(
+                snapshot_id=run.snapshot.pk,
+                definition_id=run.definition_id,
+                force_id=force_id,
+                first_month=data["first_month"],
+                horizon_month=data["horizon_month"],
+                recount_from=work["recount_from"],
+            )
             run = RecomputeRun.objects.select_for_update().get(pk=run_id)
             run.covered["done"] = sorted({*run.covered["done"], force_id})
             run.heartbeat_at = timezone.now()
@@ -432,16 +460,18 @@ def _write_rest(run: RecomputeRun) -> None:
         if snapshot.written_at is not None or data is None:
             return
         if run.covered["previous_snapshot"]:
-            counting.copy_unchanged(
-                snapshot_id=snapshot.pk,
-                previous_snapshot_id=run.covered["previous_snapshot"],
-                recount_from={
+            unchanged = {
+                "snapshot_id": snapshot.pk,
+                "previous_snapshot_id": run.covered["previous_snapshot"],
+                "recount_from": {
                     int(force_id): work["recount_from"] or 0
                     for force_id, work in run.covered["forces"].items()
                 },
-                first_month=data["first_month"],
-                horizon_month=data["horizon_month"],
-            )
+                "first_month": data["first_month"],
+                "horizon_month": data["horizon_month"],
+            }
+            counting.copy_unchanged(**unchanged)
+            mobility.copy_unchanged_moves(**unchanged)  # the pairs, as the distributions
         counting.count_rung_zero(
             snapshot_id=snapshot.pk,
             first_month=data["first_month"],

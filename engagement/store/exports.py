@@ -85,7 +85,7 @@ def _scope_and_period(row: dict) -> tuple:
     return tuple(row[ROW_SOURCES.get(name, name)] for name in WIDE_KEY)
 
 
-def _with_note(header: Sequence[str], threshold: int) -> list[str]:
+def with_note(header: Sequence[str], threshold: int) -> list[str]:
     """A protected file says what its marker means in its header row (a line above the header
     would break CSV readers): one more column, empty in every row."""
     return [*header, suppression_note(threshold)] if is_on(threshold) else list(header)
@@ -94,7 +94,7 @@ def _with_note(header: Sequence[str], threshold: int) -> list[str]:
 def long_rows(rows: QuerySet, *, suppress_below: int = 0) -> Iterator[Sequence[object]]:
     """LADDER.md's long layout: the header, then one row per rung (small counts withheld when
     `suppress_below` is on)."""
-    yield _with_note(ROW_FIELDS, suppress_below)
+    yield with_note(ROW_FIELDS, suppress_below)
     note = [""] if is_on(suppress_below) else []
     for row in protected(_stream(rows), threshold=suppress_below, group_key=_scope_and_period):
         yield [*row_values(row), *note]
@@ -118,7 +118,7 @@ def wide_rows(
     group is held at a time.
     """
     positions = [position for position, _ in rungs]
-    yield _with_note(wide_header(rungs), suppress_below)
+    yield with_note(wide_header(rungs), suppress_below)
     note = [""] if is_on(suppress_below) else []
     for key, group in groupby(_stream(rows), key=_scope_and_period):
         by_position = {row["rung_position"]: row["citizens"] for row in group}

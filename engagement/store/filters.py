@@ -15,7 +15,8 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.datastructures import MultiValueDict
 
-from engagement.models import Distribution, PeriodType, RecomputeRun
+from engagement.models import Distribution, PeriodType, RecomputeRun, Transition
+from engagement.store.mobility import mobility_rows
 from engagement.store.selectors import (
     READ_SCOPE_CHOICES,
     DistributionFilters,
@@ -144,12 +145,41 @@ FILTER_PARAMETERS: tuple[str, ...] = tuple(DistributionFilterSet.base_filters)
 
 def parse_distribution_filters(params: Mapping) -> DistributionFilters:
     """Filters from plain parameters (a QueryDict or the command's options), or FiltersInvalid."""
-    filterset = DistributionFilterSet(params, queryset=Distribution.objects.none())
+    return _parsed(DistributionFilterSet(params, queryset=Distribution.objects.none()))
+
+
+def _parsed(filterset: django_filters.FilterSet) -> DistributionFilters:
     if not filterset.is_valid():
         raise FiltersInvalid(
             {name: " ".join(messages) for name, messages in filterset.errors.items()}
         )
     return filterset.form.cleaned_data["filters"]
+
+
+class MobilityFilterSet(django_filters.FilterSet):
+    """The mobility figures' parameters: the distributions' own filters, fewer of them (mobility
+    is at force scope, over every pair of periods of a type)."""
+
+    definition = DistributionFilterSet.declared_filters["definition"]
+    period_type = DistributionFilterSet.declared_filters["period_type"]
+    force = DistributionFilterSet.declared_filters["force"]
+    region = DistributionFilterSet.declared_filters["region"]
+
+    class Meta:
+        model = Transition
+        fields: list[str] = []
+        form = DistributionFilterForm
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        return mobility_rows(self.form.cleaned_data["filters"])
+
+
+MOBILITY_PARAMETERS: tuple[str, ...] = tuple(MobilityFilterSet.base_filters)
+
+
+def parse_mobility_filters(params: Mapping) -> DistributionFilters:
+    """Mobility filters from plain parameters, or FiltersInvalid naming the parameter at fault."""
+    return _parsed(MobilityFilterSet(params, queryset=Transition.objects.none()))
 
 
 class ExportOptionsForm(forms.Form):

@@ -18,7 +18,6 @@ rounded to 6 places.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import (
@@ -46,7 +45,7 @@ from engagement.models import (
     Rung,
     Scope,
 )
-from engagement.store.suppression import cells_to_withhold, is_on, withheld_row
+from engagement.store.suppression import withheld_on_page
 
 # The scopes LADDER.md's layouts know. The store also holds platform-scope rows (each citizen once
 # per force and platform) for the dashboard; they have no place in the CSV formats, so readers
@@ -280,30 +279,20 @@ def group_key(row: dict) -> tuple:
 def with_small_numbers_withheld(
     rows: list[dict], filters: DistributionFilters, *, threshold: int
 ) -> list[dict]:
-    """Some rows (a page of the API, say), each with `suppressed`, and with the withheld counts
-    and shares replaced by the marker (see engagement.store.suppression).
+    """A page of distribution rows with small numbers withheld (see withheld_on_page)."""
 
-    A page may cut a scope and period in two, so the rungs of every scope and period on it are
-    read whole (one query) before deciding what to withhold.
-    """
-    if not is_on(threshold) or not rows:
-        return [{**row, "suppressed": False} for row in rows]
-    groups = Q()
-    for period_type, period, scope, force, channel in {group_key(row) for row in rows}:
-        groups |= Q(
-            period_type=period_type,
-            period=period,
-            scope=scope,
-            force__slug=force,
-            **({"channel__slug": channel} if channel else {"channel__isnull": True}),
-        )
-    counts: dict[tuple, dict[int, int | None]] = defaultdict(dict)
-    for row in distribution_rows(filters).filter(groups):
-        counts[group_key(row)][row["rung_position"]] = row["citizens"]
-    withheld = {key: cells_to_withhold(c, threshold=threshold) for key, c in counts.items()}
-    return [
-        {**withheld_row(row), "suppressed": True}
-        if row["rung_position"] in withheld[group_key(row)]
-        else {**row, "suppressed": False}
-        for row in rows
-    ]
+    def whole_groups(keys) -> list[dict]:
+        groups = Q()
+        for period_type, period, scope, force, channel in keys:
+            groups |= Q(
+                period_type=period_type,
+                period=period,
+                scope=scope,
+                force__slug=force,
+                **({"channel__slug": channel} if channel else {"channel__isnull": True}),
+            )
+        return list(distribution_rows(filters).filter(groups))
+
+    return withheld_on_page(
+        rows, whole_groups=whole_groups, group_key=group_key, threshold=threshold
+    )

@@ -21,6 +21,7 @@ from django.conf import settings
 
 SUPPRESSED = "[c]"
 NONE_RUNG = 0
+EXEMPT = frozenset({NONE_RUNG})
 # Every share a row may carry: each is computed from the count, so each goes with it.
 SHARE_FIELDS = ("share", "share_of_engaged", "share_of_population")
 
@@ -46,11 +47,15 @@ def suppression_note(threshold: int) -> str:
     )
 
 
-def cells_to_withhold(counts: Mapping[int, int | None], *, threshold: int) -> set[int]:
-    """The rung positions to withhold in one scope and period, from its counts by position."""
+def cells_to_withhold(
+    counts: Mapping[int, int | None], *, threshold: int, exempt: frozenset[int] = EXEMPT
+) -> set[int]:
+    """The positions to withhold in one group (a scope and period's rungs; a row of a mobility
+    matrix), from its counts by position. `exempt` positions are never withheld (rung 0 of a
+    distribution; a mobility row has none: "not engaged" next period are people who left)."""
     if not is_on(threshold):
         return set()
-    people = {position: count for position, count in counts.items() if position != NONE_RUNG}
+    people = {position: count for position, count in counts.items() if position not in exempt}
     withheld = {position for position, count in people.items() if count and count < threshold}
     if len(withheld) == 1:
         others = sorted(
@@ -72,14 +77,19 @@ def withheld_row(row: Mapping[str, object]) -> dict[str, object]:
     }
 
 
-def protect_group(rows: Iterable[Mapping[str, object]], *, threshold: int) -> list[dict]:
-    """One scope and period's rows (a dict per rung, with `rung_position` and `citizens`),
-    protected."""
+def protect_group(
+    rows: Iterable[Mapping[str, object]],
+    *,
+    threshold: int,
+    position: str = "rung_position",
+    exempt: frozenset[int] = EXEMPT,
+) -> list[dict]:
+    """One group's rows (a dict per cell, with its `position` and `citizens`), protected."""
     rows = [dict(row) for row in rows]
     withheld = cells_to_withhold(
-        {row["rung_position"]: row["citizens"] for row in rows}, threshold=threshold
+        {row[position]: row["citizens"] for row in rows}, threshold=threshold, exempt=exempt
     )
-    return [withheld_row(row) if row["rung_position"] in withheld else row for row in rows]
+    return [withheld_row(row) if row[position] in withheld else row for row in rows]
 
 
 def protect_counts(
@@ -93,9 +103,11 @@ def protect_counts(
     }
 
 
-def protected(rows: Iterable[Mapping[str, object]], *, threshold: int, group_key) -> Iterator[dict]:
-    """A stream of rows, grouped by scope and period as they arrive (`group_key` names the
-    group of a row), protected one group at a time: memory stays flat."""
+def protected(
+    rows: Iterable[Mapping[str, object]], *, threshold: int, group_key, **cells
+) -> Iterator[dict]:
+    """A stream of rows, grouped as they arrive (`group_key` names the group of a row),
+    protected one group at a time (`cells`: how protect_group finds them): memory stays flat."""
     if not is_on(threshold):
         yield from (dict(row) for row in rows)
         return
@@ -104,9 +116,37 @@ def protected(rows: Iterable[Mapping[str, object]], *, threshold: int, group_key
     for row in rows:
         key = group_key(row)
         if group and key != current:
-            yield from protect_group(group, threshold=threshold)
+            yield from protect_group(group, threshold=threshold, **cells)
             group = []
         current = key
         group.append(row)
     if group:
-        yield from protect_group(group, threshold=threshold)
+        yield from protect_group(group, threshold=threshold, **cells)
+
+
+def withheld_on_page(
+    rows: list[dict], *, whole_groups, group_key, threshold: int, **cells
+) -> list[dict]:
+    """A page of rows (the API's), each with `suppressed`, the withheld ones marked. A page may
+    cut a group in two, so `whole_groups(keys)` reads every row of the page's groups (one
+    query) before deciding."""
+    if not is_on(threshold) or not rows:
+        return [{**row, "suppressed": False} for row in rows]
+    position = cells.get("position", "rung_position")
+    keys = {group_key(row) for row in rows}
+    decided = {
+        (group_key(row), row[position])
+        for row in protected(
+            sorted(whole_groups(keys), key=lambda row: (str(group_key(row)), row[position])),
+            threshold=threshold,
+            group_key=group_key,
+            **cells,
+        )
+        if row["citizens"] == SUPPRESSED
+    }
+    return [
+        {**withheld_row(row), "suppressed": True}
+        if (group_key(row), row[position]) in decided
+        else {**row, "suppressed": False}
+        for row in rows
+    ]

@@ -3,24 +3,17 @@
 python manage.py export_distributions [--definition VERSION] [--period-type T]
     [--period P | --period-from P --period-to P] [--scope S] [--force kent,essex]
     [--region R] [--channel SLUG] [--platform P] [--layout long|wide] [--bom]
-    [--suppress-below N]
-    [--output PATH]
+    [--suppress-below N] [--output PATH]
 """
 
-import os
-import sys
 from pathlib import Path
 
-from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
-from django.http import QueryDict
-
+from engagement.management.exportcommand import ExportCommand
 from engagement.store.exports import LAYOUTS, distribution_export
 from engagement.store.filters import FILTER_PARAMETERS, parse_distribution_filters
-from engagement.store.selectors import FiltersInvalid
 
 
-class Command(BaseCommand):
+class Command(ExportCommand):
     help = "Write the current published distributions as CSV (long or wide layout of LADDER.md)."
 
     def add_arguments(self, parser):
@@ -35,14 +28,7 @@ class Command(BaseCommand):
         parser.add_argument("--channel", help="A channel slug (channel scope only).")
         parser.add_argument("--platform", help="A channel platform (channel scope only).")
         parser.add_argument("--layout", choices=LAYOUTS, default="long")
-        parser.add_argument("--bom", action="store_true", help="Start with a UTF-8 BOM (Excel).")
-        parser.add_argument(
-            "--suppress-below",
-            type=int,
-            default=None,
-            help="Withhold counts from 1 to this minus one as [c] (default: SUPPRESS_BELOW).",
-        )
-        parser.add_argument("--output", type=Path, help="Write here instead of standard output.")
+        self.add_export_arguments(parser)
 
     def handle(
         self,
@@ -53,39 +39,7 @@ class Command(BaseCommand):
         suppress_below: int | None,
         **options,
     ):
-        params = QueryDict(mutable=True)
-        for name in FILTER_PARAMETERS:
-            if options.get(name):
-                params[name] = options[name]
-        try:
-            filters = parse_distribution_filters(params)
-        except FiltersInvalid as invalid:
-            raise CommandError(
-                "; ".join(
-                    f"--{name.replace('_', '-')}: {m}" for name, m in invalid.problems.items()
-                )
-            ) from None
-        threshold = settings.SUPPRESS_BELOW if suppress_below is None else suppress_below
+        filters = self.filters_from(options, FILTER_PARAMETERS, parse_distribution_filters)
+        threshold = self.threshold(suppress_below)
         export = distribution_export(filters, layout=layout, bom=bom, suppress_below=threshold)
-        if output is None:
-            try:
-                for line in export.lines:
-                    self.stdout.write(line, ending="")
-                self.stdout.flush()
-            except BrokenPipeError:
-                self._reader_left(export.lines)
-            return
-        with output.open("w", encoding="utf-8", newline="") as target:
-            target.writelines(export.lines)
-        self.stderr.write(f"Wrote {output}")
-
-    def _reader_left(self, lines) -> None:
-        """The reader stopped early (`| head`): end quietly, as command-line tools do.
-
-        Closing the stream ends its database cursor while the connection is still open, and
-        standard output goes to /dev/null so that the exit flush finds no broken pipe either.
-        Exits 1, as Python itself does on a broken pipe: the output is not complete.
-        """
-        lines.close()
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        raise SystemExit(1)
+        self.write_export(export, output)
