@@ -189,6 +189,8 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 @admin.register(Interaction)
 class InteractionAdmin(ReadOnlyAdmin):
     list_display = ["occurred_at", "force", "channel", "kind", "external_id"]
+    # The citizen is left out: its pseudonym never appears on a page.
+    fields = ["force", "channel", "kind", "occurred_at", "local_month", "external_id"]
     list_filter = ["kind", "force__region"]
     list_select_related = ["force", "channel"]
     show_full_result_count = False

@@ -147,7 +147,8 @@ class Citizen(models.Model):
     pseudonym = models.CharField(max_length=64, unique=True, help_text="HMAC-SHA256, hex.")
 
     def __str__(self) -> str:
-        return f"{self.platform}:{self.pseudonym[:12]}…"
+        # Never the pseudonym, not even its start: pseudonyms are not shown on any page.
+        return f"citizen {self.pk} on {self.platform}"
 
 
 class Interaction(models.Model):

@@ -6,6 +6,7 @@ import pytest
 from django.apps import apps
 from django.core.management import CommandError, call_command
 
+from engagement.ingest.interactions import ImportRejected, import_interactions
 from forces.models import Force, Platform
 from tests.factories import ChannelFactory
 from tests.ingestion import csv_file
@@ -55,3 +56,23 @@ def test_raw_identifiers_reach_no_table_no_log_and_no_error_message(tmp_path, ca
     assert "line 3: kind" in seen  # the problems were reported...
     for secret in (SECRET, OTHER_SECRET):
         assert secret.casefold() not in seen  # ...without the identifiers
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        f"@{SECRET},twitter-main,x,view,2026-05-01T10:00:00Z,",
+        f"kent,@{SECRET},x,view,2026-05-01T10:00:00Z,",
+        f"kent,twitter-main,view,@{SECRET},2026-05-01T10:00:00Z,",
+        f"kent,twitter-main,view,2026-05-01T10:00:00Z,@{SECRET},",
+        f"kent,twitter-main,x,view,{SECRET}-2026-05-01,",
+    ],
+    ids=["in force", "in channel", "in kind", "in occurred_at", "in a date"],
+)
+def test_a_problem_names_line_and_column_but_never_quotes_a_shifted_identifier(line):
+    ChannelFactory(force=Force.objects.get(slug="kent"), slug="twitter-main")
+    with pytest.raises(ImportRejected) as rejected:
+        import_interactions(source=csv_file(line))
+    lines = rejected.value.report_lines()
+    assert lines and all(problem.startswith("line 2: ") for problem in lines)
+    assert SECRET.casefold() not in "\n".join(lines).casefold()

@@ -9,6 +9,7 @@ from django.test import Client
 from engagement.models import Interaction
 from forces.models import Channel
 from tests.factories import StaffFactory
+from tests.ingestion import UNKNOWN_KIND
 
 # Playwright's sync API runs an event loop in this thread; the tests' own ORM calls are safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -69,7 +70,7 @@ def test_staff_import_channels_then_interactions_and_see_problems(import_page):
     )
     alert = page.get_by_role("alert").inner_text()
     assert "bad.csv was not imported: nothing was written" in alert
-    assert "line 3: kind: 'poke' is not a kind of the current definition (v1)" in alert
+    assert f"line 3: kind: {UNKNOWN_KIND}" in alert
     assert not Interaction.objects.exists()
 
     upload(

@@ -20,7 +20,6 @@ from engagement.ingest.rows import (
     csv_rows,
     record_result,
     reject,
-    shown,
 )
 from engagement.models import ImportBatch
 from forces.models import Channel, Force, Platform
@@ -72,14 +71,14 @@ def import_channels(
         before = problems.count
         force, slug, platform = row["force"], row["channel"], row["platform"]
         if force not in forces:
-            problems.add(line, "force", f"{shown(force)} is not a known force")
+            problems.add(line, "force", "is not the slug of a known force")
         if not SLUG.match(slug):
-            problems.add(line, "channel", f"{shown(slug)} is not a slug (letters, digits, - and _)")
+            problems.add(line, "channel", "is not a slug (letters, digits, - and _)")
         if platform not in Platform.values:
             problems.add(
                 line,
                 "platform",
-                f"{shown(platform)} is not a platform (one of {', '.join(Platform.values)})",
+                f"is not a platform (one of {', '.join(Platform.values)})",
             )
         if not row["name"]:
             problems.add(line, "name", "is empty")
@@ -87,8 +86,10 @@ def import_channels(
             try:
                 URLValidator()(row["url"])
             except ValidationError:
-                problems.add(line, "url", f"{shown(row['url'])} is not a URL")
+                problems.add(line, "url", "is not a URL")
         key = (force, slug)
+        if problems.count != before:
+            continue  # the checks below name the force and slug: only once both are valid
         if key in seen and seen[key][1] != platform:
             problems.add(
                 line,

@@ -3,7 +3,11 @@
 An import reads every row before it writes anything. Problems are collected (up to a cap, with a
 count of the rest) rather than raised at the first one, so a person fixes a file in one go.
 A problem names where it is (`line N` of a file, `index N` of an API request), the column, and
-what is wrong; it never repeats a citizen's identifier.
+what is wrong. It never quotes a cell's value: when a column is shifted or a file has the wrong
+layout, any cell may hold a citizen's identifier, and problems are shown, returned by the API and
+kept on the import record. A message may name only values it has checked against the project's
+own vocabulary (a known force, the platforms, the kinds of the current definition), and column
+or field names.
 """
 
 from __future__ import annotations
@@ -111,11 +115,6 @@ class ImportResult:
             f"{self.duplicates} duplicate(s) skipped"
         )
         return f"Dry run (nothing written): {text}" if self.dry_run else text
-
-
-def shown(value: str, limit: int = 40) -> str:
-    """A non-personal value quoted for a message, cut short so a message stays readable."""
-    return repr(value if len(value) <= limit else value[:limit] + "…")
 
 
 def csv_rows(
