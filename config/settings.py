@@ -72,6 +72,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
+    "rest_framework.authtoken",  # API tokens (issue #9); their issue and revocation are audited
+    "audit",  # the audit log (issue #9)
     "forces",
     "engagement",
     "dashboard",

@@ -4,6 +4,7 @@ from django.contrib import admin, messages
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import path, reverse
+from simple_history.admin import SimpleHistoryAdmin
 
 from engagement.definitions.rules import DefinitionInvalid
 from engagement.definitions.selectors import current_definition
@@ -62,7 +63,7 @@ class InteractionKindInline(DraftOnlyInline):
 
 
 @admin.register(EngagementDefinition)
-class EngagementDefinitionAdmin(admin.ModelAdmin):
+class EngagementDefinitionAdmin(SimpleHistoryAdmin):
     list_display = ["version", "name", "status", "published_at", "published_by"]
     list_filter = ["status"]
     inlines = [RungInline, InteractionKindInline]
@@ -295,3 +296,44 @@ class DistributionSnapshotAdmin(ReadOnlyAdmin):
     @admin.display(description="rows")
     def row_count(self, obj):
         return obj.row_count
+
+
+class DefinitionRowHistoryAdmin(ReadOnlyAdmin):
+    """The history of a definition's rungs or kinds (edited inline on the definition's page,
+    so its own History shows only the definition's fields): who, when, and the row as it was."""
+
+    list_filter = ["history_type", "definition"]
+    list_select_related = ["definition", "history_user"]
+    date_hierarchy = "history_date"
+
+    @admin.display(description="change")
+    def change(self, record) -> str:
+        return {"+": "created", "~": "changed", "-": "deleted"}[record.history_type]
+
+
+@admin.register(Rung.history.model)
+class RungHistoryAdmin(DefinitionRowHistoryAdmin):
+    list_display = [
+        "history_date",
+        "history_user",
+        "change",
+        "definition",
+        "position",
+        "slug",
+        "name",
+    ]
+
+
+@admin.register(InteractionKind.history.model)
+class InteractionKindHistoryAdmin(DefinitionRowHistoryAdmin):
+    list_display = [
+        "history_date",
+        "history_user",
+        "change",
+        "definition",
+        "slug",
+        "rung",
+        "lasting",
+        "ended_by",
+    ]
+    list_select_related = ["definition", "history_user", "rung"]
