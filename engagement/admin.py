@@ -9,6 +9,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from simple_history.admin import SimpleHistoryAdmin
 
+from audit.admin import ReadOnlyAdmin
 from engagement.citizens.services import ErasureRefused, erase_citizen
 from engagement.definitions.rules import DefinitionInvalid
 from engagement.definitions.selectors import current_definition
@@ -179,17 +180,6 @@ class EngagementDefinitionAdmin(SimpleHistoryAdmin):
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         context["is_draft"] = obj is not None and obj.status == DefinitionStatus.DRAFT
         return super().render_change_form(request, context, add, change, form_url, obj)
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ErasureForm(forms.Form):
