@@ -7,6 +7,15 @@ class ReadOnlyAdmin(admin.ModelAdmin):
     """The admin of records the project writes and nobody edits: the audit log here, imports,
     runs and histories in the apps above."""
 
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(ReadOnlyAdmin):
