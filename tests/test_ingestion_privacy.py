@@ -5,10 +5,11 @@ import logging
 import pytest
 from django.apps import apps
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 
 from engagement.ingest.interactions import ImportRejected, import_interactions
 from forces.models import Force, Platform
-from tests.factories import ChannelFactory
+from tests.factories import ChannelFactory, InteractionFactory, StaffFactory
 from tests.ingestion import csv_file
 
 pytestmark = pytest.mark.django_db
@@ -76,3 +77,13 @@ def test_a_problem_names_line_and_column_but_never_quotes_a_shifted_identifier(l
     lines = rejected.value.report_lines()
     assert lines and all(problem.startswith("line 2: ") for problem in lines)
     assert SECRET.casefold() not in "\n".join(lines).casefold()
+
+
+def test_the_admins_interaction_page_shows_no_pseudonym(client):
+    interaction = InteractionFactory(citizen__pseudonym="ab12cd34" * 8)
+    client.force_login(StaffFactory(password=None))
+    page = client.get(
+        reverse("admin:engagement_interaction_change", args=[interaction.pk])
+    ).content.decode()
+    assert interaction.kind in page
+    assert "ab12cd34" not in page
