@@ -1,5 +1,6 @@
 """No citizen's raw identifier reaches the database, the logs or an error message."""
 
+import importlib
 import logging
 
 import pytest
@@ -8,6 +9,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from engagement.ingest.interactions import ImportRejected, import_interactions
+from engagement.models import ImportBatch
 from forces.models import Force, Platform
 from tests.factories import ChannelFactory, InteractionFactory, StaffFactory
 from tests.ingestion import csv_file
@@ -87,3 +89,22 @@ def test_the_admins_interaction_page_shows_no_pseudonym(client):
     ).content.decode()
     assert interaction.kind in page
     assert "ab12cd34" not in page
+
+
+def test_problems_kept_before_the_rule_lose_their_quoted_cells():
+    redact = importlib.import_module("engagement.migrations.0007_redact_import_problems").redact
+    batch = ImportBatch.objects.create(
+        kind="interactions",
+        source="upload",
+        status="rejected",
+        problems=[
+            f"line 2: kind: '@{SECRET}' is not a kind of the current definition (v1)",
+            "line 3: citizen: is empty",
+        ],
+    )
+    redact(apps, None)
+    batch.refresh_from_db()
+    assert batch.problems == [
+        "line 2: kind: is not a kind of the current definition (v1)",
+        "line 3: citizen: is empty",
+    ]
