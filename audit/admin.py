@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from simple_history.admin import SimpleHistoryAdmin
 
 from audit.models import AuditEntry
 
@@ -15,6 +17,20 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class HistoryAdmin(SimpleHistoryAdmin):
+    """A model admin with a History page that only shows: a history is a record, not an undo.
+
+    SIMPLE_HISTORY_REVERT_DISABLED hides the Revert button; a POST to a version's page would
+    still save that version over the row, past every rule of the model's own admin (a published
+    definition turned back into a draft), so it is refused here.
+    """
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST":
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
 
 @admin.register(AuditEntry)

@@ -287,6 +287,9 @@ PERMISSIONS_POLICY = {
         "xr-spatial-tracking",
     )
 }
+# Histories are a record, not an undo: the admin's History pages show versions but offer no
+# "revert", which would bypass the rules (a published definition is never edited).
+SIMPLE_HISTORY_REVERT_DISABLED = True
 # --- end of hardening -----------------------------------------------------------------------
 
 # The recompute (engagement.ladder.recompute). A run shared out as Celery tasks counts as alive

@@ -7,9 +7,8 @@ from django.db.models import Count
 from django.http import HttpRequest, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from simple_history.admin import SimpleHistoryAdmin
 
-from audit.admin import ReadOnlyAdmin
+from audit.admin import HistoryAdmin, ReadOnlyAdmin
 from engagement.citizens.services import ErasureRefused, erase_citizen
 from engagement.definitions.rules import DefinitionInvalid
 from engagement.definitions.selectors import current_definition
@@ -69,7 +68,7 @@ class InteractionKindInline(DraftOnlyInline):
 
 
 @admin.register(EngagementDefinition)
-class EngagementDefinitionAdmin(SimpleHistoryAdmin):
+class EngagementDefinitionAdmin(HistoryAdmin):
     list_display = ["version", "name", "status", "published_at", "published_by"]
     list_filter = ["status"]
     inlines = [RungInline, InteractionKindInline]

@@ -143,3 +143,17 @@ def test_admins_read_the_audit_log(admin_client):
     page = admin_client.get(reverse("admin:audit_auditentry_changelist")).content.decode()
     assert "Added to a relation" in page
     assert "added: ana" in page
+
+
+def test_a_version_in_the_history_cannot_be_saved_back(admin_client):
+    draft = create_draft()
+    as_draft = draft.history.latest("history_id")
+    admin_client.post(reverse("admin:engagement_engagementdefinition_publish", args=[draft.pk]))
+    url = reverse(
+        "admin:engagement_engagementdefinition_simple_history",
+        args=[draft.pk, as_draft.history_id],
+    )
+    assert admin_client.get(url).status_code == 200
+    assert admin_client.post(url, {"name": draft.name, "notes": ""}).status_code == 403
+    draft.refresh_from_db()
+    assert draft.status == DefinitionStatus.PUBLISHED
