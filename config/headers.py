@@ -1,4 +1,4 @@
-"""Project-wide middleware."""
+"""Response headers every answer carries (middleware)."""
 
 from collections.abc import Callable
 
