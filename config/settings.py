@@ -12,6 +12,9 @@ Each variable has one documented default, chosen so that a fresh clone runs with
 - DEBUG          default: false
 - ALLOWED_HOSTS  default: localhost,127.0.0.1 (comma-separated)
 - RECOMPUTE_AT   default: 02:30 (Europe/London), when the nightly recompute runs
+- HTTPS          default: false. true behind TLS (directly or through a proxy that sets
+                 X-Forwarded-Proto): HTTPS redirect, HSTS, secure cookies.
+- HSTS_SECONDS   default: 31536000 (a year), used when HTTPS is true
 """
 
 import os
@@ -70,6 +73,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "simple_history",
     "django_celery_beat",
+    "rest_framework.authtoken",  # API tokens (issue #9); their issue and revocation are audited
+    "audit",  # the audit log (issue #9)
     "forces",
     "engagement",
     "dashboard",
@@ -78,7 +83,12 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Hardening (issue #9): headers on every response, static files included.
+    "django_permissions_policy.PermissionsPolicyMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Hardening (issue #9): below WhiteNoise, so static files stay cacheable.
+    "config.headers.private_no_store",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -256,6 +266,70 @@ if not DEBUG:
     CSRF_COOKIE_HTTPONLY = False
     X_FRAME_OPTIONS = "DENY"
     SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# --- Hardening (issue #9) -------------------------------------------------------------------
+# HTTPS=true turns on everything `check --deploy` asks for. Behind a TLS proxy, the proxy must set
+# X-Forwarded-Proto (and strip it from clients). /healthz stays reachable over plain HTTP for a
+# load balancer's checks.
+HTTPS = env_bool("HTTPS", False)
+if HTTPS:
+    SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", "31536000"))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+
+# A session lasts a working day from sign-in (eight hours), then the user signs in again.
+SESSION_COOKIE_AGE = 8 * 60 * 60
+
+# Content-Security-Policy (django-csp): only the project's own scripts, styles, images and
+# fonts; no inline script or style (the templates keep none: data for charts travels in
+# json_script blocks, which are not executed). "data:" images: the empty favicon and the API
+# docs' icons.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# Permissions-Policy (django-permissions-policy): the pages use none of these browser features.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "encrypted-media",
+        "fullscreen",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "usb",
+        "xr-spatial-tracking",
+    )
+}
+# Histories are a record, not an undo: the admin's History pages show versions but offer no
+# "revert", which would bypass the rules (a published definition is never edited).
+SIMPLE_HISTORY_REVERT_DISABLED = True
+# --- end of hardening -----------------------------------------------------------------------
 
 # The recompute (engagement.ladder.recompute). A run shared out as Celery tasks counts as alive
 # while some step holds its lock or its last heartbeat is younger than this; after that, the next

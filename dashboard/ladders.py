@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 # An ordered, colour-blind safe sequential scale (ColorBrewer YlGnBu) for rungs 1 to 6, light to
-# dark as people climb; rung 0 (none) is a neutral grey outside the scale.
+# dark as people climb; rung 0 (none) is a neutral grey outside the scale. The pages' swatches take
+# the same colours from static/css/ladder.css (.swatch.rung-N): no style attribute (the CSP).
 RUNG_COLOURS: dict[int, str] = {
     0: "#cfcfcf",
     1: "#c7e9b4",
@@ -37,10 +38,6 @@ class RungInfo:
     name: str
     slug: str
     description: str
-
-    @property
-    def colour(self) -> str:
-        return RUNG_COLOURS.get(self.position, "#505a5f")
 
 
 @dataclass

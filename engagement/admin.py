@@ -1,10 +1,15 @@
 """The admin: where definition admins write the shared definition and publish it."""
 
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
+from audit.admin import HistoryAdmin, ReadOnlyAdmin
+from engagement.citizens.services import ErasureRefused, erase_citizen
 from engagement.definitions.rules import DefinitionInvalid
 from engagement.definitions.selectors import current_definition
 from engagement.definitions.services import create_draft, publish_definition
@@ -20,6 +25,7 @@ from engagement.models import (
     RecomputeRun,
     Rung,
 )
+from forces.choices import Platform
 
 RECOMPUTE_PERMISSION = "engagement.add_recomputerun"
 
@@ -62,7 +68,7 @@ class InteractionKindInline(DraftOnlyInline):
 
 
 @admin.register(EngagementDefinition)
-class EngagementDefinitionAdmin(admin.ModelAdmin):
+class EngagementDefinitionAdmin(HistoryAdmin):
     list_display = ["version", "name", "status", "published_at", "published_by"]
     list_filter = ["status"]
     inlines = [RungInline, InteractionKindInline]
@@ -175,24 +181,62 @@ class EngagementDefinitionAdmin(admin.ModelAdmin):
         return super().render_change_form(request, context, add, change, form_url, obj)
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+class ErasureForm(forms.Form):
+    platform = forms.ChoiceField(choices=Platform.choices)
+    identifier = forms.CharField(
+        max_length=500,
+        strip=False,
+        help_text="As the platform shows it (a leading @ and capitals do not matter). It is "
+        "used to find the person's pseudonym and is not kept.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
 
 
 @admin.register(Interaction)
 class InteractionAdmin(ReadOnlyAdmin):
     list_display = ["occurred_at", "force", "channel", "kind", "external_id"]
+    # The citizen is left out: its pseudonym never appears on a page.
+    fields = ["force", "channel", "kind", "occurred_at", "local_month", "external_id"]
     list_filter = ["kind", "force__region"]
     list_select_related = ["force", "channel"]
     show_full_result_count = False
     date_hierarchy = "occurred_at"
+    change_list_template = "admin/engagement/interaction/change_list.html"
+
+    def get_urls(self):
+        return [
+            path(
+                "erase/",
+                self.admin_site.admin_view(self.erase_view),
+                name="engagement_interaction_erase",
+            ),
+            *super().get_urls(),
+        ]
+
+    def erase_view(self, request: HttpRequest):
+        """Superusers only: erase a citizen (engagement.citizens.services.erase_citizen)."""
+        if not request.user.is_superuser:
+            raise PermissionDenied
+        form = ErasureForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                erasure = erase_citizen(**form.cleaned_data, user=request.user)
+            except ErasureRefused as refused:
+                form.add_error(None, str(refused))
+            else:
+                self.message_user(request, f"Erasure done. {erasure.summary()}", messages.SUCCESS)
+                return HttpResponseRedirect(reverse("admin:engagement_interaction_changelist"))
+        if form.is_bound:
+            # Shown again with its problems, but never with the identifier typed.
+            form.data = form.data.copy()
+            form.data["identifier"] = ""
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Erase a citizen's interactions",
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/engagement/interaction/erase.html", context)
 
 
 @admin.register(ImportBatch)
@@ -293,3 +337,44 @@ class DistributionSnapshotAdmin(ReadOnlyAdmin):
     @admin.display(description="rows")
     def row_count(self, obj):
         return obj.row_count
+
+
+class DefinitionRowHistoryAdmin(ReadOnlyAdmin):
+    """The history of a definition's rungs or kinds (edited inline on the definition's page,
+    so its own History shows only the definition's fields): who, when, and the row as it was."""
+
+    list_filter = ["history_type", "definition"]
+    list_select_related = ["definition", "history_user"]
+    date_hierarchy = "history_date"
+
+    @admin.display(description="change")
+    def change(self, record) -> str:
+        return {"+": "created", "~": "changed", "-": "deleted"}[record.history_type]
+
+
+@admin.register(Rung.history.model)
+class RungHistoryAdmin(DefinitionRowHistoryAdmin):
+    list_display = [
+        "history_date",
+        "history_user",
+        "change",
+        "definition",
+        "position",
+        "slug",
+        "name",
+    ]
+
+
+@admin.register(InteractionKind.history.model)
+class InteractionKindHistoryAdmin(DefinitionRowHistoryAdmin):
+    list_display = [
+        "history_date",
+        "history_user",
+        "change",
+        "definition",
+        "slug",
+        "rung",
+        "lasting",
+        "ended_by",
+    ]
+    list_select_related = ["definition", "history_user", "rung"]

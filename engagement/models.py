@@ -9,6 +9,7 @@ interactions.
 
 from django.conf import settings
 from django.db import models
+from simple_history.models import HistoricalRecords
 
 from engagement.choices import PeriodType, Scope
 from forces.models import Channel, Force, Platform
@@ -42,6 +43,8 @@ class EngagementDefinition(models.Model):
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Every change (a draft's edits, publishing, retiring): who, when, what (the audit, issue #9).
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-version"]
@@ -96,6 +99,7 @@ class Rung(DraftOnlyModel):
     slug = models.SlugField(max_length=40)
     name = models.CharField(max_length=80)
     description = models.TextField(blank=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["definition", "position"]
@@ -129,6 +133,7 @@ class InteractionKind(DraftOnlyModel):
         max_length=40, blank=True, help_text="For a lasting kind: the kind that ends it."
     )
     description = models.TextField(blank=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["definition", "rung__position", "slug"]
@@ -147,7 +152,8 @@ class Citizen(models.Model):
     pseudonym = models.CharField(max_length=64, unique=True, help_text="HMAC-SHA256, hex.")
 
     def __str__(self) -> str:
-        return f"{self.platform}:{self.pseudonym[:12]}…"
+        # Never the pseudonym, not even its start: pseudonyms are not shown on any page.
+        return f"citizen {self.pk} on {self.platform}"
 
 
 class Interaction(models.Model):

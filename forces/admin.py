@@ -1,6 +1,6 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
+from audit.admin import HistoryAdmin
 from forces.models import Channel, Force
 
 
@@ -12,7 +12,7 @@ class ChannelInline(admin.TabularInline):
 
 
 @admin.register(Force)
-class ForceAdmin(SimpleHistoryAdmin):
+class ForceAdmin(HistoryAdmin):
     list_display = ["name", "slug", "region", "country", "population", "population_year"]
     list_filter = ["region", "country"]
     search_fields = ["name", "slug"]
@@ -38,7 +38,7 @@ class ForceAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Channel)
-class ChannelAdmin(SimpleHistoryAdmin):
+class ChannelAdmin(HistoryAdmin):
     list_display = ["name", "force", "slug", "platform", "team", "active"]
     list_filter = ["platform", "active", "force__region", "force"]
     list_select_related = ["force"]

@@ -4,6 +4,11 @@ import io
 from pathlib import Path
 
 INTERACTION_HEADER = "force,channel,citizen,kind,occurred_at,external_id"
+# What a problem says of a kind outside the default definition: the kinds it knows, never the value.
+UNKNOWN_KIND = (
+    "is not a kind of the current definition (v1: attend, campaign, co-design, follow, like, "
+    "mention, message, reply, share, subscribe, unfollow, unsubscribe, view, volunteer)"
+)
 
 
 def csv_file(*lines: str, header: str = INTERACTION_HEADER) -> io.BytesIO:

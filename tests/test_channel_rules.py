@@ -132,7 +132,7 @@ def test_an_import_refuses_a_slug_starting_with_a_dash():
     with pytest.raises(ImportRejected) as rejected:
         import_channels(source=source)
     assert rejected.value.problems == [
-        "line 2: channel: '-tw' is not a slug (it starts with a lower-case letter or a digit, "
+        "line 2: channel: is not a slug (it starts with a lower-case letter or a digit, "
         "then letters, digits, - and _)"
     ]
     assert not Channel.objects.exists()

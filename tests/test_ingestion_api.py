@@ -5,6 +5,7 @@ from django.urls import reverse
 from engagement.models import ImportBatch, Interaction
 from forces.models import Force, Platform
 from tests.factories import ChannelFactory, StaffFactory, UserFactory
+from tests.ingestion import UNKNOWN_KIND
 
 pytestmark = pytest.mark.django_db
 
@@ -68,7 +69,7 @@ def test_any_bad_object_answers_400_with_every_problem_by_index_and_writes_nothi
             {
                 "index": 1,
                 "field": "kind",
-                "message": "'poke' is not a kind of the current definition (v1)",
+                "message": UNKNOWN_KIND,
             },
             {"index": 2, "field": "occurred_at", "message": "must be text"},
         ],

@@ -10,7 +10,7 @@ from engagement.ingest.uploads import run_stored_upload
 from engagement.models import ImportBatch, Interaction
 from forces.models import Force
 from tests.factories import ChannelFactory, StaffFactory
-from tests.ingestion import INTERACTION_HEADER, held_rows
+from tests.ingestion import INTERACTION_HEADER, UNKNOWN_KIND, held_rows
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
@@ -87,7 +87,7 @@ def test_a_rejected_large_upload_lists_its_problems_and_keeps_nothing(
     batch = ImportBatch.objects.get()
     assert batch.status == ImportBatch.Status.REJECTED
     assert batch.problems == [
-        f"line {ROWS + 2}: kind: 'poke' is not a kind of the current definition (v1)"
+        f"line {ROWS + 2}: kind: {UNKNOWN_KIND}"
     ]
     page = staff_client.get(response["Location"]).content.decode()
     assert "big.csv was not imported: nothing was written" in page

@@ -15,7 +15,7 @@ from engagement.ladder.periods import month_index
 from engagement.models import Citizen, ImportBatch, Interaction, StaleMonth
 from forces.models import Force, Platform
 from tests.factories import ChannelFactory
-from tests.ingestion import csv_file, examples_dir
+from tests.ingestion import UNKNOWN_KIND, csv_file, examples_dir
 
 pytestmark = pytest.mark.django_db
 
@@ -257,7 +257,7 @@ def test_the_command_fails_with_every_problem_and_writes_nothing(kent_twitter, t
     err = io.StringIO()
     with pytest.raises(CommandError, match="import rejected, 1 problem"):
         call_command("import_interactions", str(path), stderr=err)
-    assert "line 2: kind: 'poke' is not a kind of the current definition (v1)" in err.getvalue()
+    assert f"line 2: kind: {UNKNOWN_KIND}" in err.getvalue()
     assert not Interaction.objects.exists()
 
 

@@ -65,7 +65,7 @@ def csv_bytes(*lines: str, header: str = INTERACTION_HEADER) -> bytes:
 
 
 YEAR_ONE = "0001-01-01T00:00:00Z"
-YEAR_ONE_PROBLEM = f"'{YEAR_ONE}' is before 2000-01-01"
+YEAR_ONE_PROBLEM = "is before 2000-01-01"
 
 
 def test_year_one_is_a_row_problem_on_the_command_line(tmp_path):

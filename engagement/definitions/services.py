@@ -73,12 +73,18 @@ def publish_definition(
     problems = definition_problems(definition)
     if problems:
         raise DefinitionInvalid(problems)
-    EngagementDefinition.objects.select_for_update().filter(
+    author = user if user and user.is_authenticated else None
+    # Saved one by one (there is one), not updated in bulk: the retirement is in the history.
+    for previous in EngagementDefinition.objects.select_for_update().filter(
         status=DefinitionStatus.PUBLISHED
-    ).update(status=DefinitionStatus.RETIRED)
+    ):
+        previous.status = DefinitionStatus.RETIRED
+        previous._history_user = author
+        previous.save(update_fields=["status"])
     definition.status = DefinitionStatus.PUBLISHED
     definition.published_at = timezone.now()
-    definition.published_by = user if user and user.is_authenticated else None
+    definition.published_by = author
+    definition._history_user = author
     definition.save(update_fields=["status", "published_at", "published_by"])
     definition_published.send(sender=EngagementDefinition, definition=definition, user=user)
     return definition

@@ -21,7 +21,6 @@ from engagement.ingest.rows import (
     guarded,
     record_result,
     reject,
-    shown,
 )
 from engagement.models import ImportBatch
 from forces.models import CHANNEL_SLUG_PATTERN, CHANNEL_SLUG_RULE, Channel, Force, Platform
@@ -74,14 +73,14 @@ def import_channels(
         before = problems.count
         force, slug, platform = row["force"], row["channel"], row["platform"]
         if force not in forces:
-            problems.add(line, "force", f"{shown(force)} is not a known force")
+            problems.add(line, "force", "is not the slug of a known force")
         if not SLUG.match(slug):
-            problems.add(line, "channel", f"{shown(slug)} is not a slug (it {CHANNEL_SLUG_RULE})")
+            problems.add(line, "channel", f"is not a slug (it {CHANNEL_SLUG_RULE})")
         if platform not in Platform.values:
             problems.add(
                 line,
                 "platform",
-                f"{shown(platform)} is not a platform (one of {', '.join(Platform.values)})",
+                f"is not a platform (one of {', '.join(Platform.values)})",
             )
         if not row["name"]:
             problems.add(line, "name", "is empty")
@@ -89,8 +88,10 @@ def import_channels(
             try:
                 URLValidator()(row["url"])
             except ValidationError:
-                problems.add(line, "url", f"{shown(row['url'])} is not a URL")
+                problems.add(line, "url", "is not a URL")
         key = (force, slug)
+        if problems.count != before:
+            continue  # the checks below name the force and slug: only once both are valid
         if key in seen and seen[key][1] != platform:
             problems.add(
                 line,

@@ -48,7 +48,6 @@ from engagement.ingest.rows import (
     guarded,
     record_result,
     reject,
-    shown,
 )
 from engagement.ladder.periods import LONDON, local_month_of
 from engagement.models import ImportBatch
@@ -128,25 +127,30 @@ def import_interaction_rows(
 
 
 def parse_occurred_at(text: str) -> datetime:
-    """The UTC instant an `occurred_at` value names, or ValueError saying what is wrong."""
+    """The UTC instant an `occurred_at` value names, or ValueError saying what is wrong (without
+    repeating the value: it may be an identifier from a shifted column)."""
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError as error:
-        detail = "" if str(error).startswith("Invalid isoformat") else f" ({error})"
-        raise ValueError(f"{shown(text)} is not a valid ISO 8601 date and time{detail}") from None
+        # Python's own message quotes the value when the layout is wrong; only the others
+        # ("month must be in 1..12") are kept.
+        reason = str(error)
+        quotes = reason.startswith("Invalid isoformat") or (text.strip() and text in reason)
+        detail = "" if quotes else f" ({reason})"
+        raise ValueError(f"is not a valid ISO 8601 date and time{detail}") from None
     try:
         if parsed.tzinfo is None:
             local = parsed.replace(tzinfo=LONDON, fold=0)
             instant = local.astimezone(UTC)
             if instant.astimezone(LONDON).replace(tzinfo=None) != parsed:
                 raise ValueError(
-                    f"{shown(text)} does not exist in Europe/London (the clocks went forward "
+                    "does not exist in Europe/London (the clocks went forward "
                     "then); give the time with its offset"
                 )
             return instant
         return parsed.astimezone(UTC)
     except OverflowError:
-        raise ValueError(f"{shown(text)} is out of range") from None
+        raise ValueError("is out of range") from None
 
 
 class _RowChecker:
@@ -164,6 +168,10 @@ class _RowChecker:
         definition = current_definition()
         self.definition_version = definition.version
         self.kinds = set(definition.kinds.values_list("slug", flat=True))
+        self.unknown_kind = (
+            f"is not a kind of the current definition (v{self.definition_version}: "
+            f"{', '.join(sorted(self.kinds))})"
+        )
         self.latest = timezone.now() + FUTURE_TOLERANCE
         self.adapt_instant = connection.ops.adapt_datetimefield_value
         self.pseudonymise = Pseudonymiser()
@@ -176,16 +184,11 @@ class _RowChecker:
         kind = row["kind"].strip()
         channel = self.channels.get((force, channel_slug))
         if force not in self.forces:
-            add(position, "force", f"{shown(force)} is not a known force")
+            add(position, "force", "is not the slug of a known force")
         elif channel is None:
-            add(position, "channel", f"{shown(channel_slug)} is not a channel of {force}")
+            add(position, "channel", f"is not a channel of {force}")
         if kind not in self.kinds:
-            add(
-                position,
-                "kind",
-                f"{shown(kind)} is not a kind of the current definition "
-                f"(v{self.definition_version})",
-            )
+            add(position, "kind", self.unknown_kind)
         text = row["occurred_at"].strip()
         instant = None
         try:
@@ -193,13 +196,9 @@ class _RowChecker:
         except ValueError as error:
             add(position, "occurred_at", str(error))
         if instant is not None and instant < EARLIEST:
-            add(position, "occurred_at", f"{shown(text)} is before 2000-01-01")
+            add(position, "occurred_at", "is before 2000-01-01")
         elif instant is not None and instant > self.latest:
-            add(
-                position,
-                "occurred_at",
-                f"{shown(text)} is in the future (more than 24 hours after the import)",
-            )
+            add(position, "occurred_at", "is in the future (more than 24 hours after the import)")
         citizen = row["citizen"]
         if not normalise(citizen):
             add(position, "citizen", "is empty")

@@ -3,7 +3,11 @@
 An import reads every row before it writes anything. Problems are collected (up to a cap, with a
 count of the rest) rather than raised at the first one, so a person fixes a file in one go.
 A problem names where it is (`line N` of a file, `index N` of an API request), the column, and
-what is wrong; it never repeats a citizen's identifier.
+what is wrong. It never quotes a cell's value: when a column is shifted or a file has the wrong
+layout, any cell may hold a citizen's identifier, and problems are shown, returned by the API and
+kept on the import record. A message may name only values it has checked against the project's
+own vocabulary (a known force, the platforms, the kinds of the current definition), and column
+or field names.
 """
 
 from __future__ import annotations
@@ -163,11 +167,6 @@ def without_nul(text: str) -> str:
     """NUL written as `\\x00`: PostgreSQL cannot store it in text or JSON, and a header or a JSON
     key holding one is repeated in its problem, which the import record keeps."""
     return text.replace("\x00", "\\x00")
-
-
-def shown(value: str, limit: int = 40) -> str:
-    """A non-personal value quoted for a message, cut short so a message stays readable."""
-    return repr(value if len(value) <= limit else value[:limit] + "…")
 
 
 def csv_rows(
