@@ -1,31 +1,19 @@
 """API views for engagement data. The bulk import of interactions lives here."""
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import ParseError
-from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.access import ImportsInteractions
 from api.support import RowsErrorSerializer, RowsInvalid
 from engagement.ingest.interactions import ImportRejected, import_interaction_rows
 from engagement.models import ImportBatch
+from forces.selectors import forces_managed_by
 
 MAX_ROWS_PER_REQUEST = 10_000
-
-
-def can_import_interactions(user: AbstractBaseUser | AnonymousUser) -> bool:
-    """Staff, or a force data manager (who holds engagement.add_interaction)."""
-    return bool(
-        user.is_authenticated and (user.is_staff or user.has_perm("engagement.add_interaction"))
-    )
-
-
-class CanImportInteractions(BasePermission):
-    def has_permission(self, request, view) -> bool:
-        return can_import_interactions(request.user)
 
 
 class InteractionRowSerializer(serializers.Serializer):
@@ -52,9 +40,10 @@ class ImportSummarySerializer(serializers.Serializer):
 
 class InteractionImportView(APIView):
     """Import a list of interactions: all of them, or none and every problem by index (the
-    shared error body with code "invalid_rows", see api.support)."""
+    shared error body with code "invalid_rows", see api.support). A force data manager imports
+    for their own forces only: a row for another force refuses the whole request."""
 
-    permission_classes = [CanImportInteractions]
+    permission_classes = [ImportsInteractions]
 
     def handle_exception(self, exc: Exception) -> Response:
         if isinstance(exc, ParseError):
@@ -88,6 +77,7 @@ class InteractionImportView(APIView):
                 user=request.user,
                 origin=ImportBatch.Source.API,
                 filename="POST /api/v1/interactions/",
+                forces=forces_managed_by(request.user),
             )
         except ImportRejected as rejected:
             raise RowsInvalid(

@@ -12,10 +12,13 @@ Each variable has one documented default, chosen so that a fresh clone runs with
 - DEBUG          default: false
 - ALLOWED_HOSTS  default: localhost,127.0.0.1 (comma-separated)
 - RECOMPUTE_AT   default: 02:30 (Europe/London), when the nightly recompute runs
+- API_THROTTLE_USER  default: 1200/minute, API requests per signed-in user (token or session)
+- API_THROTTLE_ANON  default: 60/minute, API requests per address without credentials
 """
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -123,7 +126,6 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "admin:login"
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
@@ -224,3 +226,46 @@ if not DEBUG:
 RECOMPUTE_LEASE_SECONDS = int(os.environ.get("RECOMPUTE_LEASE_SECONDS", "900"))
 # PostgreSQL memory for grouping one force's citizens (SET LOCAL in each force step).
 RECOMPUTE_WORK_MEM = os.environ.get("RECOMPUTE_WORK_MEM", "64MB")
+
+# People and access (issue #9): the product's own sign-in page, roles (engagement.roles), API
+# tokens, and limits on sign-in attempts and API requests. Every page needs a signed-in person
+# (LoginRequiredMiddleware): only the sign-in page and /healthz are exempt; the API answers
+# anonymous clients itself (401, api.access).
+INSTALLED_APPS += ["rest_framework.authtoken", "axes"]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+)
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")  # last: it turns a lockout into the page
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked account before checking
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_URL = "dashboard:sign-in"
+LOGIN_REDIRECT_URL = "dashboard:overview"
+LOGOUT_REDIRECT_URL = "dashboard:sign-in"
+# Sign-in attempts (django-axes): 5 failures within 15 minutes lock the account, and the address
+# they came from, for 15 minutes; a success clears the count. Admins see and clear the attempts
+# under Administration > Axes.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "dashboard.accounts.locked_out"
+AXES_VERBOSE = False
+REST_FRAMEWORK.update(
+    {
+        # Token first: its WWW-Authenticate header makes an anonymous request a 401.
+        "DEFAULT_AUTHENTICATION_CLASSES": [
+            "rest_framework.authentication.TokenAuthentication",
+            "rest_framework.authentication.SessionAuthentication",
+        ],
+        "DEFAULT_PERMISSION_CLASSES": ["api.access.ReadsFigures"],
+        "DEFAULT_THROTTLE_CLASSES": ["api.access.AnonymousThrottle", "api.access.UserThrottle"],
+    }
+)
+API_THROTTLE_RATES = {
+    "anon": os.environ.get("API_THROTTLE_ANON", "60/minute"),
+    "user": os.environ.get("API_THROTTLE_USER", "1200/minute"),
+}
+SPECTACULAR_SETTINGS["SERVE_PERMISSIONS"] = ["api.access.ReadsFigures"]

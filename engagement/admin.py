@@ -20,8 +20,7 @@ from engagement.models import (
     RecomputeRun,
     Rung,
 )
-
-RECOMPUTE_PERMISSION = "engagement.add_recomputerun"
+from engagement.roles import PUBLISH_DEFINITION, START_RECOMPUTE
 
 
 class DraftOnlyInline(admin.TabularInline):
@@ -67,6 +66,7 @@ class EngagementDefinitionAdmin(admin.ModelAdmin):
     list_filter = ["status"]
     inlines = [RungInline, InteractionKindInline]
     change_form_template = "admin/engagement/engagementdefinition/change_form.html"
+    # Every action and view checks its own permission: the staff flag only opens the admin.
     actions = ["publish_selected", "recompute_selected"]
 
     def get_queryset(self, request):
@@ -121,7 +121,7 @@ class EngagementDefinitionAdmin(admin.ModelAdmin):
         if (
             request.method != "POST"
             or definition is None
-            or not self.has_change_permission(request)
+            or not self.has_publish_permission(request)
         ):
             return HttpResponseRedirect(reverse("admin:engagement_engagementdefinition_changelist"))
         self._publish(request, definition)
@@ -145,7 +145,7 @@ class EngagementDefinitionAdmin(admin.ModelAdmin):
                 messages.SUCCESS,
             )
 
-    @admin.action(description="Publish the selected draft")
+    @admin.action(description="Publish the selected draft", permissions=["publish"])
     def publish_selected(self, request, queryset):
         drafts = list(queryset)
         if len(drafts) != 1:
@@ -167,11 +167,15 @@ class EngagementDefinitionAdmin(admin.ModelAdmin):
                 messages.SUCCESS,
             )
 
+    def has_publish_permission(self, request) -> bool:
+        return request.user.has_perm(PUBLISH_DEFINITION)
+
     def has_recompute_permission(self, request) -> bool:
-        return request.user.has_perm(RECOMPUTE_PERMISSION)
+        return request.user.has_perm(START_RECOMPUTE)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         context["is_draft"] = obj is not None and obj.status == DefinitionStatus.DRAFT
+        context["can_publish"] = self.has_publish_permission(request)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
 
@@ -250,14 +254,14 @@ class RecomputeRunAdmin(ReadOnlyAdmin):
     def changelist_view(self, request, extra_context=None):
         extra_context = {
             **(extra_context or {}),
-            "can_recompute": request.user.has_perm(RECOMPUTE_PERMISSION),
+            "can_recompute": request.user.has_perm(START_RECOMPUTE),
         }
         return super().changelist_view(request, extra_context)
 
     def start_view(self, request: HttpRequest):
         """Queue a recompute of the published definition (changes only, or --full)."""
         changelist = reverse("admin:engagement_recomputerun_changelist")
-        if request.method != "POST" or not request.user.has_perm(RECOMPUTE_PERMISSION):
+        if request.method != "POST" or not request.user.has_perm(START_RECOMPUTE):
             return HttpResponseRedirect(changelist)
         full = request.POST.get("full") == "1"
         run = request_recompute(definition=current_definition(), full=full, user=request.user)

@@ -46,6 +46,7 @@ class EngagementDefinition(models.Model):
     class Meta:
         ordering = ["-version"]
         verbose_name = "engagement definition"
+        permissions = [("publish_definition", "Can publish a draft definition")]
         constraints = [
             models.UniqueConstraint(
                 fields=["status"],
@@ -291,6 +292,7 @@ class RecomputeRun(models.Model):
 
     class Meta:
         ordering = ["-queued_at"]
+        permissions = [("start_recompute", "Can start a recompute (or a draft's preview)")]
         constraints = [
             # Two runs never overlap: at most one run is running at any moment.
             models.UniqueConstraint(
@@ -375,6 +377,9 @@ class Distribution(models.Model):
     )
 
     class Meta:
+        permissions = [
+            ("read_figures", "Can read the figures: every page, the API and the exports")
+        ]
         indexes = [
             models.Index(
                 fields=["snapshot", "period_type", "period", "scope", "platform"],

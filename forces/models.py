@@ -1,5 +1,6 @@
 """The 43 territorial police forces of England and Wales and the channels they use."""
 
+from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
 
@@ -62,3 +63,22 @@ class Channel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.force.slug}/{self.slug}"
+
+
+class ForceMembership(models.Model):
+    """A person attached to a force: a force data manager manages the channels and imports the
+    interactions of the forces they are attached to, and of no other."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="force_memberships"
+    )
+    force = models.ForeignKey(Force, on_delete=models.CASCADE, related_name="memberships")
+
+    class Meta:
+        ordering = ["force__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "force"], name="force_membership_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} manages {self.force}"

@@ -6,12 +6,12 @@ writer as `export_distributions`, so a figure is the same wherever it is downloa
 
 from itertools import islice
 
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.views.decorators.http import condition, require_GET
 
 from engagement.choices import PeriodType
+from engagement.roles import reader_required
 from engagement.store.conditional import distributions_etag, distributions_last_modified
 from engagement.store.exports import distribution_export, distribution_table, streaming_csv_response
 from engagement.store.filters import DistributionFilterSet, ExportOptionsForm
@@ -22,7 +22,7 @@ from forces.selectors import force_choices
 PREVIEW_ROWS = 20
 
 
-@login_required
+@reader_required
 @require_GET
 def report(request: HttpRequest) -> HttpResponse:
     submitted = bool(request.GET)
@@ -61,7 +61,7 @@ def report(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@reader_required
 @require_GET
 @condition(etag_func=distributions_etag, last_modified_func=distributions_last_modified)
 def export_csv(request: HttpRequest) -> HttpResponse:

@@ -118,6 +118,11 @@ def shown(value: str, limit: int = 40) -> str:
     return repr(value if len(value) <= limit else value[:limit] + "…")
 
 
+def not_yours(force: str) -> str:
+    """The problem of a row naming a force the person importing does not manage."""
+    return f"{shown(force)} is not one of your forces; you may import only for your own"
+
+
 def csv_rows(
     source: IO[bytes],
     *,

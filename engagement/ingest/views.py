@@ -1,4 +1,3 @@
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -8,17 +7,27 @@ from engagement.ingest.forms import ImportForm
 from engagement.ingest.interactions import import_interactions
 from engagement.ingest.rows import ImportRejected
 from engagement.models import ImportBatch
+from engagement.roles import IMPORT_CHANNELS, IMPORT_INTERACTIONS
+from forces.selectors import forces_managed_by
 
 IMPORTERS = {"interactions": import_interactions, "channels": import_channels}
+PERMISSIONS = {"interactions": IMPORT_INTERACTIONS, "channels": IMPORT_CHANNELS}
 
 
-@login_required
 def import_page(request: HttpRequest) -> HttpResponse:
-    """Upload a channels or interactions CSV; shows the summary or every problem."""
-    if not request.user.is_staff:
-        raise PermissionDenied("Only staff can import data.")
-    context: dict = {}
-    form = ImportForm(request.POST or None, request.FILES or None)
+    """Upload a channels or interactions CSV; shows the summary or every problem.
+
+    Force data managers import for their own forces only: a file naming another force is refused
+    whole, each such row named.
+    """
+    allowed = [
+        what for what, permission in PERMISSIONS.items() if request.user.has_perm(permission)
+    ]
+    if not allowed:
+        raise PermissionDenied("Only force data managers can import data.")
+    managed = forces_managed_by(request.user)
+    context: dict = {"managed": None if managed is None else sorted(managed)}
+    form = ImportForm(request.POST or None, request.FILES or None, allowed=allowed)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
@@ -28,6 +37,7 @@ def import_page(request: HttpRequest) -> HttpResponse:
                 dry_run=form.cleaned_data["dry_run"],
                 user=request.user,
                 origin=ImportBatch.Source.UPLOAD,
+                forces=managed,
             )
         except ImportRejected as rejected:
             context["rejected"] = rejected
