@@ -27,12 +27,19 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+@pytest.fixture(autouse=True)
+def roomy_api_throttles(settings):
+    """API limits no test reaches by accident: every test client shares one address, and the
+    throttles' counts live in the shared cache. tests/test_api_access.py sets its own."""
+    settings.API_THROTTLE_RATES = {"anon": "100000/minute", "user": "100000/minute"}
+
+
 @pytest.fixture
 def analyst(db):
-    from tests.factories import UserFactory
+    from tests.factories import AnalystFactory
 
     # No usable password: hashing one takes seconds, and session sign-in needs none.
-    return UserFactory(username="analyst", password=None)
+    return AnalystFactory(username="analyst", password=None)
 
 
 @pytest.fixture
