@@ -13,7 +13,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 
 TEMPLATE = "registration/sign_in.html"
@@ -29,10 +29,12 @@ def admin_sign_in(request: HttpRequest, extra_context: dict | None = None) -> Ht
 
     A signed-in person without the staff flag is refused here rather than sent round again.
     """
-    if request.user.is_authenticated:
-        raise PermissionDenied("This account may not open the administration.")
     next_url = request.GET.get(REDIRECT_FIELD_NAME) or reverse("admin:index")
-    return redirect_to_login(next_url)
+    if not request.user.is_authenticated:
+        return redirect_to_login(next_url)
+    if request.user.is_staff:
+        return redirect(reverse("admin:index"))
+    raise PermissionDenied("This account may not open the administration.")
 
 
 def locked_out(request: HttpRequest, response: HttpResponse | None, credentials: dict | None):

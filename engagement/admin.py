@@ -1,6 +1,7 @@
 """The admin: where definition admins write the shared definition and publish it."""
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import path, reverse
@@ -104,8 +105,10 @@ class EngagementDefinitionAdmin(admin.ModelAdmin):
         return reverse("admin:engagement_engagementdefinition_change", args=[definition.pk])
 
     def new_draft_view(self, request: HttpRequest, pk: int):
+        if not self.has_change_permission(request):
+            raise PermissionDenied
         source = self.get_object(request, str(pk))
-        if request.method != "POST" or source is None or not self.has_change_permission(request):
+        if request.method != "POST" or source is None:
             return HttpResponseRedirect(reverse("admin:engagement_engagementdefinition_changelist"))
         draft = create_draft(based_on=source, user=request.user)
         self.message_user(
@@ -117,12 +120,10 @@ class EngagementDefinitionAdmin(admin.ModelAdmin):
         return HttpResponseRedirect(self._change_url(draft))
 
     def publish_view(self, request: HttpRequest, pk: int):
+        if not self.has_publish_permission(request):
+            raise PermissionDenied
         definition = self.get_object(request, str(pk))
-        if (
-            request.method != "POST"
-            or definition is None
-            or not self.has_publish_permission(request)
-        ):
+        if request.method != "POST" or definition is None:
             return HttpResponseRedirect(reverse("admin:engagement_engagementdefinition_changelist"))
         self._publish(request, definition)
         return HttpResponseRedirect(self._change_url(definition))
@@ -260,8 +261,10 @@ class RecomputeRunAdmin(ReadOnlyAdmin):
 
     def start_view(self, request: HttpRequest):
         """Queue a recompute of the published definition (changes only, or --full)."""
+        if not request.user.has_perm(START_RECOMPUTE):
+            raise PermissionDenied
         changelist = reverse("admin:engagement_recomputerun_changelist")
-        if request.method != "POST" or not request.user.has_perm(START_RECOMPUTE):
+        if request.method != "POST":
             return HttpResponseRedirect(changelist)
         full = request.POST.get("full") == "1"
         run = request_recompute(definition=current_definition(), full=full, user=request.user)
