@@ -7,10 +7,12 @@ endpoint needs gets 403; both in the API's error body (api.support).
 
 Throttles: per user, and per address for anonymous clients, at the rates of
 settings.API_THROTTLE_RATES, read on every request. Past them the answer is 429 with
-`Retry-After`.
+`Retry-After`. DRF checks throttles only after a client is let in; a request refused for its
+credentials (none, or a wrong token) is counted here too, so guessing tokens is throttled.
 """
 
 from django.conf import settings
+from rest_framework.exceptions import AuthenticationFailed, NotAuthenticated, Throttled
 from rest_framework.permissions import BasePermission
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 
@@ -42,3 +44,19 @@ class AnonymousThrottle(_SettingsRate, AnonRateThrottle):
 
 class UserThrottle(_SettingsRate, UserRateThrottle):
     """Signed-in clients (token or session), by user."""
+
+
+def counted_refusal(exc: Exception, context: dict) -> Exception:
+    """A refusal for credentials, counted against the view's throttles: Throttled once past them."""
+    view, request = context.get("view"), context.get("request")
+    if not isinstance(exc, NotAuthenticated | AuthenticationFailed) or view is None:
+        return exc
+    waits = [
+        throttle.wait()
+        for throttle in view.get_throttles()
+        if not throttle.allow_request(request, view)
+    ]
+    if not waits:
+        return exc
+    known = [wait for wait in waits if wait is not None]
+    return Throttled(wait=max(known) if known else None)
