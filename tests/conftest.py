@@ -62,7 +62,7 @@ def published(db):
 
 @pytest.fixture
 def migrations_data(db):
-    """The data the migrations load (the 43 forces, definition v1), put back if it is missing.
+    """The data the migrations load (the 43 forces, definition v1, the roles), put back if missing.
 
     Transactional tests flush the database and serialized rollback restores that data, but not
     for a browser test: Playwright's event loop (session-wide) starts before the restore, which
@@ -74,6 +74,8 @@ def migrations_data(db):
 
     from django.apps import apps
     from django.conf import settings
+    from django.contrib.auth.models import Group
+    from django.core.management.sql import emit_post_migrate_signal
 
     from engagement.definitions.services import load_definition
     from engagement.models import EngagementDefinition
@@ -84,3 +86,6 @@ def migrations_data(db):
     if not EngagementDefinition.objects.exists():
         data = Path(settings.BASE_DIR) / "engagement" / "data" / "default-definition.json"
         load_definition(json.loads(data.read_text(encoding="utf-8")))
+    if not Group.objects.filter(name="Analysts").exists():
+        # The roles (and the permissions they hold) come from post_migrate.
+        emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
