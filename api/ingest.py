@@ -1,14 +1,13 @@
 """The write side of the API: the bulk import of interactions."""
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import ParseError
-from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.access import ImportsInteractions
 from api.support import (
     ErrorSerializer,
     LimitedJSONParser,
@@ -19,20 +18,9 @@ from api.support import (
 from engagement.ingest.interactions import ImportRejected, import_interaction_rows
 from engagement.ingest.rows import ImportFailed
 from engagement.models import ImportBatch
+from forces.selectors import forces_managed_by
 
 MAX_ROWS_PER_REQUEST = 10_000
-
-
-def can_import_interactions(user: AbstractBaseUser | AnonymousUser) -> bool:
-    """Staff, or a force data manager (who holds engagement.add_interaction)."""
-    return bool(
-        user.is_authenticated and (user.is_staff or user.has_perm("engagement.add_interaction"))
-    )
-
-
-class CanImportInteractions(BasePermission):
-    def has_permission(self, request, view) -> bool:
-        return can_import_interactions(request.user)
 
 
 class InteractionRowSerializer(serializers.Serializer):
@@ -59,9 +47,10 @@ class ImportSummarySerializer(serializers.Serializer):
 
 class InteractionImportView(APIView):
     """Import a list of interactions: all of them, or none and every problem by index (the
-    shared error body with code "invalid_rows", see api.support)."""
+    shared error body with code "invalid_rows", see api.support). A force data manager imports
+    for their own forces only: a row for another force refuses the whole request."""
 
-    permission_classes = [CanImportInteractions]
+    permission_classes = [ImportsInteractions]
     # A JSON list only (bounded in bytes and depth): the form and multipart parsers cannot carry
     # a list, and offering them in the schema breaks generated clients.
     parser_classes = [LimitedJSONParser]
@@ -100,6 +89,7 @@ class InteractionImportView(APIView):
                 user=request.user,
                 origin=ImportBatch.Source.API,
                 filename="POST /api/v1/interactions/",
+                forces=forces_managed_by(request.user),
             )
         except ImportRejected as rejected:
             raise RowsInvalid(

@@ -38,6 +38,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
+from api.access import counted_refusal
 from engagement.store.exports import csv_lines, streaming_csv_response
 from engagement.store.filters import ExportOptionsForm
 from engagement.store.suppression import SUPPRESSED
@@ -217,6 +218,7 @@ class ErrorDocumentingSchema(AutoSchema):
 
 def api_exception_handler(exc: Exception, context: dict) -> Response:
     """DRF's handling, reshaped into the one error body; unexpected errors become a plain 500."""
+    exc = counted_refusal(exc, context)
     response = exception_handler(exc, context)
     if response is None:
         logger.exception("Unexpected error in %s", context.get("view").__class__.__name__)

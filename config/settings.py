@@ -15,10 +15,13 @@ Each variable has one documented default, chosen so that a fresh clone runs with
 - HTTPS          default: false. true behind TLS (directly or through a proxy that sets
                  X-Forwarded-Proto): HTTPS redirect, HSTS, secure cookies.
 - HSTS_SECONDS   default: 31536000 (a year), used when HTTPS is true
+- API_THROTTLE_USER  default: 1200/minute, API requests per signed-in user (token or session)
+- API_THROTTLE_ANON  default: 60/minute, API requests per address without credentials
 """
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -134,7 +137,6 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "admin:login"
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
@@ -193,7 +195,7 @@ CELERY_BEAT_SCHEDULE = {
 
 # Saved and scheduled reports, and small-number protection ----------------------------------
 # SUPPRESS_BELOW   default 0 (off): withhold counts from 1 to SUPPRESS_BELOW - 1 in exports, API
-#                  answers (but to superusers and holders of reports.view_small_numbers), pages
+#                  answers (but to superusers and holders of engagement.view_small_numbers), pages
 #                  and reports; 5 is usual practice.
 # REPORTS_DIR      default var/reports: where delivered report files are kept
 # REPORT_RETENTION_DAYS  default 90: delivered files older than this are deleted (records stay)
@@ -352,3 +354,46 @@ IMPORT_MAX_LINE_BYTES = int(os.environ.get("IMPORT_MAX_LINE_BYTES", str(1024 * 1
 API_MAX_BODY_BYTES = int(os.environ.get("API_MAX_BODY_BYTES", str(16 * 1024 * 1024)))
 # Never a 500 for a NUL character in an address (config.middleware.RefuseNul answers 400).
 MIDDLEWARE.insert(1, "config.middleware.RefuseNul")
+
+# People and access (issue #9): the product's own sign-in page, roles (engagement.roles), API
+# tokens, and limits on sign-in attempts and API requests. Every page needs a signed-in person
+# (LoginRequiredMiddleware): only the sign-in page and /healthz are exempt; the API answers
+# anonymous clients itself (401, api.access).
+INSTALLED_APPS += ["axes"]  # rest_framework.authtoken is installed above
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+)
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")  # last: it turns a lockout into the page
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked account before checking
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_URL = "dashboard:sign-in"
+LOGIN_REDIRECT_URL = "dashboard:overview"
+LOGOUT_REDIRECT_URL = "dashboard:sign-in"
+# Sign-in attempts (django-axes): 5 failures within 15 minutes lock the account, and the address
+# they came from, for 15 minutes; a success clears the count. Admins see and clear the attempts
+# under Administration > Axes.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "dashboard.accounts.locked_out"
+AXES_VERBOSE = False
+REST_FRAMEWORK.update(
+    {
+        # Token first: its WWW-Authenticate header makes an anonymous request a 401.
+        "DEFAULT_AUTHENTICATION_CLASSES": [
+            "rest_framework.authentication.TokenAuthentication",
+            "rest_framework.authentication.SessionAuthentication",
+        ],
+        "DEFAULT_PERMISSION_CLASSES": ["api.access.ReadsFigures"],
+        "DEFAULT_THROTTLE_CLASSES": ["api.access.AnonymousThrottle", "api.access.UserThrottle"],
+    }
+)
+API_THROTTLE_RATES = {
+    "anon": os.environ.get("API_THROTTLE_ANON", "60/minute"),
+    "user": os.environ.get("API_THROTTLE_USER", "1200/minute"),
+}
+SPECTACULAR_SETTINGS["SERVE_PERMISSIONS"] = ["api.access.ReadsFigures"]

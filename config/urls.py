@@ -1,9 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from dashboard.accounts import admin_sign_in
+
 admin.site.site_header = "Ladder administration"
 admin.site.site_title = "Ladder"
 admin.site.index_title = "Forces, channels and the shared engagement definition"
+admin.site.login = admin_sign_in  # one sign-in page for everyone: the product's
 
 urlpatterns = [
     path("admin/", admin.site.urls),

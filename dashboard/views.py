@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from dashboard import page_selectors, pages
 from dashboard.page_filters import read_filters
+from engagement.roles import EDIT_DEFINITION, reader_required
 from forces.selectors import force_by_slug, forces_by_region, forces_by_slug
 
 
@@ -22,7 +23,7 @@ def _status(request: HttpRequest) -> dict[str, Any]:
     }
 
 
-@login_required
+@reader_required
 def overview(request: HttpRequest) -> HttpResponse:
     context = _status(request)
     if context["filters"] is not None:
@@ -30,7 +31,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     return render(request, "dashboard/overview.html", context)
 
 
-@login_required
+@reader_required
 def force_page(request: HttpRequest, slug: str) -> HttpResponse:
     force = force_by_slug(slug)
     context = {"force": force, **_status(request)}
@@ -39,7 +40,7 @@ def force_page(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "dashboard/force.html", context)
 
 
-@login_required
+@reader_required
 def compare(request: HttpRequest) -> HttpResponse:
     slugs = pages.compare_slugs(request.GET.getlist("forces"))
     found = forces_by_slug(slugs)
@@ -55,16 +56,17 @@ def compare(request: HttpRequest) -> HttpResponse:
     return render(request, "dashboard/compare.html", context)
 
 
-@login_required
+@reader_required
 def definition(request: HttpRequest) -> HttpResponse:
     version = request.GET.get("version", "")
     page = page_selectors.definition_page(int(version) if version.isdigit() else None)
     context = {
         "page": page,
-        "can_edit": request.user.has_perm("engagement.change_engagementdefinition"),
+        "can_edit": request.user.has_perm(EDIT_DEFINITION),
     }
     return render(request, "dashboard/definition.html", context, status=200 if page else 404)
 
 
+@login_not_required
 def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})

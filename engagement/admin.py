@@ -25,9 +25,8 @@ from engagement.models import (
     RecomputeRun,
     Rung,
 )
+from engagement.roles import PUBLISH_DEFINITION, START_RECOMPUTE
 from forces.choices import Platform
-
-RECOMPUTE_PERMISSION = "engagement.add_recomputerun"
 
 
 class DraftOnlyInline(admin.TabularInline):
@@ -73,6 +72,7 @@ class EngagementDefinitionAdmin(HistoryAdmin):
     list_filter = ["status"]
     inlines = [RungInline, InteractionKindInline]
     change_form_template = "admin/engagement/engagementdefinition/change_form.html"
+    # Every action and view checks its own permission: the staff flag only opens the admin.
     actions = ["publish_selected", "recompute_selected"]
 
     def get_queryset(self, request):
@@ -110,8 +110,10 @@ class EngagementDefinitionAdmin(HistoryAdmin):
         return reverse("admin:engagement_engagementdefinition_change", args=[definition.pk])
 
     def new_draft_view(self, request: HttpRequest, pk: int):
+        if not self.has_change_permission(request):
+            raise PermissionDenied
         source = self.get_object(request, str(pk))
-        if request.method != "POST" or source is None or not self.has_change_permission(request):
+        if request.method != "POST" or source is None:
             return HttpResponseRedirect(reverse("admin:engagement_engagementdefinition_changelist"))
         draft = create_draft(based_on=source, user=request.user)
         self.message_user(
@@ -123,12 +125,10 @@ class EngagementDefinitionAdmin(HistoryAdmin):
         return HttpResponseRedirect(self._change_url(draft))
 
     def publish_view(self, request: HttpRequest, pk: int):
+        if not self.has_publish_permission(request):
+            raise PermissionDenied
         definition = self.get_object(request, str(pk))
-        if (
-            request.method != "POST"
-            or definition is None
-            or not self.has_change_permission(request)
-        ):
+        if request.method != "POST" or definition is None:
             return HttpResponseRedirect(reverse("admin:engagement_engagementdefinition_changelist"))
         self._publish(request, definition)
         return HttpResponseRedirect(self._change_url(definition))
@@ -151,7 +151,7 @@ class EngagementDefinitionAdmin(HistoryAdmin):
                 messages.SUCCESS,
             )
 
-    @admin.action(description="Publish the selected draft")
+    @admin.action(description="Publish the selected draft", permissions=["publish"])
     def publish_selected(self, request, queryset):
         drafts = list(queryset)
         if len(drafts) != 1:
@@ -173,11 +173,15 @@ class EngagementDefinitionAdmin(HistoryAdmin):
                 messages.SUCCESS,
             )
 
+    def has_publish_permission(self, request) -> bool:
+        return request.user.has_perm(PUBLISH_DEFINITION)
+
     def has_recompute_permission(self, request) -> bool:
-        return request.user.has_perm(RECOMPUTE_PERMISSION)
+        return request.user.has_perm(START_RECOMPUTE)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         context["is_draft"] = obj is not None and obj.status == DefinitionStatus.DRAFT
+        context["can_publish"] = self.has_publish_permission(request)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
 
@@ -294,14 +298,16 @@ class RecomputeRunAdmin(ReadOnlyAdmin):
     def changelist_view(self, request, extra_context=None):
         extra_context = {
             **(extra_context or {}),
-            "can_recompute": request.user.has_perm(RECOMPUTE_PERMISSION),
+            "can_recompute": request.user.has_perm(START_RECOMPUTE),
         }
         return super().changelist_view(request, extra_context)
 
     def start_view(self, request: HttpRequest):
         """Queue a recompute of the published definition (changes only, or --full)."""
+        if not request.user.has_perm(START_RECOMPUTE):
+            raise PermissionDenied
         changelist = reverse("admin:engagement_recomputerun_changelist")
-        if request.method != "POST" or not request.user.has_perm(RECOMPUTE_PERMISSION):
+        if request.method != "POST":
             return HttpResponseRedirect(changelist)
         full = request.POST.get("full") == "1"
         run = request_recompute(definition=current_definition(), full=full, user=request.user)

@@ -49,6 +49,7 @@ class EngagementDefinition(models.Model):
     class Meta:
         ordering = ["-version"]
         verbose_name = "engagement definition"
+        permissions = [("publish_definition", "Can publish a draft definition")]
         constraints = [
             models.UniqueConstraint(
                 fields=["status"],
@@ -310,6 +311,7 @@ class RecomputeRun(models.Model):
 
     class Meta:
         ordering = ["-queued_at"]
+        permissions = [("start_recompute", "Can start a recompute (or a draft's preview)")]
         constraints = [
             # Two runs never overlap: at most one run is running at any moment.
             models.UniqueConstraint(
@@ -394,6 +396,10 @@ class Distribution(models.Model):
     )
 
     class Meta:
+        permissions = [
+            ("read_figures", "Can read the figures: every page, the API and the exports"),
+            ("view_small_numbers", "Can see counts that small-number protection withholds"),
+        ]
         indexes = [
             models.Index(
                 fields=["snapshot", "period_type", "period", "scope", "platform"],

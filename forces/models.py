@@ -1,5 +1,6 @@
 """The 43 territorial police forces of England and Wales and the channels they use."""
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
@@ -117,3 +118,22 @@ class Channel(models.Model):
             and relation.auto_created
             and getattr(relation, "on_delete", None) is models.PROTECT
         )
+
+
+class ForceMembership(models.Model):
+    """A person attached to a force: a force data manager manages the channels and imports the
+    interactions of the forces they are attached to, and of no other."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="force_memberships"
+    )
+    force = models.ForeignKey(Force, on_delete=models.CASCADE, related_name="memberships")
+
+    class Meta:
+        ordering = ["force__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "force"], name="force_membership_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} manages {self.force}"

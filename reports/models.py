@@ -42,9 +42,6 @@ class SavedReport(models.Model):
 
     class Meta:
         ordering = ["name", "pk"]
-        permissions = [
-            ("view_small_numbers", "Can see counts that small-number protection withholds"),
-        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(weekday__isnull=True) | models.Q(weekday__lte=6),

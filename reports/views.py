@@ -8,7 +8,6 @@ from itertools import islice
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,6 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import condition, require_GET, require_POST
 
 from engagement.choices import PeriodType
+from engagement.roles import reader_required
 from engagement.store.conditional import distributions_etag, distributions_last_modified
 from engagement.store.exports import distribution_export, distribution_table, streaming_csv_response
 from engagement.store.filters import DistributionFilterSet, ExportOptionsForm
@@ -29,7 +29,7 @@ from reports.tasks import queue_delivery
 PREVIEW_ROWS = 20
 
 
-@login_required
+@reader_required
 @require_GET
 def report(request: HttpRequest) -> HttpResponse:
     submitted = bool(request.GET)
@@ -74,7 +74,7 @@ def report(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@reader_required
 @require_GET
 @condition(etag_func=distributions_etag, last_modified_func=distributions_last_modified)
 def export_csv(request: HttpRequest) -> HttpResponse:
@@ -113,7 +113,7 @@ SAVED_QUERY_PARAMETERS = (
 )
 
 
-@login_required
+@reader_required
 @require_POST
 def save(request: HttpRequest) -> HttpResponse:
     """Keep the report page's current choices under a name."""
@@ -144,13 +144,13 @@ def save(request: HttpRequest) -> HttpResponse:
     return redirect(reverse("reports:saved", args=[report.pk]))
 
 
-@login_required
+@reader_required
 @require_GET
 def saved_list(request: HttpRequest) -> HttpResponse:
     return render(request, "reports/saved_list.html", {"reports": selectors.saved_reports()})
 
 
-@login_required
+@reader_required
 def saved(request: HttpRequest, pk: int) -> HttpResponse:
     """A saved report: its choices, its schedule (POST changes it) and its deliveries."""
     report = selectors.saved_report(pk)
@@ -178,7 +178,7 @@ def saved(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "reports/saved.html", context, status=400 if form.errors else 200)
 
 
-@login_required
+@reader_required
 @require_POST
 def run_now(request: HttpRequest, pk: int) -> HttpResponse:
     report = selectors.saved_report(pk)
@@ -187,7 +187,7 @@ def run_now(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(reverse("reports:saved", args=[report.pk]))
 
 
-@login_required
+@reader_required
 @require_GET
 def delivery_file(request: HttpRequest, pk: int) -> FileResponse:
     """A delivered file, byte for byte as it was delivered."""

@@ -4,7 +4,6 @@ The property-based test runs schemathesis in-process against the WSGI applicatio
 published data set: every operation, a bounded number of generated requests each.
 """
 
-import base64
 import json
 import re
 
@@ -18,6 +17,7 @@ from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
 from drf_spectacular.validation import validate_schema
 from hypothesis import HealthCheck, settings
+from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
@@ -25,7 +25,7 @@ from api import urls as api_urls
 from api.support import CSV_BODY
 from config.wsgi import application
 from engagement.store.filters import FILTER_PARAMETERS
-from tests.factories import UserFactory, distribution_set
+from tests.factories import AnalystFactory, distribution_set
 
 pytestmark = pytest.mark.django_db
 DOCUMENTATION = {"api-schema", "api-docs"}
@@ -166,14 +166,11 @@ def test_the_docs_page_loads_its_javascript_from_this_site_not_a_cdn(api_client,
 
 
 @pytest.fixture
-def basic_auth(db, settings) -> dict[str, str]:
-    """The small published data set and Basic credentials for it."""
-    # Basic authentication checks the password on every request: a fast hasher for the test.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def token_auth(db) -> dict[str, str]:
+    """The small published data set and an analyst's API token for it."""
     distribution_set()
-    UserFactory(username="schemathesis", password="a-long-test-password")
-    token = base64.b64encode(b"schemathesis:a-long-test-password").decode()
-    return {"Authorization": f"Basic {token}"}
+    analyst = AnalystFactory(username="schemathesis", password=None)
+    return {"Authorization": f"Token {Token.objects.create(user=analyst).key}"}
 
 
 def load_schema():
@@ -197,8 +194,8 @@ schema = load_schema()
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-def test_generated_requests_get_no_server_error_and_match_the_schema(case, basic_auth):
-    response = case.call(headers=basic_auth)
+def test_generated_requests_get_no_server_error_and_match_the_schema(case, token_auth):
+    response = case.call(headers=token_auth)
     case.validate_response(response, checks=[not_a_server_error])
     if response.headers.get("Content-Type", [""])[0].startswith("application/json"):
         case.validate_response(response, checks=[response_schema_conformance])

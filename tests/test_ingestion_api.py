@@ -1,5 +1,4 @@
 import pytest
-from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from engagement.models import ImportBatch, Interaction
@@ -162,8 +161,6 @@ def test_a_signed_in_user_without_the_permission_is_refused(client):
     assert client.post(URL, [row()], content_type="application/json").status_code == 403
 
 
-def test_a_force_data_manager_may_import(client):
-    user = UserFactory()
-    user.groups.add(Group.objects.get(name="Force data managers"))
-    client.force_login(user)
+def test_a_force_data_manager_may_import_for_their_force(client):
+    client.force_login(UserFactory(roles=["Force data managers"], forces=["kent"]))
     assert client.post(URL, [row()], content_type="application/json").status_code == 201

@@ -86,9 +86,7 @@ def test_a_rejected_large_upload_lists_its_problems_and_keeps_nothing(
         response = post(staff_client, large_csv("kent,tw,x,poke,2026-05-01T10:00:00Z,"))
     batch = ImportBatch.objects.get()
     assert batch.status == ImportBatch.Status.REJECTED
-    assert batch.problems == [
-        f"line {ROWS + 2}: kind: {UNKNOWN_KIND}"
-    ]
+    assert batch.problems == [f"line {ROWS + 2}: kind: {UNKNOWN_KIND}"]
     page = staff_client.get(response["Location"]).content.decode()
     assert "big.csv was not imported: nothing was written" in page
     assert held_rows() == before

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from engagement.models import ImportBatch, Interaction
 from forces.models import Channel, Force, Platform
-from tests.factories import ChannelFactory, StaffFactory, UserFactory
+from tests.factories import AnalystFactory, ChannelFactory, StaffFactory
 from tests.ingestion import INTERACTION_HEADER, UNKNOWN_KIND
 
 pytestmark = pytest.mark.django_db
@@ -26,8 +26,8 @@ def test_the_page_asks_an_anonymous_visitor_to_sign_in(client):
     assert response.status_code == 302
 
 
-def test_the_page_is_for_staff_only(client):
-    client.force_login(UserFactory())
+def test_the_page_is_refused_to_an_analyst(client):
+    client.force_login(AnalystFactory(is_staff=True))
     assert client.get(reverse("engagement:imports")).status_code == 403
 
 

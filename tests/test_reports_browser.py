@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings as django_settings
 
-from tests.factories import UserFactory, distribution_set
+from tests.factories import AnalystFactory, distribution_set
 
 # Playwright's sync API runs an event loop in the test thread; the database calls made there
 # (test set-up, factories) are still synchronous and safe.
@@ -26,7 +26,7 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture
 def signed_in_page(page, live_server, client, migrations_data):
     distribution_set()
-    client.force_login(UserFactory(password=None))
+    client.force_login(AnalystFactory(password=None))
     page.context.add_cookies(
         [
             {

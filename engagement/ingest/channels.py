@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from typing import IO
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -19,6 +20,7 @@ from engagement.ingest.rows import (
     checked_row,
     csv_rows,
     guarded,
+    not_yours,
     record_result,
     reject,
 )
@@ -45,14 +47,16 @@ def import_channels(
     user: AbstractBaseUser | None = None,
     origin: str = ImportBatch.Source.COMMAND,
     progress: Progress | None = None,
+    forces: Collection[str] | None = None,
 ) -> ImportResult:
     """Import a channels CSV: all new channels, or none and ImportRejected.
 
     A channel already held (same force and slug, same platform) is a duplicate and left as it
     is. A held channel on another platform is a problem: its citizens' pseudonyms depend on it.
+    `forces` limits the forces rows may name (a force data manager's); None allows every force.
     """
     problems = Problems("line")
-    forces = dict(Force.objects.values_list("slug", "pk"))
+    known_forces = dict(Force.objects.values_list("slug", "pk"))
     held = {
         (force_slug, slug): platform
         for force_slug, slug, platform in Channel.objects.values_list(
@@ -72,8 +76,10 @@ def import_channels(
         row = {name: value.strip() for name, value in row.items()}
         before = problems.count
         force, slug, platform = row["force"], row["channel"], row["platform"]
-        if force not in forces:
+        if force not in known_forces:
             problems.add(line, "force", "is not the slug of a known force")
+        elif forces is not None and force not in forces:
+            problems.add(line, "force", not_yours(force))
         if not SLUG.match(slug):
             problems.add(line, "channel", f"is not a slug (it {CHANNEL_SLUG_RULE})")
         if platform not in Platform.values:
@@ -110,7 +116,7 @@ def import_channels(
         seen[key] = (line, platform)
         new.append(
             Channel(
-                force_id=forces[force],
+                force_id=known_forces[force],
                 slug=slug,
                 platform=platform,
                 name=row["name"],

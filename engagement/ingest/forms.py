@@ -2,11 +2,13 @@ from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 
+WHAT_CHOICES = [("interactions", "Interactions"), ("channels", "Channels")]
+
 
 class ImportForm(forms.Form):
     what = forms.ChoiceField(
         label="What the file holds",
-        choices=[("interactions", "Interactions"), ("channels", "Channels")],
+        choices=WHAT_CHOICES,
         widget=forms.RadioSelect,
         initial="interactions",
     )
@@ -18,7 +20,15 @@ class ImportForm(forms.Form):
     dry_run = forms.BooleanField(
         label="Dry run: check and count everything, write nothing", required=False
     )
+
     too_large_file = False
+
+    def __init__(self, *args, allowed: list[str], **kwargs):
+        """`allowed`: what this person may import ("interactions", "channels")."""
+        super().__init__(*args, **kwargs)
+        field = self.fields["what"]
+        field.choices = [choice for choice in WHAT_CHOICES if choice[0] in allowed]
+        field.initial = field.choices[0][0]
 
     @staticmethod
     def too_large() -> str:

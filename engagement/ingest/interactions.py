@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import csv
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import IO, Any
 
@@ -46,6 +46,7 @@ from engagement.ingest.rows import (
     checked_row,
     csv_rows,
     guarded,
+    not_yours,
     record_result,
     reject,
 )
@@ -99,11 +100,23 @@ def import_interactions(
     user: AbstractBaseUser | None = None,
     origin: str = ImportBatch.Source.COMMAND,
     progress: Progress | None = None,
+    forces: Collection[str] | None = None,
 ) -> ImportResult:
-    """Import an interactions CSV (see LADDER.md): all rows, or none and ImportRejected."""
+    """Import an interactions CSV (see LADDER.md): all rows, or none and ImportRejected.
+
+    `forces` limits the forces rows may name (a force data manager's); None allows every force.
+    """
     problems = Problems("line")
     rows = csv_rows(source, columns=INTERACTION_COLUMNS, problems=problems, progress=progress)
-    return _import(rows, problems, filename=filename, dry_run=dry_run, user=user, origin=origin)
+    return _import(
+        rows,
+        problems,
+        filename=filename,
+        dry_run=dry_run,
+        user=user,
+        origin=origin,
+        forces=forces,
+    )
 
 
 @guarded
@@ -115,14 +128,22 @@ def import_interaction_rows(
     user: AbstractBaseUser | None = None,
     origin: str = ImportBatch.Source.API,
     where: str = "index",
+    forces: Collection[str] | None = None,
 ) -> ImportResult:
     """Import interaction objects with the CSV's fields (the API, the demo generator).
 
-    Problems are located by the object's index in `rows` (0 first).
+    Problems are located by the object's index in `rows` (0 first); `forces` as for
+    import_interactions.
     """
     problems = Problems(where)
     return _import(
-        enumerate(rows), problems, filename=filename, dry_run=dry_run, user=user, origin=origin
+        enumerate(rows),
+        problems,
+        filename=filename,
+        dry_run=dry_run,
+        user=user,
+        origin=origin,
+        forces=forces,
     )
 
 
@@ -156,8 +177,9 @@ def parse_occurred_at(text: str) -> datetime:
 class _RowChecker:
     """Checks one row against the reference data and turns it into a staging record."""
 
-    def __init__(self, problems: Problems):
+    def __init__(self, problems: Problems, allowed_forces: Collection[str] | None):
         self.problems = problems
+        self.allowed_forces = allowed_forces
         self.channels = {
             (force_slug, slug): (pk, force_id, platform)
             for pk, force_id, force_slug, slug, platform in Channel.objects.values_list(
@@ -185,6 +207,8 @@ class _RowChecker:
         channel = self.channels.get((force, channel_slug))
         if force not in self.forces:
             add(position, "force", "is not the slug of a known force")
+        elif self.allowed_forces is not None and force not in self.allowed_forces:
+            add(position, "force", not_yours(force))
         elif channel is None:
             add(position, "channel", f"is not a channel of {force}")
         if kind not in self.kinds:
@@ -227,8 +251,9 @@ def _import(
     dry_run: bool,
     user: AbstractBaseUser | None,
     origin: str,
+    forces: Collection[str] | None,
 ) -> ImportResult:
-    checker = _RowChecker(problems)
+    checker = _RowChecker(problems, forces)
     rows_read = 0
     with tempfile.TemporaryFile("w+", newline="", encoding="utf-8") as staging:
         writer = csv.writer(staging)

@@ -169,6 +169,12 @@ def without_nul(text: str) -> str:
     return text.replace("\x00", "\\x00")
 
 
+def not_yours(force: str) -> str:
+    """The problem of a row naming a force the person importing does not manage."""
+    # A known force's slug (checked before this is said), so naming it quotes no one.
+    return f"'{force}' is not one of your forces; you may import only for your own"
+
+
 def csv_rows(
     source: IO[bytes],
     *,

@@ -30,6 +30,7 @@ from engagement.ingest.rows import (
     without_nul,
 )
 from engagement.models import ImportBatch
+from forces.selectors import forces_managed_by
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +80,8 @@ def run_stored_upload(*, batch_id: int) -> None:
                 user=batch.user,
                 origin=ImportBatch.Source.UPLOAD,
                 progress=lambda read: _advance(batch_id, read),
+                # A force data manager's upload names only their forces, as on the page.
+                forces=forces_managed_by(batch.user) if batch.user else None,
             )
     except ImportRejected:
         pass  # its problems are on the record

@@ -1,5 +1,4 @@
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -10,33 +9,46 @@ from engagement.ingest.rows import ImportFailed, ImportRejected
 from engagement.ingest.tasks import request_import
 from engagement.ingest.uploads import IMPORTERS, store_upload
 from engagement.models import ImportBatch
+from engagement.roles import IMPORT_CHANNELS, IMPORT_INTERACTIONS
+from forces.selectors import forces_managed_by
 
+PERMISSIONS = {"interactions": IMPORT_INTERACTIONS, "channels": IMPORT_CHANNELS}
 # Room for the form's other fields and the multipart framing around the file.
 FORM_OVERHEAD_BYTES = 64 * 1024
 
 
+def allowed_imports(request: HttpRequest) -> list[str]:
+    """What this person may import ("interactions", "channels"); 403 when nothing."""
+    allowed = [
+        what for what, permission in PERMISSIONS.items() if request.user.has_perm(permission)
+    ]
+    if not allowed:
+        raise PermissionDenied("Only force data managers can import data.")
+    return allowed
+
+
 @csrf_exempt  # checked below, once the size is known: the check would read the whole body
-@login_required
 def import_page(request: HttpRequest) -> HttpResponse:
     """Upload a channels or interactions CSV; shows the summary or every problem.
 
-    A body over the upload limit is refused before it is read; a large file is handed to a
-    worker and the page follows it (import_batch).
+    Force data managers import for their own forces only: a file naming another force is refused
+    whole, each such row named. A body over the upload limit is refused before it is read; a
+    large file is handed to a worker and the page follows it (import_batch).
     """
-    if not request.user.is_staff:
-        raise PermissionDenied("Only staff can import data.")
+    allowed = allowed_imports(request)
     declared = request.META.get("CONTENT_LENGTH") or "0"
     if declared.isdigit() and int(declared) > settings.UPLOAD_MAX_BYTES + FORM_OVERHEAD_BYTES:
-        context = {"form": ImportForm(), "refused": ImportForm.too_large()}
+        context = {"form": ImportForm(allowed=allowed), "refused": ImportForm.too_large()}
         return render(request, "engagement/import.html", context, status=413)
-    return _import_page(request)
+    return _import_page(request, allowed)
 
 
 @csrf_protect
-def _import_page(request: HttpRequest) -> HttpResponse:
-    context: dict = {}
+def _import_page(request: HttpRequest, allowed: list[str]) -> HttpResponse:
+    managed = forces_managed_by(request.user)
+    context: dict = {"managed": None if managed is None else sorted(managed)}
     status = 200
-    form = ImportForm(request.POST or None, request.FILES or None)
+    form = ImportForm(request.POST or None, request.FILES or None, allowed=allowed)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         what = form.cleaned_data["what"]
@@ -52,6 +64,7 @@ def _import_page(request: HttpRequest) -> HttpResponse:
                 dry_run=dry_run,
                 user=request.user,
                 origin=ImportBatch.Source.UPLOAD,
+                forces=managed,
             )
         except ImportRejected as rejected:
             context["rejected"] = rejected
@@ -66,10 +79,11 @@ def _import_page(request: HttpRequest) -> HttpResponse:
     return render(request, "engagement/import.html", context, status=status)
 
 
-@login_required
 def import_batch(request: HttpRequest, pk: int) -> HttpResponse:
     """An upload a worker imports: its progress, refreshed, then its outcome."""
-    if not request.user.is_staff:
-        raise PermissionDenied("Only staff can import data.")
-    batch = get_object_or_404(ImportBatch, pk=pk, source=ImportBatch.Source.UPLOAD)
+    allowed_imports(request)
+    uploads = ImportBatch.objects.filter(source=ImportBatch.Source.UPLOAD)
+    if not request.user.is_superuser:
+        uploads = uploads.filter(user=request.user)  # a person follows their own uploads
+    batch = get_object_or_404(uploads, pk=pk)
     return render(request, "engagement/import_batch.html", {"batch": batch})

@@ -32,8 +32,8 @@ def is_on(threshold: int) -> bool:
 
 def threshold_for(user) -> int:
     """The threshold the API applies for a user: superusers and holders of
-    reports.view_small_numbers read every count; everyone else gets SUPPRESS_BELOW."""
-    if user.is_superuser or user.has_perm("reports.view_small_numbers"):
+    engagement.view_small_numbers read every count; everyone else gets SUPPRESS_BELOW."""
+    if user.is_superuser or user.has_perm("engagement.view_small_numbers"):
         return 0
     return settings.SUPPRESS_BELOW
 

@@ -85,9 +85,6 @@ class Migration(migrations.Migration):
             ],
             options={
                 "ordering": ["name", "pk"],
-                "permissions": [
-                    ("view_small_numbers", "Can see counts that small-number protection withholds")
-                ],
             },
         ),
         migrations.CreateModel(
