@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from drf_spectacular.generators import SchemaGenerator
+from rest_framework.authtoken.models import Token
 
 from engagement.models import Interaction
 from tests.factories import UserFactory, distribution_set
@@ -21,7 +22,6 @@ from tests.factories import UserFactory, distribution_set
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 GENERATOR = Path(sys.executable).with_name("openapi-python-client")
-PASSWORD = "a-long-test-password"
 
 
 @pytest.fixture(scope="module")
@@ -68,19 +68,22 @@ def operation(ladder_client, tag: str, name: str):
 
 
 @pytest.fixture
-def client(ladder_client, live_server, settings):
-    """A generated client signed in as an analyst (HTTP Basic; a fast hasher keeps it quick)."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    UserFactory(username="integrator", password=PASSWORD, is_staff=True)
-    return ladder_client.Client(
+def client(ladder_client, live_server, figures):
+    """A generated client with the API token of a force data manager of alpha (who reads
+    everything, and may import for alpha)."""
+    user = UserFactory(
+        username="integrator", password=None, roles=["Force data managers"], forces=["alpha"]
+    )
+    return ladder_client.AuthenticatedClient(
         base_url=live_server.url,
+        token=Token.objects.create(user=user).key,
+        prefix="Token",
         raise_on_unexpected_status=True,
-        httpx_args={"auth": ("integrator", PASSWORD)},
     )
 
 
 @pytest.fixture
-def figures(client):
+def figures():
     return distribution_set()
 
 

@@ -14,7 +14,13 @@ from engagement.ladder.recompute import recompute_now
 from reports import services
 from reports.models import Delivery, SavedReport
 from reports.tasks import deliver_scheduled
-from tests.factories import ChannelFactory, CitizenFactory, SavedReportFactory, UserFactory
+from tests.factories import (
+    AnalystFactory,
+    ChannelFactory,
+    CitizenFactory,
+    SavedReportFactory,
+    UserFactory,
+)
 from tests.recompute_helpers import act
 
 pytestmark = pytest.mark.django_db
@@ -49,7 +55,7 @@ def delivered(delivery: Delivery) -> bytes:
 
 
 def test_saving_keeps_the_report_pages_choices(client):
-    user = UserFactory(password=None)
+    user = AnalystFactory(password=None)
     client.force_login(user)
 
     response = client.post(
@@ -64,7 +70,7 @@ def test_saving_keeps_the_report_pages_choices(client):
 
 
 def test_saving_wrong_filters_saves_nothing_and_says_which(client):
-    client.force_login(UserFactory(password=None))
+    client.force_login(AnalystFactory(password=None))
 
     response = client.post("/reports/save/", {"name": "Bad", "period": "2099-13"}, follow=True)
 
@@ -77,7 +83,7 @@ def test_saved_reports_are_listed_with_who_made_them_and_when_they_last_ran(clie
     Delivery.objects.create(
         report=report, trigger="t", status="succeeded", finished_at=timezone.now()
     )
-    client.force_login(UserFactory(password=None))
+    client.force_login(AnalystFactory(password=None))
 
     page = client.get("/reports/saved/").content.decode()
 
@@ -86,7 +92,7 @@ def test_saved_reports_are_listed_with_who_made_them_and_when_they_last_ran(clie
 
 def test_a_weekly_schedule_is_a_beat_entry_people_can_see(client):
     report = SavedReportFactory()
-    client.force_login(UserFactory(password=None))
+    client.force_login(AnalystFactory(password=None))
 
     client.post(
         f"/reports/saved/{report.pk}/",
@@ -109,7 +115,7 @@ def test_unscheduling_removes_the_beat_entry():
 
 def test_a_wrong_recipient_is_refused_naming_the_line(client):
     report = SavedReportFactory()
-    client.force_login(UserFactory(password=None))
+    client.force_login(AnalystFactory(password=None))
 
     response = client.post(
         f"/reports/saved/{report.pk}/",
@@ -205,7 +211,7 @@ def test_a_delivered_file_stays_byte_identical_after_a_later_recompute(
     with django_capture_on_commit_callbacks(execute=True):
         deliver_scheduled(report.pk)
     first = Delivery.objects.get()
-    client.force_login(UserFactory(password=None))
+    client.force_login(AnalystFactory(password=None))
     before = b"".join(client.get(f"/reports/deliveries/{first.pk}/").streaming_content)
 
     act(published_figures, CitizenFactory(), "volunteer", "2026-03-20")
@@ -227,7 +233,7 @@ def test_a_delivery_is_downloaded_by_signed_in_users_only(client, in_process, pu
     )
 
     assert client.get(f"/reports/deliveries/{delivery.pk}/").status_code == 302
-    client.force_login(UserFactory(password=None))
+    client.force_login(AnalystFactory(password=None))
     response = client.get(f"/reports/deliveries/{delivery.pk}/")
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith("attachment")

@@ -15,11 +15,11 @@ from engagement.store.suppression import (
     protect_group,
 )
 from tests.factories import (
+    AnalystFactory,
     DistributionFactory,
     ForceFactory,
     SnapshotFactory,
     StaffFactory,
-    UserFactory,
 )
 
 
@@ -138,7 +138,7 @@ def test_without_a_threshold_the_csv_is_as_before(small_force):
 
 def test_the_api_withholds_for_an_analyst_when_the_setting_is_on(small_force, client, settings):
     settings.SUPPRESS_BELOW = 5
-    client.force_login(UserFactory(password=None))
+    client.force_login(AnalystFactory(password=None))
 
     rows = client.get(
         "/api/v1/distributions/", {"force": "smallshire", "period": "2026-04", "page_size": 3}
@@ -205,7 +205,7 @@ def test_mobility_withholds_along_a_row_of_the_matrix(small_moves, settings, cap
 
 def test_the_mobility_api_withholds_for_an_analyst(small_moves, client, settings):
     settings.SUPPRESS_BELOW = 5
-    client.force_login(UserFactory(password=None))
+    client.force_login(AnalystFactory(password=None))
 
     rows = client.get("/api/v1/mobility/", {"force": "moveshire", "page_size": 1}).json()
 
