@@ -23,8 +23,8 @@ from django.utils.text import slugify
 from engagement.store.selectors import (
     ROW_FIELDS,
     DistributionFilters,
-    definition_for,
     distribution_rows,
+    figures_definition,
     row_values,
     rung_columns,
 )
@@ -144,6 +144,7 @@ def export_filename(filters: DistributionFilters, *, version: int, layout: str) 
         periods = "all-periods"
     parts = [
         "ladder",
+        f"lens-{filters.lens}" if filters.lens else "",
         f"v{version}",
         filters.period_type or "",
         periods,
@@ -157,7 +158,7 @@ def distribution_table(
     filters: DistributionFilters, *, layout: str = "long", max_rows: int | None = None
 ) -> Iterator[Sequence[object]]:
     """The header and rows of a layout for some filters; `max_rows` bounds a preview in SQL."""
-    definition = definition_for(filters.definition)
+    definition = figures_definition(filters)
     rungs = rung_columns(definition)
     rows = distribution_rows(filters)
     if max_rows is not None:
@@ -169,7 +170,7 @@ def distribution_export(
     filters: DistributionFilters, *, layout: str = "long", bom: bool = False
 ) -> DistributionExport:
     """The distributions CSV for some filters, as a named stream of lines."""
-    version = definition_for(filters.definition).version
+    version = figures_definition(filters).version
     return DistributionExport(
         filename=export_filename(filters, version=version, layout=layout),
         lines=csv_lines(distribution_table(filters, layout=layout), bom=bom),

@@ -3,7 +3,10 @@
 python manage.py export_distributions [--definition VERSION] [--period-type T]
     [--period P | --period-from P --period-to P] [--scope S] [--force kent,essex]
     [--region R] [--channel SLUG] [--platform P] [--layout long|wide] [--bom]
-    [--output PATH]
+    [--output PATH] [--lens FORCE-SLUG-OR-ID]
+
+A force's local lens is never part of the shared figures: its figures are written only when
+asked for by name with --lens (with --definition: that version of the lens).
 """
 
 import os
@@ -32,6 +35,10 @@ class Command(BaseCommand):
         parser.add_argument("--region", help="A force region.")
         parser.add_argument("--channel", help="A channel slug (channel scope only).")
         parser.add_argument("--platform", help="A channel platform (channel scope only).")
+        parser.add_argument(
+            "--lens",
+            help="A force's local lens (the force's slug, or the lens's id): its figures only.",
+        )
         parser.add_argument("--layout", choices=LAYOUTS, default="long")
         parser.add_argument("--bom", action="store_true", help="Start with a UTF-8 BOM (Excel).")
         parser.add_argument("--output", type=Path, help="Write here instead of standard output.")
