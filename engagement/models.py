@@ -32,6 +32,11 @@ class SharedDefinitions(models.Manager):
         return super().get_queryset().filter(force__isnull=True)
 
 
+class EveryScope(models.Manager):
+    """Shared versions and local lenses alike: for the code that serves both (the recompute,
+    drafts and publishing)."""
+
+
 class EngagementDefinition(models.Model):
     """A version of the ladder: the shared one (force empty), or a force's local lens.
 
@@ -65,7 +70,7 @@ class EngagementDefinition(models.Model):
     )
 
     objects = SharedDefinitions()
-    every_scope = models.Manager()
+    every_scope = EveryScope()
 
     class Meta:
         ordering = ["-version"]

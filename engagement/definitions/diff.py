@@ -131,8 +131,7 @@ def _kind_changes(
         changes.append(
             Change(
                 ChangeKind.ENDING,
-                f"Kind '{new.slug}' is now ended by '{new.ended_by}' "
-                f"instead of '{old.ended_by}'.",
+                f"Kind '{new.slug}' is now ended by '{new.ended_by}' instead of '{old.ended_by}'.",
             )
         )
     return changes

@@ -74,7 +74,11 @@ PUBLISH_RETRY = {
 @shared_task(base=RunStep, **PUBLISH_RETRY)
 def publish_run(run_id: int) -> None:
     run = recompute.finish_run(run_id=run_id)
-    if run.status == RecomputeRun.Status.SUCCEEDED and not run.preview and not run.definition.is_lens:
+    if (
+        run.status == RecomputeRun.Status.SUCCEEDED
+        and not run.preview
+        and not run.definition.is_lens
+    ):
         recompute_lenses.delay()
 
 
