@@ -61,7 +61,7 @@ def impact_page(request: HttpRequest, pk: int) -> HttpResponse:
             context["impact"] = selectors.impact_figures(
                 draft, status.snapshot, period_type=period_type, period=period
             )
-    return render(request, "engagement/impact.html", context)
+    return render(request, "engagement/preview/impact.html", context)
 
 
 @login_required
