@@ -27,6 +27,7 @@ from engagement.models import (
     DistributionSnapshot,
     EngagementDefinition,
     InteractionKind,
+    LocalLens,
     RecomputeRun,
     Rung,
     Scope,
@@ -44,15 +45,18 @@ Counts = dict[int, int | None]
 def current_snapshots() -> list[DistributionSnapshot]:
     """The current published snapshot of each definition version, newest version first."""
     return list(
-        DistributionSnapshot.objects.filter(is_current=True, is_preview=False)
+        DistributionSnapshot.objects.filter(
+            is_current=True, is_preview=False, definition__force__isnull=True
+        )
         .select_related("definition")
         .order_by("-definition__version")
     )
 
 
 def latest_run() -> RecomputeRun | None:
+    """The latest run of the shared figures (previews and local lenses are not the site's)."""
     return (
-        RecomputeRun.objects.filter(preview=False)
+        RecomputeRun.objects.filter(preview=False, definition__force__isnull=True)
         .select_related("definition")
         .order_by("-queued_at", "-pk")
         .first()
@@ -328,3 +332,47 @@ def definition_page(version: int | None) -> DefinitionPage | None:
         kinds=list(chosen.kinds.select_related("rung").order_by("rung__position", "slug")),
         versions=versions,
     )
+
+
+# --- A force's local lens -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LensFigures:
+    """A force's published local lens and its figures for one period (force scope)."""
+
+    lens: LocalLens
+    snapshot: DistributionSnapshot | None
+    rungs: dict[int, RungInfo]
+    counts: Counts
+
+
+def lens_figures(force: Force, *, period_type: str, period: str) -> LensFigures | None:
+    """The force's published lens with its figures, or None when it keeps none (two queries).
+
+    Lens figures live in the lens's own snapshot, which no shared reader ever reads.
+    """
+    lens = LocalLens.objects.filter(force=force, status=DefinitionStatus.PUBLISHED).first()
+    if lens is None:
+        return None
+    snapshot = (
+        DistributionSnapshot.objects.filter(definition=lens, is_current=True, is_preview=False)
+        .select_related("definition")
+        .first()
+    )
+    if snapshot is None:
+        return LensFigures(lens=lens, snapshot=None, rungs={}, counts={})
+
+    def compute() -> Counts:
+        return dict(
+            Distribution.objects.filter(
+                snapshot=snapshot,
+                force=force,
+                period_type=period_type,
+                period=period,
+                scope=Scope.FORCE,
+            ).values_list("rung_position", "citizens")
+        )
+
+    counts = cached(snapshot, "lens", force.pk, period_type, period, compute=compute)
+    return LensFigures(lens=lens, snapshot=snapshot, rungs=snapshot_rungs(snapshot), counts=counts)

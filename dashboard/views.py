@@ -36,6 +36,14 @@ def force_page(request: HttpRequest, slug: str) -> HttpResponse:
     context = {"force": force, **_status(request)}
     if context["filters"] is not None:
         context.update(pages.force_context(context["filters"], force))
+        context.update(
+            pages.lens_context(
+                context["filters"],
+                force,
+                chosen=request.GET.get("ladder", ""),
+                shared=context["ladder"],
+            )
+        )
     return render(request, "dashboard/force.html", context)
 
 

@@ -77,3 +77,18 @@ def migrations_data(db):
     if not EngagementDefinition.objects.exists():
         data = Path(settings.BASE_DIR) / "engagement" / "data" / "default-definition.json"
         load_definition(json.loads(data.read_text(encoding="utf-8")))
+
+
+@pytest.fixture
+def in_process(monkeypatch, django_capture_on_commit_callbacks):
+    """`in_process(action)`: run action, then the tasks it queued, in this process (as without
+    REDIS_URL), once its transaction commits."""
+    from config.celery import app
+
+    monkeypatch.setitem(app.conf, "task_always_eager", True)
+
+    def run(action):
+        with django_capture_on_commit_callbacks(execute=True):
+            return action()
+
+    return run

@@ -24,20 +24,6 @@ PERIOD = {"period_type": "year", "period": "2026"}
 
 
 @pytest.fixture
-def in_process(monkeypatch, django_capture_on_commit_callbacks):
-    """Tasks run in-process as they are queued (as without REDIS_URL), on commit."""
-    from config.celery import app
-
-    monkeypatch.setitem(app.conf, "task_always_eager", True)
-
-    def run(action):
-        with django_capture_on_commit_callbacks(execute=True):
-            return action()
-
-    return run
-
-
-@pytest.fixture
 def draft():
     """The small worked example counted under v1, and a draft v2 that moves two kinds."""
     import_files(EXAMPLES / "small")
@@ -104,9 +90,7 @@ def test_the_preview_figures_equal_the_exports_of_the_current_version_and_the_dr
 
 def test_the_national_figures_add_up_every_forces(admin_client, draft, in_process):
     start_preview(admin_client, draft, in_process)
-    impact = admin_client.get(reverse("preview:impact", args=[draft.pk]), PERIOD).context[
-        "impact"
-    ]
+    impact = admin_client.get(reverse("preview:impact", args=[draft.pk]), PERIOD).context["impact"]
     for position in range(1, 7):
         assert impact.national.after[position] == sum(
             area.after.get(position) or 0 for area in impact.forces
@@ -115,9 +99,7 @@ def test_the_national_figures_add_up_every_forces(admin_client, draft, in_proces
 
 def test_forces_are_listed_most_moved_first(admin_client, draft, in_process):
     start_preview(admin_client, draft, in_process)
-    impact = admin_client.get(reverse("preview:impact", args=[draft.pk]), PERIOD).context[
-        "impact"
-    ]
+    impact = admin_client.get(reverse("preview:impact", args=[draft.pk]), PERIOD).context["impact"]
     movements = [area.movement for area in impact.forces]
     assert movements == sorted(movements, reverse=True)
     assert movements[0] > 0
