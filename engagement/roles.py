@@ -22,11 +22,21 @@ ROLES: dict[str, dict[str, list[str]]] = {
             "view_recomputerun",
             "add_recomputerun",
             "view_distributionsnapshot",
+            "view_locallens",
+            "change_locallens",
+            "delete_locallens",
         ],
     },
     "Force data managers": {
         "forces": ["view_force", "view_channel", "add_channel", "change_channel"],
-        "engagement": ["view_importbatch", "view_interaction", "add_interaction"],
+        # A local lens: only their own force's (engagement.definitions.permissions).
+        "engagement": [
+            "view_importbatch",
+            "view_interaction",
+            "add_interaction",
+            "view_locallens",
+            "change_locallens",
+        ],
     },
     "Analysts": {
         "forces": ["view_force", "view_channel"],

@@ -58,9 +58,14 @@ def impact_page(request: HttpRequest, pk: int) -> HttpResponse:
         )
         context.update(period_type=period_type, period=period, periods=periods)
         if period:
-            context["impact"] = selectors.impact_figures(
+            impact = selectors.impact_figures(
                 draft, status.snapshot, period_type=period_type, period=period
             )
+            names = dict(context["rung_names"])
+            context["impact"] = impact
+            context["national_rows"] = [
+                {**row, "name": names[row["position"]]} for row in impact.national.rows()
+            ]
     return render(request, "engagement/preview/impact.html", context)
 
 
