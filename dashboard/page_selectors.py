@@ -32,6 +32,7 @@ from engagement.models import (
     Rung,
     Scope,
 )
+from engagement.store import selectors as store_selectors
 from forces.models import Channel, Force
 
 CACHE_SECONDS = 7 * 24 * 3600
@@ -85,13 +86,7 @@ def snapshot_periods(snapshot: DistributionSnapshot, period_type: str) -> list[s
     """The periods of a type that the snapshot holds, oldest first."""
 
     def compute() -> list[str]:
-        rows = (
-            Distribution.objects.filter(snapshot=snapshot, period_type=period_type)
-            .values_list("period_start", "period")
-            .distinct()
-            .order_by("period_start")
-        )
-        return [label for _, label in rows]
+        return store_selectors.snapshot_periods(snapshot, period_type)
 
     return cached(snapshot, "periods", period_type, compute=compute)
 

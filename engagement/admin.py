@@ -124,16 +124,25 @@ class EngagementDefinitionAdmin(admin.ModelAdmin):
     def _change_url(self, definition: EngagementDefinition) -> str:
         return self._url("change", definition)
 
-    def new_draft_view(self, request: HttpRequest, pk: int):
-        source = self.get_object(request, str(pk))
+    def _posted(self, request: HttpRequest, pk: int) -> EngagementDefinition | None:
+        """The version a button on its page acts on: None unless POSTed by someone who may
+        change it."""
+        definition = self.get_object(request, str(pk))
         if (
             request.method != "POST"
-            or source is None
-            or not self.has_change_permission(request, source)
+            or definition is None
+            or not self.has_change_permission(request, definition)
         ):
-            return HttpResponseRedirect(
-                reverse(f"admin:engagement_{self.opts.model_name}_changelist")
-            )
+            return None
+        return definition
+
+    def _changelist(self) -> HttpResponseRedirect:
+        return HttpResponseRedirect(reverse(f"admin:engagement_{self.opts.model_name}_changelist"))
+
+    def new_draft_view(self, request: HttpRequest, pk: int):
+        source = self._posted(request, pk)
+        if source is None:
+            return self._changelist()
         draft = create_draft(based_on=source, user=request.user)
         self.message_user(
             request,
@@ -144,15 +153,9 @@ class EngagementDefinitionAdmin(admin.ModelAdmin):
         return HttpResponseRedirect(self._change_url(draft))
 
     def publish_view(self, request: HttpRequest, pk: int):
-        definition = self.get_object(request, str(pk))
-        if (
-            request.method != "POST"
-            or definition is None
-            or not self.has_change_permission(request, definition)
-        ):
-            return HttpResponseRedirect(
-                reverse(f"admin:engagement_{self.opts.model_name}_changelist")
-            )
+        definition = self._posted(request, pk)
+        if definition is None:
+            return self._changelist()
         self._publish(request, definition)
         return HttpResponseRedirect(self._change_url(definition))
 

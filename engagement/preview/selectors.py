@@ -23,7 +23,7 @@ from engagement.models import (
     RecomputeRun,
     Scope,
 )
-from engagement.store.selectors import current_snapshot
+from engagement.store.selectors import current_snapshot, snapshot_periods
 from forces.models import Force
 
 Status = RecomputeRun.Status
@@ -123,22 +123,11 @@ def rung_names(draft: EngagementDefinition, positions) -> list[tuple[int, str]]:
     return [(position, names.get(position, "")) for position in sorted(positions, reverse=True)]
 
 
-def preview_periods(snapshot: DistributionSnapshot, period_type: str) -> list[str]:
-    """The periods of a type the preview holds, oldest first."""
-    rows = (
-        Distribution.objects.filter(snapshot=snapshot, period_type=period_type)
-        .values_list("period_start", "period")
-        .distinct()
-        .order_by("period_start")
-    )
-    return [label for _, label in rows]
-
-
 def choose_period(snapshot: DistributionSnapshot, period_type: str, period: str):
     """(period type, period, periods on offer) from the reader's choice, the latest by default."""
     if period_type not in PeriodType.values:
         period_type = PeriodType.MONTH
-    periods = preview_periods(snapshot, period_type)
+    periods = snapshot_periods(snapshot, period_type)
     if period not in periods:
         period = periods[-1] if periods else ""
     return period_type, period, periods

@@ -170,6 +170,17 @@ def current_snapshot(definition: EngagementDefinition) -> DistributionSnapshot |
     return published_snapshots(definition).only("pk", "created_at", "published_at").first()
 
 
+def snapshot_periods(snapshot: DistributionSnapshot, period_type: str) -> list[str]:
+    """The periods of a type that a snapshot holds, oldest first."""
+    rows = (
+        Distribution.objects.filter(snapshot=snapshot, period_type=period_type)
+        .values_list("period_start", "period")
+        .distinct()
+        .order_by("period_start")
+    )
+    return [label for _, label in rows]
+
+
 def rung_columns(definition: EngagementDefinition) -> list[tuple[int, str]]:
     """(position, slug) of every rung of a version, in ladder order."""
     return list(
