@@ -101,7 +101,8 @@ class EngagementDefinition(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"v{self.version} {self.name} ({self.get_status_display()})"
+        scope = f"{self.force} lens " if self.force_id else ""
+        return f"{scope}v{self.version} {self.name} ({self.get_status_display()})"
 
     @property
     def is_draft(self) -> bool:
@@ -132,9 +133,6 @@ class LocalLens(EngagementDefinition):
         default_manager_name = "objects"
         verbose_name = "local lens"
         ordering = ["force__name", "-version"]
-
-    def __str__(self) -> str:
-        return f"{self.force} lens v{self.version} {self.name} ({self.get_status_display()})"
 
 
 class DraftOnlyModel(models.Model):
