@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.core.cache import cache
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, OuterRef, Q, Subquery, Sum
+from django.shortcuts import get_object_or_404
 
 from dashboard.ladders import RungInfo
 from engagement.models import (
@@ -342,14 +343,24 @@ class LensFigures:
     counts: Counts
 
 
+def force_with_lens(slug: str) -> Force:
+    """A force page's force, with `lens_id`, its published local lens (None when it keeps none),
+    in the one query that reads the force; 404 for a slug nobody has."""
+    lens = LocalLens.objects.filter(force=OuterRef("pk"), status=DefinitionStatus.PUBLISHED).values(
+        "pk"
+    )[:1]
+    return get_object_or_404(Force.objects.annotate(lens_id=Subquery(lens)), slug=slug)
+
+
 def lens_figures(force: Force, *, period_type: str, period: str) -> LensFigures | None:
-    """The force's published lens with its figures, or None when it keeps none (two queries).
+    """The force's published lens with its figures (from `force_with_lens`), or None when it
+    keeps none (then without a query).
 
     Lens figures live in the lens's own snapshot, which no shared reader ever reads.
     """
-    lens = LocalLens.objects.filter(force=force, status=DefinitionStatus.PUBLISHED).first()
-    if lens is None:
+    if getattr(force, "lens_id", None) is None:
         return None
+    lens = LocalLens.objects.get(pk=force.lens_id)
     snapshot = (
         DistributionSnapshot.objects.filter(definition=lens, is_current=True, is_preview=False)
         .select_related("definition")

@@ -10,7 +10,7 @@ from django.shortcuts import render
 
 from dashboard import page_selectors, pages
 from dashboard.page_filters import read_filters
-from forces.selectors import force_by_slug, forces_by_region, forces_by_slug
+from forces.selectors import forces_by_region, forces_by_slug
 
 
 def _status(request: HttpRequest) -> dict[str, Any]:
@@ -32,7 +32,7 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def force_page(request: HttpRequest, slug: str) -> HttpResponse:
-    force = force_by_slug(slug)
+    force = page_selectors.force_with_lens(slug)
     context = {"force": force, **_status(request)}
     if context["filters"] is not None:
         context.update(pages.force_context(context["filters"], force))

@@ -28,8 +28,7 @@ PAGES = [
     reverse("dashboard:compare") + "?forces=kent,essex",
     reverse("dashboard:definition"),
 ]
-# 13: the force page also asks whether the force keeps a local lens.
-MAX_QUERIES = 13
+MAX_QUERIES = 12
 
 
 @pytest.fixture(autouse=True)

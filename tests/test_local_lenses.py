@@ -238,3 +238,14 @@ def test_a_force_without_a_lens_offers_no_switch(counted, client):
     client.force_login(UserFactory(password=None))
     page = client.get("/forces/kent/")
     assert "Local lens" not in page.content.decode()
+
+
+def test_the_lens_admin_lists_a_lens_and_opens_it_with_its_preview_link(client, lens):
+    client.force_login(StaffFactory())
+    listing = client.get(reverse("admin:engagement_locallens_changelist")).content.decode()
+    assert "Kent Police" in listing and "Create a local lens" in listing
+    page = client.get(reverse("admin:engagement_locallens_change", args=[lens.pk])).content.decode()
+    assert 'name="rungs-0-name"' in page
+    assert reverse("preview:impact", args=[lens.pk]) in page
+    shared = client.get(reverse("admin:engagement_engagementdefinition_changelist"))
+    assert "Kent Police" not in shared.content.decode()
