@@ -8,6 +8,7 @@ from django.db.models import Count
 from django.http import HttpRequest, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from simple_history.admin import SimpleHistoryAdmin
 
 from engagement.definitions.permissions import can_manage_definitions, can_manage_lens
 from engagement.definitions.rules import DefinitionInvalid
@@ -78,7 +79,7 @@ class InteractionKindInline(DraftOnlyInline):
 
 
 @admin.register(EngagementDefinition)
-class EngagementDefinitionAdmin(admin.ModelAdmin):
+class EngagementDefinitionAdmin(SimpleHistoryAdmin):
     list_display = ["version", "name", "status", "published_at", "published_by"]
     list_filter = ["status"]
     inlines = [RungInline, InteractionKindInline]

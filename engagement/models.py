@@ -9,6 +9,7 @@ interactions.
 
 from django.conf import settings
 from django.db import models
+from simple_history.models import HistoricalRecords
 
 from engagement.choices import PeriodType, Scope
 from forces.models import Channel, Force, Platform
@@ -71,6 +72,8 @@ class EngagementDefinition(models.Model):
 
     objects = SharedDefinitions()
     every_scope = EveryScope()
+    # Every change, by whom (shared versions and lenses alike), as for forces and channels.
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-version"]
@@ -135,6 +138,11 @@ class LocalLens(EngagementDefinition):
         ordering = ["force__name", "-version"]
 
 
+# A lens's history is its definition version's (kept on the concrete model): the admin's history
+# page of a lens reads it through the same manager.
+LocalLens._meta.simple_history_manager_attribute = "history"
+
+
 class DraftOnlyModel(models.Model):
     """Rows of a definition: writable while their definition is a draft, frozen afterwards."""
 
@@ -168,6 +176,7 @@ class Rung(DraftOnlyModel):
     slug = models.SlugField(max_length=40)
     name = models.CharField(max_length=80)
     description = models.TextField(blank=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["definition", "position"]
@@ -201,6 +210,7 @@ class InteractionKind(DraftOnlyModel):
         max_length=40, blank=True, help_text="For a lasting kind: the kind that ends it."
     )
     description = models.TextField(blank=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["definition", "rung__position", "slug"]

@@ -103,3 +103,15 @@ def _form_data(response) -> dict:
     for name in adminform.fields:
         data[name] = adminform.initial.get(name, "")
     return data
+
+
+def test_a_drafts_changes_are_kept_with_who_made_them(admin_client):
+    draft = create_draft()
+    url = reverse("admin:engagement_engagementdefinition_change", args=[draft.pk])
+    data = _form_data(admin_client.get(url))
+    data["rungs-3-name"] = "Taking part"
+    assert admin_client.post(url, data).status_code == 302
+    change = draft.rungs.get(position=3).history.first()
+    assert (change.name, change.history_user.is_staff) == ("Taking part", True)
+    history = reverse("admin:engagement_engagementdefinition_history", args=[draft.pk])
+    assert admin_client.get(history).status_code == 200

@@ -249,3 +249,16 @@ def test_the_lens_admin_lists_a_lens_and_opens_it_with_its_preview_link(client, 
     assert reverse("preview:impact", args=[lens.pk]) in page
     shared = client.get(reverse("admin:engagement_engagementdefinition_changelist"))
     assert "Kent Police" not in shared.content.decode()
+
+
+def test_a_lens_is_audited_like_the_shared_definition(client, lens):
+    editor = StaffFactory()
+    client.force_login(editor)
+    rung = lens.rungs.get(position=3)
+    rung.name = "Taking part"
+    rung._history_user = editor  # as the admin's request would record it
+    rung.save()
+    assert rung.history.first().history_user == editor
+    assert lens.history.first().force_id == lens.force_id
+    history = client.get(reverse("admin:engagement_locallens_history", args=[lens.pk]))
+    assert history.status_code == 200
