@@ -139,9 +139,14 @@ class RecomputeRunSerializer(serializers.ModelSerializer):
 
 
 class RecomputeRunViewSet(ReadOnlyViewSet):
-    """Recompute runs, newest first: when figures were made, under which version, how it went."""
+    """Recompute runs of the shared ladder, newest first: when figures were made, under which
+    version, how it went."""
 
-    queryset = RecomputeRun.objects.select_related("definition").order_by("-queued_at", "-id")
+    queryset = (
+        RecomputeRun.objects.filter(definition__force__isnull=True)
+        .select_related("definition")
+        .order_by("-queued_at", "-id")
+    )
     serializer_class = RecomputeRunSerializer
     filterset_class = RecomputeRunFilterSet
     csv_name = "recompute-runs"

@@ -12,6 +12,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("api.urls")),
     path("", include("engagement.ingest.urls")),
+    path("", include("engagement.preview.urls")),
     path("", include("reports.urls")),
     path("", include("dashboard.urls")),
 ]

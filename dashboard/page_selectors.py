@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.core.cache import cache
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
+from django.shortcuts import get_object_or_404
 
 from dashboard.ladders import RungInfo
 from engagement.models import (
@@ -27,11 +28,13 @@ from engagement.models import (
     DistributionSnapshot,
     EngagementDefinition,
     InteractionKind,
+    LocalLens,
     RecomputeRun,
     Rung,
     Scope,
     Transition,
 )
+from engagement.store import selectors as store_selectors
 from engagement.store.similarity import SimilarForces, similar_forces_in
 from forces.models import Channel, Force
 
@@ -46,15 +49,18 @@ Counts = dict[int, int | None]
 def current_snapshots() -> list[DistributionSnapshot]:
     """The current published snapshot of each definition version, newest version first."""
     return list(
-        DistributionSnapshot.objects.filter(is_current=True, is_preview=False)
+        DistributionSnapshot.objects.filter(
+            is_current=True, is_preview=False, definition__force__isnull=True
+        )
         .select_related("definition")
         .order_by("-definition__version")
     )
 
 
 def latest_run() -> RecomputeRun | None:
+    """The latest run of the shared figures (previews and local lenses are not the site's)."""
     return (
-        RecomputeRun.objects.filter(preview=False)
+        RecomputeRun.objects.filter(preview=False, definition__force__isnull=True)
         .select_related("definition")
         .order_by("-queued_at", "-pk")
         .first()
@@ -83,13 +89,7 @@ def snapshot_periods(snapshot: DistributionSnapshot, period_type: str) -> list[s
     """The periods of a type that the snapshot holds, oldest first."""
 
     def compute() -> list[str]:
-        rows = (
-            Distribution.objects.filter(snapshot=snapshot, period_type=period_type)
-            .values_list("period_start", "period")
-            .distinct()
-            .order_by("period_start")
-        )
-        return [label for _, label in rows]
+        return store_selectors.snapshot_periods(snapshot, period_type)
 
     return cached(snapshot, "periods", period_type, compute=compute)
 
@@ -394,3 +394,57 @@ def similar_forces(
         period,
         compute=lambda: similar_forces_in(snapshot, period_type=period_type, period=period),
     )
+
+
+# --- A force's local lens -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LensFigures:
+    """A force's published local lens and its figures for one period (force scope)."""
+
+    lens: LocalLens
+    snapshot: DistributionSnapshot | None
+    rungs: dict[int, RungInfo]
+    counts: Counts
+
+
+def force_with_lens(slug: str) -> Force:
+    """A force page's force, with `lens_id`, its published local lens (None when it keeps none),
+    in the one query that reads the force; 404 for a slug nobody has."""
+    lens = LocalLens.objects.filter(force=OuterRef("pk"), status=DefinitionStatus.PUBLISHED).values(
+        "pk"
+    )[:1]
+    return get_object_or_404(Force.objects.annotate(lens_id=Subquery(lens)), slug=slug)
+
+
+def lens_figures(force: Force, *, period_type: str, period: str) -> LensFigures | None:
+    """The force's published lens with its figures (from `force_with_lens`), or None when it
+    keeps none (then without a query).
+
+    Lens figures live in the lens's own snapshot, which no shared reader ever reads.
+    """
+    if getattr(force, "lens_id", None) is None:
+        return None
+    lens = LocalLens.objects.get(pk=force.lens_id)
+    snapshot = (
+        DistributionSnapshot.objects.filter(definition=lens, is_current=True, is_preview=False)
+        .select_related("definition")
+        .first()
+    )
+    if snapshot is None:
+        return LensFigures(lens=lens, snapshot=None, rungs={}, counts={})
+
+    def compute() -> Counts:
+        return dict(
+            Distribution.objects.filter(
+                snapshot=snapshot,
+                force=force,
+                period_type=period_type,
+                period=period,
+                scope=Scope.FORCE,
+            ).values_list("rung_position", "citizens")
+        )
+
+    counts = cached(snapshot, "lens", force.pk, period_type, period, compute=compute)
+    return LensFigures(lens=lens, snapshot=snapshot, rungs=snapshot_rungs(snapshot), counts=counts)

@@ -303,3 +303,57 @@ def compare_context(filters: Filters, forces: list[Force]) -> dict[str, Any]:
         ),
     )
     return context
+
+
+SHARED_LADDER, LOCAL_LENS = "shared", "lens"
+
+
+def lens_context(filters: Filters, force: Force, *, chosen: str, shared: Ladder) -> dict[str, Any]:
+    """The "shared ladder / local lens" switch, and with the lens chosen both side by side.
+
+    The lens is the force's own reading of the ladder; its figures are shown next to the shared
+    ones for the same period, never instead of them elsewhere on the site.
+    """
+    figures = page_selectors.lens_figures(
+        force, period_type=filters.period_type, period=filters.period
+    )
+    if figures is None:
+        return {}
+    base = reverse("dashboard:force", args=[force.slug])
+    query = filters.query()
+    context: dict[str, Any] = {
+        "lens": figures.lens,
+        "lens_chosen": chosen == LOCAL_LENS,
+        "lens_switch": [
+            (SHARED_LADDER, "Shared ladder", f"{base}?{query}"),
+            (LOCAL_LENS, "Local lens", f"{base}?{query}&ladder={LOCAL_LENS}"),
+        ],
+    }
+    if chosen != LOCAL_LENS or figures.snapshot is None:
+        return context
+    rungs = common_context(filters)["rungs"]
+    lens_ladder = _ladder(
+        f"{force.name} local lens v{figures.lens.version}", figures.counts, filters
+    )
+    context.update(
+        lens_ladders=[shared, lens_ladder],
+        lens_rows=[
+            {
+                "position": p,
+                "shared_name": rungs[p].name if p in rungs else "",
+                "lens_name": figures.rungs[p].name if p in figures.rungs else "",
+                "shared": shared.count(p),
+                "shared_share": shared.share(p),
+                "lens": lens_ladder.count(p),
+                "lens_share": lens_ladder.share(p),
+                "difference": None
+                if shared.share(p) is None or lens_ladder.share(p) is None
+                else lens_ladder.share(p) - shared.share(p),
+            }
+            for p in reversed(shared.positions)
+        ],
+        lens_chart=stacked_chart(
+            [shared, lens_ladder], rungs, title=f"{force.name}: shared ladder and local lens"
+        ),
+    )
+    return context

@@ -11,7 +11,7 @@ from django.shortcuts import render
 from dashboard import page_selectors, pages
 from dashboard.page_filters import read_filters
 from engagement.roles import EDIT_DEFINITION, reader_required
-from forces.selectors import force_by_slug, forces_by_region, forces_by_slug
+from forces.selectors import forces_by_region, forces_by_slug
 
 
 def _status(request: HttpRequest) -> dict[str, Any]:
@@ -33,10 +33,18 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 @reader_required
 def force_page(request: HttpRequest, slug: str) -> HttpResponse:
-    force = force_by_slug(slug)
+    force = page_selectors.force_with_lens(slug)
     context = {"force": force, **_status(request)}
     if context["filters"] is not None:
         context.update(pages.force_context(context["filters"], force))
+        context.update(
+            pages.lens_context(
+                context["filters"],
+                force,
+                chosen=request.GET.get("ladder", ""),
+                shared=context["ladder"],
+            )
+        )
     return render(request, "dashboard/force.html", context)
 
 

@@ -1,4 +1,5 @@
-"""The admin: where definition admins write the shared definition and publish it."""
+"""The admin: where definition admins write the shared definition and publish it, and where a
+force's local lens is kept (by a definition admin or that force's data managers)."""
 
 from django import forms
 from django.contrib import admin, messages
@@ -10,9 +11,14 @@ from django.urls import path, reverse
 
 from audit.admin import HistoryAdmin, ReadOnlyAdmin
 from engagement.citizens.services import ErasureRefused, erase_citizen
+from engagement.definitions.permissions import (
+    LENS_PERMISSION,
+    can_manage_definitions,
+    can_manage_lens,
+)
 from engagement.definitions.rules import DefinitionInvalid
-from engagement.definitions.selectors import current_definition
-from engagement.definitions.services import create_draft, publish_definition
+from engagement.definitions.selectors import current_definition, ladder_spec
+from engagement.definitions.services import create_draft, create_lens, publish_definition
 from engagement.ladder.recompute import describe_coverage
 from engagement.ladder.tasks import request_recompute
 from engagement.models import (
@@ -22,11 +28,13 @@ from engagement.models import (
     ImportBatch,
     Interaction,
     InteractionKind,
+    LocalLens,
     RecomputeRun,
     Rung,
 )
 from engagement.roles import PUBLISH_DEFINITION, START_RECOMPUTE
 from forces.choices import Platform
+from forces.models import Force
 
 
 class DraftOnlyInline(admin.TabularInline):
@@ -35,14 +43,23 @@ class DraftOnlyInline(admin.TabularInline):
     def _editable(self, obj) -> bool:
         return obj is None or obj.is_draft
 
+    def _allowed(self, request, obj, permission: str) -> bool:
+        """A lens's rows: whoever may keep that force's lens; the shared rows: model rights."""
+        if obj is not None and obj.is_lens:
+            return can_manage_lens(request.user, obj.force)
+        return getattr(super(), f"has_{permission}_permission")(request, obj)
+
+    def has_view_permission(self, request, obj=None):
+        return self._allowed(request, obj, "view")
+
     def has_add_permission(self, request, obj=None):
-        return self._editable(obj) and super().has_add_permission(request, obj)
+        return self._editable(obj) and self._allowed(request, obj, "add")
 
     def has_change_permission(self, request, obj=None):
-        return self._editable(obj) and super().has_change_permission(request, obj)
+        return self._editable(obj) and self._allowed(request, obj, "change")
 
     def has_delete_permission(self, request, obj=None):
-        return self._editable(obj) and super().has_delete_permission(request, obj)
+        return self._editable(obj) and self._allowed(request, obj, "delete")
 
 
 class RungInline(DraftOnlyInline):
@@ -74,6 +91,7 @@ class EngagementDefinitionAdmin(HistoryAdmin):
     change_form_template = "admin/engagement/engagementdefinition/change_form.html"
     # Every action and view checks its own permission: the staff flag only opens the admin.
     actions = ["publish_selected", "recompute_selected"]
+    exclude = ["force"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("published_by")
@@ -92,29 +110,48 @@ class EngagementDefinitionAdmin(HistoryAdmin):
         return obj is not None and obj.is_draft and super().has_delete_permission(request, obj)
 
     def get_urls(self):
+        name = f"engagement_{self.opts.model_name}"
         return [
             path(
                 "<int:pk>/new-draft/",
                 self.admin_site.admin_view(self.new_draft_view),
-                name="engagement_engagementdefinition_new_draft",
+                name=f"{name}_new_draft",
             ),
             path(
                 "<int:pk>/publish/",
                 self.admin_site.admin_view(self.publish_view),
-                name="engagement_engagementdefinition_publish",
+                name=f"{name}_publish",
             ),
             *super().get_urls(),
         ]
 
+    def _url(self, action: str, definition: EngagementDefinition) -> str:
+        return reverse(f"admin:engagement_{self.opts.model_name}_{action}", args=[definition.pk])
+
     def _change_url(self, definition: EngagementDefinition) -> str:
-        return reverse("admin:engagement_engagementdefinition_change", args=[definition.pk])
+        return self._url("change", definition)
+
+    def _posted(self, request: HttpRequest, pk: int) -> EngagementDefinition | None:
+        """The version a button on its page acts on: None unless POSTed by someone who may
+        change it."""
+        definition = self.get_object(request, str(pk))
+        if (
+            request.method != "POST"
+            or definition is None
+            or not self.has_change_permission(request, definition)
+        ):
+            return None
+        return definition
+
+    def _changelist(self) -> HttpResponseRedirect:
+        return HttpResponseRedirect(reverse(f"admin:engagement_{self.opts.model_name}_changelist"))
 
     def new_draft_view(self, request: HttpRequest, pk: int):
         if not self.has_change_permission(request):
             raise PermissionDenied
-        source = self.get_object(request, str(pk))
-        if request.method != "POST" or source is None:
-            return HttpResponseRedirect(reverse("admin:engagement_engagementdefinition_changelist"))
+        source = self._posted(request, pk)
+        if source is None:
+            return self._changelist()
         draft = create_draft(based_on=source, user=request.user)
         self.message_user(
             request,
@@ -127,9 +164,9 @@ class EngagementDefinitionAdmin(HistoryAdmin):
     def publish_view(self, request: HttpRequest, pk: int):
         if not self.has_publish_permission(request):
             raise PermissionDenied
-        definition = self.get_object(request, str(pk))
-        if request.method != "POST" or definition is None:
-            return HttpResponseRedirect(reverse("admin:engagement_engagementdefinition_changelist"))
+        definition = self._posted(request, pk)
+        if definition is None:
+            return self._changelist()
         self._publish(request, definition)
         return HttpResponseRedirect(self._change_url(definition))
 
@@ -143,9 +180,10 @@ class EngagementDefinitionAdmin(HistoryAdmin):
                 messages.ERROR,
             )
         else:
+            scope = f"local lens of {definition.force}" if definition.is_lens else "definition"
             self.message_user(
                 request,
-                f"Version {definition.version} is now the current definition; "
+                f"Version {definition.version} is now the current {scope}; "
                 "the previous version is retired. Its figures are being recomputed "
                 "(see Recompute runs); until then it has none.",
                 messages.SUCCESS,
@@ -182,7 +220,115 @@ class EngagementDefinitionAdmin(HistoryAdmin):
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         context["is_draft"] = obj is not None and obj.status == DefinitionStatus.DRAFT
         context["can_publish"] = self.has_publish_permission(request)
+        if obj is not None:
+            context["new_draft_url"] = self._url("new_draft", obj)
+            context["publish_url"] = self._url("publish", obj)
+            context["impact_url"] = reverse("preview:impact", args=[obj.pk])
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def save_related(self, request, form, formsets, change):
+        """A draft whose preview the edit made stale gets its preview recomputed at once."""
+        super().save_related(request, form, formsets, change)
+        draft = form.instance
+        if not draft.is_draft:
+            return
+        latest = (
+            RecomputeRun.objects.filter(definition=draft, preview=True)
+            .order_by("-queued_at", "-pk")
+            .first()
+        )
+        if latest is None or latest.status in {
+            RecomputeRun.Status.QUEUED,
+            RecomputeRun.Status.RUNNING,
+        }:
+            return  # no preview asked for yet, or one on its way (it reads the draft as saved)
+        if latest.covered.get("ladder") != ladder_spec(draft).fingerprint():
+            run = request_recompute(definition=draft, full=True, user=request.user)
+            self.message_user(
+                request,
+                f"The draft changed, so its impact preview is being recomputed (run {run.pk}).",
+                messages.INFO,
+            )
+
+
+class LensForm(forms.Form):
+    force = forms.ModelChoiceField(queryset=Force.objects.order_by("name"))
+
+
+@admin.register(LocalLens)
+class LocalLensAdmin(EngagementDefinitionAdmin):
+    """A force's own variant of the ladder: made from the current shared version, edited like a
+    draft, published for that force only. Definition admins keep every force's lens; a force's
+    data managers keep their own force's."""
+
+    list_display = ["force", "version", "name", "status", "published_at", "published_by"]
+    list_filter = ["status", "force"]
+    actions = ["publish_selected"]
+    exclude: list[str] = []
+    change_list_template = "admin/engagement/locallens/change_list.html"
+
+    def get_queryset(self, request):
+        lenses = super().get_queryset(request).select_related("force")
+        if can_manage_definitions(request.user):
+            return lenses
+        return lenses.filter(pk__in=[lens.pk for lens in lenses if self._may_keep(request, lens)])
+
+    def _may_keep(self, request, lens) -> bool:
+        return can_manage_lens(request.user, lens.force)
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["force", *super().get_readonly_fields(request, obj)]
+
+    def has_publish_permission(self, request) -> bool:
+        """Definition admins, and data managers for their own forces' lenses (get_queryset and
+        has_change_permission keep them to those)."""
+        return super().has_publish_permission(request) or request.user.has_perm(LENS_PERMISSION)
+
+    def has_view_permission(self, request, obj=None):
+        if obj is not None:
+            return self._may_keep(request, obj)
+        return super().has_view_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None:
+            return self._may_keep(request, obj)
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return obj is not None and obj.is_draft and self._may_keep(request, obj)
+
+    def get_urls(self):
+        return [
+            path(
+                "new-lens/",
+                self.admin_site.admin_view(self.new_lens_view),
+                name="engagement_locallens_new_lens",
+            ),
+            *super().get_urls(),
+        ]
+
+    def new_lens_view(self, request: HttpRequest):
+        """Choose a force; its lens starts as a copy of the current shared definition."""
+        form = LensForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            force = form.cleaned_data["force"]
+            if not can_manage_lens(request.user, force):
+                raise PermissionDenied(f"You do not keep the local lens of {force.name}.")
+            lens = create_lens(force=force, user=request.user)
+            self.message_user(
+                request,
+                f"Draft lens v{lens.version} of {force.name} created from the shared version "
+                f"{lens.based_on.version}. Edit it below, preview its impact, then publish it.",
+                messages.SUCCESS,
+            )
+            return HttpResponseRedirect(self._change_url(lens))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "form": form,
+            "title": "Create a local lens",
+        }
+        return TemplateResponse(request, "admin/engagement/locallens/new_lens.html", context)
 
 
 class ErasureForm(forms.Form):

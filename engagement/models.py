@@ -25,8 +25,34 @@ class DefinitionStatus(models.TextChoices):
     RETIRED = "retired", "Retired"
 
 
+class SharedDefinitions(models.Manager):
+    """The shared ladder's versions only. A local lens (LocalLens) is a version too, but the
+    shared readers (the current definition, the API, exports, the dashboard) never see it."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(force__isnull=True)
+
+
+class EveryScope(models.Manager):
+    """Shared versions and local lenses alike: for the code that serves both (the recompute,
+    drafts and publishing)."""
+
+
 class EngagementDefinition(models.Model):
-    version = models.PositiveIntegerField(unique=True)
+    """A version of the ladder: the shared one (force empty), or a force's local lens.
+
+    Versions are numbered within their scope: the shared v1, v2...; Kent's lens v1, v2...
+    """
+
+    version = models.PositiveIntegerField()
+    force = models.ForeignKey(
+        Force,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Empty for the shared definition; a force for that force's local lens.",
+    )
     name = models.CharField(max_length=200)
     status = models.CharField(
         max_length=16, choices=DefinitionStatus.choices, default=DefinitionStatus.DRAFT
@@ -46,6 +72,11 @@ class EngagementDefinition(models.Model):
     # Every change (a draft's edits, publishing, retiring): who, when, what (the audit, issue #9).
     history = HistoricalRecords()
 
+    objects = SharedDefinitions()
+    every_scope = EveryScope()
+    # Every change, by whom (shared versions and lenses alike), as for forces and channels.
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["-version"]
         verbose_name = "engagement definition"
@@ -53,18 +84,66 @@ class EngagementDefinition(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["status"],
-                condition=models.Q(status="published"),
+                condition=models.Q(status="published", force__isnull=True),
                 name="one_published_definition",
                 violation_error_message="Only one definition can be published at a time.",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["force"],
+                condition=models.Q(status="published", force__isnull=False),
+                name="one_published_lens_per_force",
+                violation_error_message="A force has one published local lens at a time.",
+            ),
+            models.UniqueConstraint(
+                fields=["version"],
+                condition=models.Q(force__isnull=True),
+                name="shared_definition_version_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["force", "version"],
+                condition=models.Q(force__isnull=False),
+                name="lens_version_unique",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"v{self.version} {self.name} ({self.get_status_display()})"
+        scope = f"{self.force} lens " if self.force_id else ""
+        return f"{scope}v{self.version} {self.name} ({self.get_status_display()})"
 
     @property
     def is_draft(self) -> bool:
         return self.status == DefinitionStatus.DRAFT
+
+    @property
+    def is_lens(self) -> bool:
+        return self.force_id is not None
+
+
+class Lenses(models.Manager):
+    def get_queryset(self):
+        return super().get_queryset().filter(force__isnull=False)
+
+
+class LocalLens(EngagementDefinition):
+    """A force's own variant of the ladder, for its own use beside the shared one.
+
+    Made from the current shared version, edited like a draft, published for its force only, and
+    computed for that force only. Its figures are never mixed into the shared ones: they are read
+    only when asked for by name (engagement.store.lenses).
+    """
+
+    objects = Lenses()
+
+    class Meta:
+        proxy = True
+        default_manager_name = "objects"
+        verbose_name = "local lens"
+        ordering = ["force__name", "-version"]
+
+
+# A lens's history is its definition version's (kept on the concrete model): the admin's history
+# page of a lens reads it through the same manager.
+LocalLens._meta.simple_history_manager_attribute = "history"
 
 
 class DraftOnlyModel(models.Model):
@@ -74,7 +153,7 @@ class DraftOnlyModel(models.Model):
         abstract = True
 
     def save(self, *args, **kwargs):
-        if not EngagementDefinition.objects.filter(
+        if not EngagementDefinition.every_scope.filter(
             pk=self.definition_id, status=DefinitionStatus.DRAFT
         ).exists():
             raise DefinitionLocked(

@@ -65,6 +65,10 @@ ROLES: dict[str, list[str]] = {
         "engagement.view_historicalrung",
         "engagement.view_historicalinteractionkind",
         "audit.view_auditentry",
+        # Local lenses (issue #13): any force's.
+        "engagement.view_locallens",
+        "engagement.change_locallens",
+        "engagement.delete_locallens",
     ],
     FORCE_DATA_MANAGERS: [
         *_READING,
@@ -73,6 +77,9 @@ ROLES: dict[str, list[str]] = {
         IMPORT_INTERACTIONS,
         "engagement.view_interaction",
         "engagement.view_importbatch",
+        # A local lens: only their own forces' (engagement.definitions.permissions).
+        "engagement.view_locallens",
+        "engagement.change_locallens",
     ],
 }
 

@@ -89,3 +89,18 @@ def migrations_data(db):
     if not Group.objects.filter(name="Analysts").exists():
         # The roles (and the permissions they hold) come from post_migrate.
         emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
+
+
+@pytest.fixture
+def in_process(monkeypatch, django_capture_on_commit_callbacks):
+    """`in_process(action)`: run action, then the tasks it queued, in this process (as without
+    REDIS_URL), once its transaction commits."""
+    from config.celery import app
+
+    monkeypatch.setitem(app.conf, "task_always_eager", True)
+
+    def run(action):
+        with django_capture_on_commit_callbacks(execute=True):
+            return action()
+
+    return run

@@ -132,3 +132,15 @@ def test_the_publish_button_is_shown_only_to_those_who_may_publish(client):
     assert "Publish this draft" not in client.get(url).content.decode()
     client.force_login(UserFactory(password=None, is_staff=True, roles=["Definition admins"]))
     assert "Publish this draft" in client.get(url).content.decode()
+
+
+def test_a_drafts_changes_are_kept_with_who_made_them(admin_client):
+    draft = create_draft()
+    url = reverse("admin:engagement_engagementdefinition_change", args=[draft.pk])
+    data = _form_data(admin_client.get(url))
+    data["rungs-3-name"] = "Taking part"
+    assert admin_client.post(url, data).status_code == 302
+    change = draft.rungs.get(position=3).history.first()
+    assert (change.name, change.history_user.is_staff) == ("Taking part", True)
+    history = reverse("admin:engagement_engagementdefinition_history", args=[draft.pk])
+    assert admin_client.get(history).status_code == 200

@@ -31,7 +31,10 @@ makes the result safe to serve:
   moved backwards (data older than the previous earliest month, or data removed), or when the
   previous snapshot predates platform scope.
 - A run under a draft definition is a preview: a full rebuild into a snapshot marked is_preview,
-  under the draft, that never touches the published definition's figures nor the marks.
+  under the draft, that never touches the published definition's figures nor the marks. Its plan
+  keeps the draft's fingerprint (`ladder`), so the impact preview knows when the draft changed.
+- A run under a force's local lens counts that force only, always in full, and never consumes
+  the marks (the shared run needs them): see "Local lenses" at the end.
 """
 
 from __future__ import annotations
@@ -47,7 +50,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from engagement.definitions.selectors import current_definition
+from engagement.definitions.selectors import current_definition, ladder_spec
 from engagement.ladder import counting, mobility
 from engagement.ladder.periods import period_of
 from engagement.ladder.signals import figures_published
@@ -169,7 +172,7 @@ def queue_run(
     user: AbstractBaseUser | None = None,
 ) -> RecomputeRun:
     """Record a run to start. Only the published definition can be recomputed incrementally."""
-    published = definition.status == DefinitionStatus.PUBLISHED
+    published = definition.status == DefinitionStatus.PUBLISHED and not definition.is_lens
     return RecomputeRun.objects.create(
         definition=definition,
         mode=RecomputeRun.Mode.INCREMENTAL if published and not full else RecomputeRun.Mode.FULL,
@@ -265,7 +268,7 @@ def _plan(run: RecomputeRun) -> dict:
      "forces": {force id: {"slug", "rebuild": "all" | [months], "recount_from": month | None}},
      "marks": [[mark id, marked_at]], "done": [force ids]}
     """
-    published = run.definition.status == DefinitionStatus.PUBLISHED
+    published = run.definition.status == DefinitionStatus.PUBLISHED and not run.definition.is_lens
     # Marks first, then the range: an import committed before the marks were read is inside
     # the range; one committed later leaves a mark that survives for the next run.
     marks = list(StaleMonth.objects.values_list("pk", "force_id", "local_month", "marked_at"))
@@ -284,6 +287,7 @@ def _plan(run: RecomputeRun) -> dict:
         "forces": {},
         "marks": [],
         "done": [],
+        "ladder": ladder_spec(run.definition).fingerprint(),
     }
     if data is None:
         return plan
@@ -296,7 +300,8 @@ def _plan(run: RecomputeRun) -> dict:
     if published:
         plan["marks"] = [[pk, marked_at.isoformat()] for pk, _, _, marked_at in covered_marks]
     forces = dict(
-        Force.objects.filter(Exists(Interaction.objects.filter(force=OuterRef("pk"))))
+        _forces_of(run.definition)
+        .filter(Exists(Interaction.objects.filter(force=OuterRef("pk"))))
         .order_by("id")
         .values_list("id", "slug")
     )
@@ -477,6 +482,7 @@ def _write_rest(run: RecomputeRun) -> None:
             first_month=data["first_month"],
             horizon_month=data["horizon_month"],
         )
+        _keep_only_the_lens_force(run, snapshot)
         snapshot.written_at = timezone.now()
         snapshot.save(update_fields=["written_at"])
 
@@ -596,3 +602,35 @@ def describe_coverage(covered: dict) -> str:
 def label(month: int) -> str:
     """A month index as people write it (2026-04)."""
     return period_of(PeriodType.MONTH, month).label
+
+
+# ---------------------------------------------------------------------------------------------
+# Local lenses: a force's own variant of the ladder, counted for that force only
+# ---------------------------------------------------------------------------------------------
+
+
+def _forces_of(definition: EngagementDefinition):
+    """The forces a run under this version counts: every force, or a lens's own force."""
+    if definition.is_lens:
+        return Force.objects.filter(pk=definition.force_id)
+    return Force.objects.all()
+
+
+def _keep_only_the_lens_force(run: RecomputeRun, snapshot: DistributionSnapshot) -> None:
+    """Rung 0 is written for every force; a lens snapshot holds its own force's figures only."""
+    if run.definition.is_lens:
+        Distribution.objects.filter(snapshot=snapshot).exclude(
+            force_id=run.definition.force_id
+        ).delete()
+
+
+def recompute_lenses(*, user: AbstractBaseUser | None = None) -> list[RecomputeRun]:
+    """Recompute every published local lens, one after the other, in this process.
+
+    Run after the shared run (a lens is one force, so one process does it quickly); the shared
+    figures are not touched.
+    """
+    lenses = EngagementDefinition.every_scope.filter(
+        force__isnull=False, status=DefinitionStatus.PUBLISHED
+    ).order_by("force_id")
+    return [recompute_now(definition=lens, full=True, user=user) for lens in lenses]

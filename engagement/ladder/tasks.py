@@ -3,7 +3,8 @@
 They take ids, never objects. Every task is acknowledged only once it finished (acks_late) and
 is put back in the queue if its worker dies (reject_on_worker_lost): each step is idempotent, so
 running one twice is safe. The nightly run fans out one task per force, so that several workers
-share the work, then one task publishes the result (a chord).
+share the work, then one task publishes the result (a chord); then the local lenses are counted,
+one force each, in one task.
 """
 
 from __future__ import annotations
@@ -72,7 +73,19 @@ PUBLISH_RETRY = {
 
 @shared_task(base=RunStep, **PUBLISH_RETRY)
 def publish_run(run_id: int) -> None:
-    recompute.finish_run(run_id=run_id)
+    run = recompute.finish_run(run_id=run_id)
+    if (
+        run.status == RecomputeRun.Status.SUCCEEDED
+        and not run.preview
+        and not run.definition.is_lens
+    ):
+        recompute_lenses.delay()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def recompute_lenses() -> list[int]:
+    """Every published local lens, counted beside the shared figures that were just published."""
+    return [run.pk for run in recompute.recompute_lenses()]
 
 
 def _fan_out(run_id: int, force_ids: list[int]) -> None:

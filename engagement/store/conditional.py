@@ -13,13 +13,28 @@ from django.http import HttpRequest
 
 from engagement.definitions.selectors import current_definition
 from engagement.models import DistributionSnapshot, EngagementDefinition
-from engagement.store.selectors import current_snapshot, visible_definitions
+from engagement.store.selectors import (
+    DistributionFilters,
+    FiltersInvalid,
+    current_snapshot,
+    figures_definition,
+    visible_definitions,
+)
 from engagement.store.suppression import threshold_for
 
 
 def snapshot_of_request(request: HttpRequest) -> DistributionSnapshot | None:
     """The snapshot a request reads, or None (no validators) when its definition is not valid."""
     version = request.GET.get("definition") or None
+    if request.GET.get("lens"):
+        try:
+            number = int(version) if version else None
+            definition = figures_definition(
+                DistributionFilters(definition=number, lens=request.GET["lens"])
+            )
+        except (ValueError, OverflowError, FiltersInvalid):
+            return None
+        return current_snapshot(definition)
     try:
         definition = (
             current_definition()

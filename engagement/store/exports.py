@@ -24,8 +24,8 @@ from engagement.store.selectors import (
     ROW_FIELDS,
     ROW_SOURCES,
     DistributionFilters,
-    definition_for,
     distribution_rows,
+    figures_definition,
     row_values,
     rung_columns,
 )
@@ -162,6 +162,7 @@ def export_filename(filters: DistributionFilters, *, version: int, layout: str) 
         periods = "all-periods"
     parts = [
         "ladder",
+        f"lens-{filters.lens}" if filters.lens else "",
         f"v{version}",
         filters.period_type or "",
         periods,
@@ -179,7 +180,7 @@ def distribution_table(
     suppress_below: int = 0,
 ) -> Iterator[Sequence[object]]:
     """The header and rows of a layout for some filters; `max_rows` bounds a preview in SQL."""
-    definition = definition_for(filters.definition)
+    definition = figures_definition(filters)
     rungs = rung_columns(definition)
     rows = distribution_rows(filters)
     if max_rows is not None:
@@ -195,7 +196,7 @@ def distribution_export(
     suppress_below: int = 0,
 ) -> DistributionExport:
     """The distributions CSV for some filters, as a named stream of lines."""
-    version = definition_for(filters.definition).version
+    version = figures_definition(filters).version
     table = distribution_table(filters, layout=layout, suppress_below=suppress_below)
     return DistributionExport(
         filename=export_filename(filters, version=version, layout=layout),

@@ -21,8 +21,8 @@ from engagement.store.selectors import (
     READ_SCOPE_CHOICES,
     DistributionFilters,
     FiltersInvalid,
-    definition_for,
     distribution_rows,
+    figures_definition,
     resolve_periods,
 )
 from forces.models import Channel, Force, Platform
@@ -65,9 +65,10 @@ class DistributionFilterForm(forms.Form):
             region=data.get("region") or None,
             channel=data.get("channel") or None,
             platform=data.get("platform") or None,
+            lens=data.get("lens") or None,
         )
         problems: dict[str, str] = {}
-        for check in (lambda: definition_for(filters.definition), lambda: resolve_periods(filters)):
+        for check in (lambda: figures_definition(filters), lambda: resolve_periods(filters)):
             try:
                 check()
             except FiltersInvalid as invalid:
@@ -127,6 +128,12 @@ class DistributionFilterSet(django_filters.FilterSet):
         field_name="channel__platform",
         choices=Platform.choices,
         help_text="A channel platform (channel scope only).",
+    )
+    lens = django_filters.CharFilter(
+        field_name="snapshot__definition__force__slug",
+        max_length=64,
+        help_text="A force's local lens, by the force's slug or the lens's id: its figures only "
+        "(with definition: that version of the lens). Never included otherwise.",
     )
 
     class Meta:

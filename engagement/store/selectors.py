@@ -10,7 +10,11 @@ whichever door an analyst comes in by. Defaults, when a filter is not given:
   and `period_to` (both included, either may be left open) name a range of one period type.
 
 Only the current snapshot of the chosen version is read, and never a preview (see
-`published_snapshots`), and only the force and channel scopes (READ_SCOPES). `channel` and
+`published_snapshots`), and only the force and channel scopes (READ_SCOPES).
+
+A force's local lens is read only when asked for by name (`lens`: the force's slug, or the lens's
+id); its figures are its force's only. Without `lens`, no reader ever sees a lens: the shared
+definitions (`EngagementDefinition.objects`) do not include them. `channel` and
 `platform` describe channels, so they keep channel-scope rows only. `share` is computed in SQL:
 citizens over the total of the row's scope and period (rung 0 included where it is known),
 rounded to 6 places.
@@ -41,6 +45,7 @@ from engagement.models import (
     Distribution,
     DistributionSnapshot,
     EngagementDefinition,
+    LocalLens,
     PeriodType,
     Rung,
     Scope,
@@ -102,6 +107,7 @@ class DistributionFilters:
     region: str | None = None
     channel: str | None = None
     platform: str | None = None
+    lens: str | None = None
 
 
 def visible_definitions() -> QuerySet[EngagementDefinition]:
@@ -121,6 +127,34 @@ def definition_for(version: int | None) -> EngagementDefinition:
         ) from None
 
 
+def lens_for(name: str, version: int | None = None) -> EngagementDefinition:
+    """A local lens named by its force's slug (its published version, or that `version` of it)
+    or by its id; FiltersInvalid when there is no such lens with figures to read."""
+    lenses = LocalLens.objects.exclude(status=DefinitionStatus.DRAFT)
+    if name.isdigit():
+        lenses = lenses.filter(pk=int(name))
+    else:
+        lenses = lenses.filter(force__slug=name)
+        if version is None:
+            lenses = lenses.filter(status=DefinitionStatus.PUBLISHED)
+    if version is not None:
+        lenses = lenses.filter(version=version)
+    lens = lenses.select_related("force").first()
+    if lens is None:
+        which = f"version {version} of " if version is not None else ""
+        raise FiltersInvalid(
+            {"lens": f"There is no published or retired {which}local lens {name!r}."}
+        )
+    return lens
+
+
+def figures_definition(filters: DistributionFilters) -> EngagementDefinition:
+    """The version whose figures the filters read: a lens when named, else a shared version."""
+    if filters.lens:
+        return lens_for(filters.lens, filters.definition)
+    return definition_for(filters.definition)
+
+
 def published_snapshots(definition: EngagementDefinition) -> QuerySet[DistributionSnapshot]:
     """The snapshot whose figures readers may serve for a version (at most one).
 
@@ -136,6 +170,17 @@ def published_snapshots(definition: EngagementDefinition) -> QuerySet[Distributi
 
 def current_snapshot(definition: EngagementDefinition) -> DistributionSnapshot | None:
     return published_snapshots(definition).only("pk", "created_at", "published_at").first()
+
+
+def snapshot_periods(snapshot: DistributionSnapshot, period_type: str) -> list[str]:
+    """The periods of a type that a snapshot holds, oldest first."""
+    rows = (
+        Distribution.objects.filter(snapshot=snapshot, period_type=period_type)
+        .values_list("period_start", "period")
+        .distinct()
+        .order_by("period_start")
+    )
+    return [label for _, label in rows]
 
 
 def rung_columns(definition: EngagementDefinition) -> list[tuple[int, str]]:
@@ -203,7 +248,7 @@ def distribution_rows(filters: DistributionFilters) -> QuerySet:
     Ordered by period type, period, force, then the force-scope rows before the force's channels,
     then rung: the order the long layout lists and the wide layout groups.
     """
-    definition = definition_for(filters.definition)
+    definition = figures_definition(filters)
     period_type, first, last = resolve_periods(filters)
     rows = Distribution.objects.filter(snapshot__in=published_snapshots(definition))
     if period_type:

@@ -3,7 +3,10 @@
 python manage.py export_distributions [--definition VERSION] [--period-type T]
     [--period P | --period-from P --period-to P] [--scope S] [--force kent,essex]
     [--region R] [--channel SLUG] [--platform P] [--layout long|wide] [--bom]
-    [--suppress-below N] [--output PATH]
+    [--suppress-below N] [--output PATH] [--lens FORCE-SLUG-OR-ID]
+
+A force's local lens is never part of the shared figures: its figures are written only when
+asked for by name with --lens (with --definition: that version of the lens).
 """
 
 from pathlib import Path
@@ -27,6 +30,10 @@ class Command(ExportCommand):
         parser.add_argument("--region", help="A force region.")
         parser.add_argument("--channel", help="A channel slug (channel scope only).")
         parser.add_argument("--platform", help="A channel platform (channel scope only).")
+        parser.add_argument(
+            "--lens",
+            help="A force's local lens (the force's slug, or the lens's id): its figures only.",
+        )
         parser.add_argument("--layout", choices=LAYOUTS, default="long")
         self.add_export_arguments(parser)
 
