@@ -8,7 +8,8 @@ from engagement.models import EngagementDefinition, RecomputeRun
 class Command(BaseCommand):
     help = (
         "Recompute the distributions now, in this process (the same steps as the nightly "
-        "Celery run). By default only what changed since the last run; --full rebuilds all."
+        "Celery run). By default only what changed since the last run; --full rebuilds all. "
+        "Exits 0 with 'skipped' when another run is in progress."
     )
 
     def add_arguments(self, parser):
@@ -28,6 +29,10 @@ class Command(BaseCommand):
             if chosen is None:
                 raise CommandError(f"--definition: there is no definition version {definition}.")
         run = recompute_now(definition=chosen, full=full)
+        if run.status == RecomputeRun.Status.SKIPPED:
+            # Another run holds the lock: not a failure (cron must not alert), so exit 0.
+            self.stdout.write(f"Run {run.pk} skipped: {run.error}")
+            return
         if run.status != RecomputeRun.Status.SUCCEEDED:
             raise CommandError(f"Recompute run {run.pk} {run.get_status_display()}: {run.error}")
         self.stdout.write(
