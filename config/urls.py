@@ -1,11 +1,16 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from config import health
+
 admin.site.site_header = "Ladder administration"
 admin.site.site_title = "Ladder"
 admin.site.index_title = "Forces, channels and the shared engagement definition"
 
 urlpatterns = [
+    # The probes, public (settings.PUBLIC_PATHS): liveness, and readiness with its reasons.
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("api.urls")),
     path("", include("engagement.ingest.urls")),

@@ -9,5 +9,4 @@ urlpatterns = [
     path("forces/<slug:slug>/", views.force_page, name="force"),
     path("compare/", views.compare, name="compare"),
     path("definition/", views.definition, name="definition"),
-    path("healthz", views.healthz, name="healthz"),
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from dashboard import page_selectors, pages
@@ -64,7 +64,3 @@ def definition(request: HttpRequest) -> HttpResponse:
         "can_edit": request.user.has_perm("engagement.change_engagementdefinition"),
     }
     return render(request, "dashboard/definition.html", context, status=200 if page else 404)
-
-
-def healthz(request: HttpRequest) -> JsonResponse:
-    return JsonResponse({"status": "ok"})

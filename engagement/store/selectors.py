@@ -19,11 +19,13 @@ rounded to 6 places.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.db.models import (
     DecimalField,
     F,
     FloatField,
+    Max,
     OuterRef,
     QuerySet,
     Subquery,
@@ -134,6 +136,15 @@ def published_snapshots(definition: EngagementDefinition) -> QuerySet[Distributi
 
 def current_snapshot(definition: EngagementDefinition) -> DistributionSnapshot | None:
     return published_snapshots(definition).only("pk", "created_at", "published_at").first()
+
+
+def newest_publication() -> datetime | None:
+    """When the newest figures being served were published (any version); None before any."""
+    return (
+        DistributionSnapshot.objects.filter(is_current=True, is_preview=False)
+        .aggregate(newest=Max("published_at"))
+        .get("newest")
+    )
 
 
 def rung_columns(definition: EngagementDefinition) -> list[tuple[int, str]]:
