@@ -18,6 +18,7 @@ from engagement.ingest.rows import (
     Progress,
     checked_row,
     csv_rows,
+    logged_import,
     record_result,
     reject,
     shown,
@@ -36,6 +37,7 @@ CHANNEL_COLUMNS = (
 SLUG = re.compile(r"^[-a-zA-Z0-9_]+$")
 
 
+@logged_import
 def import_channels(
     *,
     source: IO[bytes],

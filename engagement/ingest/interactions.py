@@ -43,6 +43,7 @@ from engagement.ingest.rows import (
     Row,
     checked_row,
     csv_rows,
+    logged_import,
     record_result,
     reject,
     shown,
@@ -87,6 +88,7 @@ STAGING_COLUMNS = (
 )
 
 
+@logged_import
 def import_interactions(
     *,
     source: IO[bytes],
@@ -102,6 +104,7 @@ def import_interactions(
     return _import(rows, problems, filename=filename, dry_run=dry_run, user=user, origin=origin)
 
 
+@logged_import
 def import_interaction_rows(
     *,
     rows: Iterable[Row],

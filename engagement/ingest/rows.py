@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import csv
 import logging
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import IO, Any, NoReturn
+from functools import lru_cache, wraps
+from typing import IO, Any, NoReturn, TypeVar
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
+from structlog.contextvars import bound_contextvars
 
 from engagement.models import ImportBatch
 
@@ -27,6 +29,20 @@ PROGRESS_EVERY_BYTES = 1 << 20
 
 Row = dict[str, Any]
 Progress = Callable[[int], None]
+Importer = TypeVar("Importer", bound=Callable[..., Any])
+
+
+def logged_import(importer: Importer) -> Importer:
+    """Give every line logged during an import one import id (settings, "Logs"), so that an
+    import's lines can be found together; the lines never hold a citizen's identifier."""
+
+    @wraps(importer)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        with bound_contextvars(import_id=uuid.uuid4().hex):
+            logger.info("Import started (%s, %s)", importer.__name__, kwargs.get("filename") or "-")
+            return importer(*args, **kwargs)
+
+    return run  # type: ignore[return-value]
 
 
 @dataclass(frozen=True)

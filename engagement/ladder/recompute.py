@@ -523,6 +523,7 @@ def run_queued(*, run_id: int, before_publish: Callable[[], None] | None = None)
     without REDIS_URL). Every failure marks it failed; it holds the run's lock throughout, so
     a killed process is seen as dead at once. Every log line carries the run id."""
     with bound_contextvars(run_id=run_id), holding_run(run_id):
+        logger.info("Recompute run %s starting in this process", run_id)
         force_ids = start_run(run_id=run_id, in_process=True)
         if force_ids is not None:
             try:
