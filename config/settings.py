@@ -21,6 +21,7 @@ Each variable has one documented default, chosen so that a fresh clone runs with
 Every variable is listed, with an example, in .env.example.
 """
 
+import logging
 import os
 import secrets
 from pathlib import Path
@@ -288,6 +289,8 @@ structlog.configure(
     logger_factory=structlog.stdlib.LoggerFactory(),
     cache_logger_on_first_use=True,
 )
+# Python's warnings become log lines too (py.warnings), not raw text between the JSON lines.
+logging.captureWarnings(True)
 DJANGO_STRUCTLOG_CELERY_ENABLED = True
 # --- end of Logs -------------------------------------------------------------------------------
 
