@@ -5,7 +5,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -13,6 +12,8 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+
+from tests.processes import stop
 
 ROOT = Path(settings.BASE_DIR)
 PACKAGES = ("config", "api", "forces", "engagement", "dashboard", "reports")
@@ -33,15 +34,6 @@ def first_lines(process: subprocess.Popen, log: Path, wanted: str, timeout: floa
         assert process.poll() is None, text
         time.sleep(0.5)
     pytest.fail(f"no {wanted!r} within {timeout}s:\n{log.read_text()}")
-
-
-def stop(process: subprocess.Popen) -> None:
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 def test_a_plain_pip_install_runs_a_worker_that_answers_a_ping_over_redis(tmp_path):

@@ -1,7 +1,6 @@
 """The nightly recompute end to end: a real Celery worker on the real Redis and PostgreSQL."""
 
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -15,6 +14,7 @@ from config.celery import app as celery_app
 from engagement.ladder.tasks import nightly_recompute
 from engagement.models import RecomputeRun
 from tests.factories import ChannelFactory, CitizenFactory
+from tests.processes import stop
 from tests.recompute_helpers import act, current_snapshot, engaged
 
 pytestmark = [
@@ -54,12 +54,7 @@ def worker(tmp_path):
         assert process.poll() is None, process.log.read_text()
         assert time.monotonic() < deadline, "the worker did not start within 60s"
     yield process
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+    stop(process)
 
 
 def wait_for_run(worker, timeout: float = 90) -> RecomputeRun:
