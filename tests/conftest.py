@@ -77,3 +77,14 @@ def migrations_data(db):
     if not EngagementDefinition.objects.exists():
         data = Path(settings.BASE_DIR) / "engagement" / "data" / "default-definition.json"
         load_definition(json.loads(data.read_text(encoding="utf-8")))
+
+
+@pytest.fixture
+def spare_redis(tmp_path):
+    """A Redis of this test's own, on its own port, that the test may stop and start."""
+    from tests.outage_helpers import SpareRedis
+
+    spare = SpareRedis(tmp_path)
+    spare.start()
+    yield spare
+    spare.stop()

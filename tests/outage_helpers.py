@@ -67,15 +67,18 @@ class SpareRedis:
 
 @contextmanager
 def celery_at(url: str) -> Iterator[None]:
-    """Celery's broker (and result store) at `url`, with fresh connection pools, then back."""
-    saved = (celery_app.conf.broker_url, celery_app.conf.result_backend)
+    """Celery's broker (and result store) at `url`, with fresh connection pools and tasks sent
+    to workers (whether or not this test run has REDIS_URL), then back."""
+    conf = celery_app.conf
+    saved = (conf.broker_url, conf.result_backend, conf.task_always_eager)
     _reset_pools()
-    celery_app.conf.broker_url = celery_app.conf.result_backend = url
+    conf.broker_url = conf.result_backend = url
+    conf.task_always_eager = False  # with workers, as with REDIS_URL set
     try:
         yield
     finally:
         _reset_pools()
-        celery_app.conf.broker_url, celery_app.conf.result_backend = saved
+        conf.broker_url, conf.result_backend, conf.task_always_eager = saved
 
 
 def _reset_pools() -> None:

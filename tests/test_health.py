@@ -34,7 +34,8 @@ def test_healthz_answers_anonymously_without_touching_the_database(client):
     assert len(queries) == 0
 
 
-def test_readyz_is_ok_anonymously_with_the_age_of_the_figures(client):
+def test_readyz_is_ok_anonymously_with_the_age_of_the_figures(client, settings, spare_redis):
+    settings.REDIS_URL = spare_redis.url
     SnapshotFactory(published_at=timezone.now() - timedelta(hours=2))
     status, body = ready(client)
     assert status == 200 and body["status"] == "ok" and body["problems"] == []

@@ -6,6 +6,7 @@ import time
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.contrib.messages import get_messages
 from django.test import override_settings
 from django.urls import reverse
@@ -38,14 +39,6 @@ QUEUE = celery_app.conf.task_default_queue
 def staff_client(client):
     client.force_login(StaffFactory())
     return client
-
-
-@pytest.fixture
-def spare_redis(tmp_path):
-    spare = SpareRedis(tmp_path)
-    spare.start()
-    yield spare
-    spare.stop()
 
 
 def _messages(response) -> list[str]:
@@ -165,7 +158,7 @@ def test_a_run_no_worker_started_is_shown_on_the_pages_and_sent_again_once(
     assert len(_queued_messages(spare_redis)) == 1
 
 
-def test_an_earlier_message_of_a_run_sent_again_does_nothing(settings):
+def test_an_earlier_message_of_a_run_sent_again_does_nothing():
     act(ChannelFactory(), CitizenFactory(), "view", "2026-01-10")
     run = RecomputeRunFactory(status="queued", sent_at=timezone.now(), mode="incremental")
     earlier = (run.sent_at - timedelta(minutes=20)).isoformat()
@@ -196,3 +189,9 @@ def test_an_in_process_run_from_the_admin_that_fails_is_marked_failed_and_blocks
 
     after = recompute_now()  # not skipped: the failed run holds nothing
     assert after.status == "succeeded", after.error
+
+
+def test_beat_sends_waiting_runs_again_every_five_minutes():
+    entry = settings.CELERY_BEAT_SCHEDULE["resend-waiting-runs"]
+    assert entry["task"] == resend_waiting_runs.name and entry["task"] in celery_app.tasks
+    assert entry["schedule"].minute == set(range(0, 60, 5))

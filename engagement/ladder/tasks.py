@@ -119,7 +119,7 @@ def resend_waiting_runs() -> int:
     """
     waiting = recompute.runs_to_resend()
     for run_id in waiting:
-        _send(run_id)
+        _dispatch(run_id)
     return len(waiting)
 
 
