@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import kombu.pools
 import redis
 from django.conf import settings
 from django.test import override_settings
@@ -82,9 +83,10 @@ def celery_at(url: str) -> Iterator[None]:
 
 
 def _reset_pools() -> None:
-    if celery_app._pool is not None:
-        celery_app._pool.force_close_all()
-        celery_app._pool = None
+    """Close every kombu pool and forget them all (kombu keeps them in a registry by URL, so a
+    pool closed but left there would be handed out again, closed)."""
+    kombu.pools.reset()
+    celery_app._pool = None
     celery_app.amqp._producer_pool = None
     celery_app._local.__dict__.pop("backend", None)  # kept per thread: built again from the conf
 
