@@ -81,5 +81,12 @@ def test_nightly_task_fans_out_per_force_and_publishes_on_a_real_worker(worker):
 
     assert set(run.covered["done"]) == {kent.force_id, essex.force_id}
     assert current_snapshot().run == run
+    steps = [
+        line
+        for line in worker.log.read_text().splitlines()
+        if "task=engagement.ladder.tasks.compute_force" in line or "published" in line
+    ]
+    assert any("published" in line for line in steps), steps
+    assert all(f"run_id={run.pk}" in line for line in steps), steps  # the run id on each
     assert engaged(period="2026-02", channel=kent) == {1: 1}
     assert engaged(period="2026-02", channel=essex) == {4: 1}
