@@ -88,3 +88,12 @@ def spare_redis(tmp_path):
     spare.start()
     yield spare
     spare.stop()
+
+
+@pytest.fixture
+def staff_client(client):
+    """Django's test client signed in as a superuser with staff access."""
+    from tests.factories import StaffFactory
+
+    client.force_login(StaffFactory())
+    return client

@@ -24,7 +24,7 @@ from engagement.models import (
     RecomputeRun,
 )
 from tests.dashboard_data import make_dashboard_data
-from tests.factories import ChannelFactory, CitizenFactory, RecomputeRunFactory, StaffFactory
+from tests.factories import ChannelFactory, CitizenFactory, RecomputeRunFactory
 from tests.outage_helpers import SpareRedis, cache_at, celery_at, nowhere
 from tests.recompute_helpers import act
 
@@ -33,12 +33,6 @@ pytestmark = pytest.mark.django_db
 PAGES = ["/", "/forces/kent/", "/compare/?forces=kent,essex"]
 START = "admin:engagement_recomputerun_start"
 QUEUE = celery_app.conf.task_default_queue
-
-
-@pytest.fixture
-def staff_client(client):
-    client.force_login(StaffFactory())
-    return client
 
 
 def _messages(response) -> list[str]:
