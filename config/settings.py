@@ -17,14 +17,23 @@ Each variable has one documented default, chosen so that a fresh clone runs with
 - HSTS_SECONDS   default: 31536000 (a year), used when HTTPS is true
 - API_THROTTLE_USER  default: 1200/minute, API requests per signed-in user (token or session)
 - API_THROTTLE_ANON  default: 60/minute, API requests per address without credentials
+- LOG_FORMAT     default: console (readable lines); json in production: one JSON object a line
+- LOG_LEVEL      default: INFO
+- RECOMPUTE_RESEND_MINUTES  default: 10. A run still queued this long (no worker took it, or
+                 Redis was down when it was sent) is shown as waiting and sent again.
+- READY_SNAPSHOT_MAX_HOURS  default: 36. /readyz answers 503 when the published figures are
+                 older than this (0: never); see config/health.py.
+Every variable is listed, with an example, in .env.example.
 """
 
+import logging
 import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+import structlog
 from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -78,6 +87,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "rest_framework.authtoken",  # API tokens (issue #9); their issue and revocation are audited
     "audit",  # the audit log (issue #9)
+    "django_structlog",
     "forces",
     "engagement",
     "dashboard",
@@ -99,6 +109,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Binds a request id (and the user id) to every log line of a request (see Logs below).
+    "django_structlog.middlewares.RequestMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -163,16 +175,27 @@ WHITENOISE_USE_FINDERS = True
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 
+# --- Redis outages ---------------------------------------------------------------------------
+# The pages keep working when Redis is unreachable: the cache (config.cache.ResilientRedisCache)
+# answers "miss" at once, logs the outage once, and stops trying for a while; connections time
+# out within REDIS_TIMEOUT_SECONDS. Queueing a recompute checks the broker first and refuses
+# with a clear message (engagement.ladder.tasks), so nothing waits on Celery's long retries.
+REDIS_TIMEOUT_SECONDS = float(os.environ.get("REDIS_TIMEOUT_SECONDS", "1"))
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "config.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "ladder"),
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
+                "socket_timeout": REDIS_TIMEOUT_SECONDS,
+            },
         }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# --- end of Redis outages --------------------------------------------------------------------
 
 # Celery: Redis when REDIS_URL is set, otherwise every task runs in-process as it is queued.
 CELERY_BROKER_URL = REDIS_URL or "memory://"
@@ -184,13 +207,32 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "ladder")
+# --- Celery and Redis outages: fail within seconds, never Celery's 20 x 1 s reconnects ---------
+CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_TIMEOUT_SECONDS
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
+    "socket_timeout": max(REDIS_TIMEOUT_SECONDS, 5.0),
+}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = REDIS_TIMEOUT_SECONDS
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"retry_policy": {"max_retries": 3, "interval_max": 1}}
+# Workers keep retrying the broker at start-up (docker compose may start them before Redis).
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A run still queued after this long is shown as waiting and sent again by the beat task below.
+RECOMPUTE_RESEND_MINUTES = int(os.environ.get("RECOMPUTE_RESEND_MINUTES", "10"))
+# --- end of Celery and Redis outages ---------------------------------------------------------
 RECOMPUTE_AT = os.environ.get("RECOMPUTE_AT", "02:30")
 _recompute_hour, _recompute_minute = RECOMPUTE_AT.split(":")
 CELERY_BEAT_SCHEDULE = {
     "nightly-recompute": {
         "task": "engagement.ladder.tasks.nightly_recompute",
         "schedule": crontab(hour=int(_recompute_hour), minute=int(_recompute_minute)),
-    }
+    },
+    # Runs nobody picked up (Redis was down when they were queued, or the message was lost).
+    "resend-waiting-runs": {
+        "task": "engagement.ladder.tasks.resend_waiting_runs",
+        "schedule": crontab(minute="*/5"),
+    },
 }
 
 # Saved and scheduled reports, and small-number protection ----------------------------------
@@ -255,13 +297,60 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
+# --- Logs (django-structlog) -------------------------------------------------------------------
+# LOG_FORMAT=json (production): one JSON object a line, from web, worker and beat (config.celery
+# hands Celery the same LOGGING). Otherwise readable lines. Context bound with structlog's
+# contextvars (request_id, task_id, run_id of a recompute, import_id of an import) is on every
+# line, including lines from the standard `logging` module. Never log a citizen identifier.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "console").strip().lower()
+_LOG_CONTEXT = [
+    structlog.contextvars.merge_contextvars,
+    structlog.stdlib.add_log_level,
+    structlog.stdlib.add_logger_name,
+    structlog.processors.TimeStamper(fmt="iso", utc=True),
+]
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "structured": {
+            "()": structlog.stdlib.ProcessorFormatter,
+            "foreign_pre_chain": _LOG_CONTEXT,
+            "processors": [
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                *(
+                    [structlog.processors.dict_tracebacks, structlog.processors.JSONRenderer()]
+                    if LOG_FORMAT == "json"
+                    else [structlog.dev.ConsoleRenderer(colors=False)]
+                ),
+            ],
+        },
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "structured"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
+structlog.configure(
+    processors=[
+        *_LOG_CONTEXT,
+        structlog.stdlib.PositionalArgumentsFormatter(),
+        structlog.processors.StackInfoRenderer(),
+        structlog.processors.UnicodeDecoder(),
+        structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+    ],
+    logger_factory=structlog.stdlib.LoggerFactory(),
+    cache_logger_on_first_use=True,
+)
+# Python's warnings become log lines too (py.warnings), not raw text between the JSON lines.
+logging.captureWarnings(True)
+DJANGO_STRUCTLOG_CELERY_ENABLED = True
+# --- end of Logs -------------------------------------------------------------------------------
+
+# --- Probes ------------------------------------------------------------------------------------
+# /healthz and /readyz (config/health.py) need no sign-in (login_not_required): load balancers and
+# docker compose call them.
+# /readyz answers 503 when the published figures are older than this many hours (0: never).
+READY_SNAPSHOT_MAX_HOURS = float(os.environ.get("READY_SNAPSHOT_MAX_HOURS", "36"))
+# --- end of Probes -----------------------------------------------------------------------------
 
 if not DEBUG:
     SESSION_COOKIE_HTTPONLY = True
@@ -276,7 +365,7 @@ if not DEBUG:
 HTTPS = env_bool("HTTPS", False)
 if HTTPS:
     SECURE_SSL_REDIRECT = True
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from config import health
 from dashboard.accounts import admin_sign_in
 
 admin.site.site_header = "Ladder administration"
@@ -9,6 +10,9 @@ admin.site.index_title = "Forces, channels and the shared engagement definition"
 admin.site.login = admin_sign_in  # one sign-in page for everyone: the product's
 
 urlpatterns = [
+    # The probes, public (no sign-in): liveness, and readiness with its reasons.
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("api.urls")),
     path("", include("engagement.ingest.urls")),

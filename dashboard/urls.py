@@ -9,7 +9,6 @@ urlpatterns = [
     path("forces/<slug:slug>/", views.force_page, name="force"),
     path("compare/", views.compare, name="compare"),
     path("definition/", views.definition, name="definition"),
-    path("healthz", views.healthz, name="healthz"),
     path("sign-in/", accounts.sign_in, name="sign-in"),
     path("sign-out/", accounts.sign_out, name="sign-out"),
 ]

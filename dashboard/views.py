@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.decorators import login_not_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from dashboard import page_selectors, pages
@@ -73,8 +72,3 @@ def definition(request: HttpRequest) -> HttpResponse:
         "can_edit": request.user.has_perm(EDIT_DEFINITION),
     }
     return render(request, "dashboard/definition.html", context, status=200 if page else 404)
-
-
-@login_not_required
-def healthz(request: HttpRequest) -> JsonResponse:
-    return JsonResponse({"status": "ok"})

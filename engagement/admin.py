@@ -20,7 +20,7 @@ from engagement.definitions.rules import DefinitionInvalid
 from engagement.definitions.selectors import current_definition, ladder_spec
 from engagement.definitions.services import create_draft, create_lens, publish_definition
 from engagement.ladder.recompute import describe_coverage
-from engagement.ladder.tasks import request_recompute
+from engagement.ladder.tasks import RecomputeNotQueued, request_recompute
 from engagement.models import (
     DefinitionStatus,
     DistributionSnapshot,
@@ -179,6 +179,12 @@ class EngagementDefinitionAdmin(HistoryAdmin):
                 f"Version {definition.version} was not published: " + " ".join(invalid.problems),
                 messages.ERROR,
             )
+        except RecomputeNotQueued as not_queued:
+            self.message_user(
+                request,
+                f"Version {definition.version} was not published (it stays a draft): {not_queued}",
+                messages.ERROR,
+            )
         else:
             scope = f"local lens of {definition.force}" if definition.is_lens else "definition"
             self.message_user(
@@ -203,7 +209,11 @@ class EngagementDefinitionAdmin(HistoryAdmin):
     )
     def recompute_selected(self, request, queryset):
         for definition in queryset:
-            run = request_recompute(definition=definition, full=True, user=request.user)
+            try:
+                run = request_recompute(definition=definition, full=True, user=request.user)
+            except RecomputeNotQueued as not_queued:
+                self.message_user(request, str(not_queued), messages.ERROR)
+                return
             self.message_user(
                 request,
                 f"Recompute run {run.pk} of version {definition.version} is queued"
@@ -412,7 +422,7 @@ class RecomputeRunAdmin(ReadOnlyAdmin):
         "definition",
         "mode",
         "preview",
-        "status",
+        "state",
         "started_at",
         "took",
         "rows_written",
@@ -422,6 +432,12 @@ class RecomputeRunAdmin(ReadOnlyAdmin):
     list_filter = ["status", "mode", "preview"]
     list_select_related = ["definition"]
     change_list_template = "admin/engagement/recomputerun/change_list.html"
+
+    @admin.display(description="status", ordering="status")
+    def state(self, run: RecomputeRun) -> str:
+        """The status, and why a queued run has not started when it is stuck."""
+        waiting = run.waiting
+        return f"{run.get_status_display()}: {waiting}" if waiting else run.get_status_display()
 
     @admin.display(description="duration")
     def took(self, run: RecomputeRun) -> str:
@@ -456,7 +472,11 @@ class RecomputeRunAdmin(ReadOnlyAdmin):
         if request.method != "POST":
             return HttpResponseRedirect(changelist)
         full = request.POST.get("full") == "1"
-        run = request_recompute(definition=current_definition(), full=full, user=request.user)
+        try:
+            run = request_recompute(definition=current_definition(), full=full, user=request.user)
+        except RecomputeNotQueued as not_queued:
+            self.message_user(request, str(not_queued), messages.ERROR)
+            return HttpResponseRedirect(changelist)
         self.message_user(
             request,
             f"Recompute run {run.pk} ({'full rebuild' if full else 'changes only'}) is queued: "

@@ -7,8 +7,11 @@ snapshots of the computed figures; pages, the API and exports read those and nev
 interactions.
 """
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from engagement.choices import PeriodType, Scope
@@ -372,6 +375,12 @@ class RecomputeRun(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     queued_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the run was last handed to the workers (Redis); empty while it could "
+        "not be, e.g. Redis was down. A run still queued long after is sent again.",
+    )
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     covered = models.JSONField(
@@ -402,6 +411,24 @@ class RecomputeRun(models.Model):
 
     def __str__(self) -> str:
         return f"Run {self.pk} v{self.definition.version} {self.mode} {self.status}"
+
+    @property
+    def waiting(self) -> str:
+        """Why a queued run has not started, in words; empty when it is not stuck.
+
+        Not sent: Redis was unreachable when it was queued. Not picked up: it was sent more
+        than RECOMPUTE_RESEND_MINUTES ago and no worker started it. Both are sent again by
+        engagement.ladder.tasks.resend_waiting_runs.
+        """
+        if self.status != self.Status.QUEUED or self.in_process:
+            return ""
+        if self.sent_at is None:
+            return "not yet handed to the workers (Redis unreachable); it is sent again"
+        waited = timezone.now() - self.sent_at
+        if waited > timedelta(minutes=settings.RECOMPUTE_RESEND_MINUTES):
+            minutes = int(waited.total_seconds() // 60)
+            return f"no worker has picked it up in {minutes} minutes; it is sent again"
+        return ""
 
     @property
     def duration(self):

@@ -104,3 +104,23 @@ def in_process(monkeypatch, django_capture_on_commit_callbacks):
             return action()
 
     return run
+
+
+@pytest.fixture
+def spare_redis(tmp_path):
+    """A Redis of this test's own, on its own port, that the test may stop and start."""
+    from tests.outage_helpers import SpareRedis
+
+    spare = SpareRedis(tmp_path)
+    spare.start()
+    yield spare
+    spare.stop()
+
+
+@pytest.fixture
+def staff_client(client):
+    """Django's test client signed in as a superuser with staff access."""
+    from tests.factories import StaffFactory
+
+    client.force_login(StaffFactory())
+    return client

@@ -3,7 +3,6 @@ force only, and read only when asked for by name."""
 
 import csv
 import io
-import re
 
 import pytest
 from django.core.management import call_command
@@ -24,6 +23,7 @@ from engagement.models import (
 from forces.models import Force
 from tests.factories import AnalystFactory, StaffFactory, UserFactory
 from tests.ingestion import EXAMPLES
+from tests.pages import page_text
 from tests.test_recompute_examples import import_files, succeed
 
 pytestmark = pytest.mark.django_db
@@ -126,17 +126,12 @@ def test_shared_figures_and_exports_are_byte_identical_before_and_after_a_lens_i
     assert shared_exports(api_client) == before
 
 
-def page_text(client, url: str) -> str:
-    """A page as served, less its CSRF token (the sign-out form's, new on every request)."""
-    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", client.get(url).content.decode())
-
-
 def test_the_overview_and_compare_show_no_lens(counted, lens, api_client, in_process, client):
     client.force_login(StaffFactory())
     pages = ("/", "/compare/?forces=kent,dyfed-powys")
-    before = [page_text(client, page) for page in pages]
+    before = [page_text(client.get(page)) for page in pages]
     publish(lens, in_process)
-    assert [page_text(client, page) for page in pages] == before
+    assert [page_text(client.get(page)) for page in pages] == before
 
 
 def test_a_lens_is_exported_only_when_asked_for_by_name(counted, lens, in_process, api_client):

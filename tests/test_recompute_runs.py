@@ -373,12 +373,16 @@ def test_recompute_command_names_an_unknown_definition():
         call_command("recompute", "--definition", "9")
 
 
-def test_recompute_command_says_when_another_run_is_in_progress():
-    RecomputeRunFactory(
+def test_recompute_command_skipped_by_a_run_in_progress_exits_0_saying_skipped(capsys):
+    """A cron job must not alert because the nightly run was still going."""
+    running = RecomputeRunFactory(
         status=RecomputeRun.Status.RUNNING, started_at=timezone.now(), heartbeat_at=timezone.now()
     )
-    with pytest.raises(CommandError, match="Skipped.*still running"):
-        call_command("recompute")
+    call_command("recompute")  # no CommandError: exit status 0
+    out = capsys.readouterr().out
+    assert "skipped" in out and f"Run {running.pk}" in out and "still running" in out
+    assert RecomputeRun.objects.latest("pk").status == RecomputeRun.Status.SKIPPED
+    assert not DistributionSnapshot.objects.exists()
 
 
 # --- the schedule and the in-process (eager) Celery path of the demo ----------------------------

@@ -20,6 +20,7 @@ from engagement.ingest.rows import (
     checked_row,
     csv_rows,
     guarded,
+    logged_import,
     not_yours,
     record_result,
     reject,
@@ -39,6 +40,7 @@ SLUG = re.compile(CHANNEL_SLUG_PATTERN)
 
 
 @guarded
+@logged_import
 def import_channels(
     *,
     source: IO[bytes],

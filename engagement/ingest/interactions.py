@@ -46,6 +46,7 @@ from engagement.ingest.rows import (
     checked_row,
     csv_rows,
     guarded,
+    logged_import,
     not_yours,
     record_result,
     reject,
@@ -92,6 +93,7 @@ STAGING_COLUMNS = (
 
 
 @guarded
+@logged_import
 def import_interactions(
     *,
     source: IO[bytes],
@@ -120,6 +122,7 @@ def import_interactions(
 
 
 @guarded
+@logged_import
 def import_interaction_rows(
     *,
     rows: Iterable[Row],

@@ -42,16 +42,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
+from structlog.contextvars import bound_contextvars
 
 from engagement.definitions.selectors import current_definition, ladder_spec
-from engagement.ladder import counting, mobility
+from engagement.ladder import counting, mobility, upkeep
 from engagement.ladder.periods import period_of
 from engagement.ladder.signals import figures_published
 from engagement.models import (
@@ -445,6 +446,7 @@ def finish_run(*, run_id: int, before_publish: Callable[[], None] | None = None)
             before_publish()
         _publish(run)
     _prune_snapshots(run)
+    upkeep.tidy_rollups()
     run.refresh_from_db()
     if not run.preview:
         figures_published.send(
@@ -555,22 +557,50 @@ def recompute_now(
     user: AbstractBaseUser | None = None,
     before_publish: Callable[[], None] | None = None,
 ) -> RecomputeRun:
-    """Run a recompute start to finish in this process: the same steps the Celery tasks run.
-
-    Holds the run's lock throughout, so a killed process is seen as dead at once.
-    """
+    """Run a recompute start to finish in this process: the same steps the Celery tasks run."""
     run = queue_run(definition=definition or current_definition(), full=full, user=user)
-    with holding_run(run.pk):
-        force_ids = start_run(run_id=run.pk, in_process=True)
+    return run_queued(run_id=run.pk, before_publish=before_publish)
+
+
+def run_queued(*, run_id: int, before_publish: Callable[[], None] | None = None) -> RecomputeRun:
+    """Run a queued run start to finish in this process (the command; the admin and publishing
+    without REDIS_URL). Every failure marks it failed; it holds the run's lock throughout, so
+    a killed process is seen as dead at once. Every log line carries the run id."""
+    with bound_contextvars(run_id=run_id), holding_run(run_id):
+        logger.info("Recompute run %s starting in this process", run_id)
+        force_ids = start_run(run_id=run_id, in_process=True)
         if force_ids is not None:
             try:
                 for force_id in force_ids:
-                    compute_force(run_id=run.pk, force_id=force_id)
-                finish_run(run_id=run.pk, before_publish=before_publish)
+                    compute_force(run_id=run_id, force_id=force_id)
+                finish_run(run_id=run_id, before_publish=before_publish)
             except Exception as error:
-                fail_run(run_id=run.pk, error=error)
-    run.refresh_from_db()
-    return run
+                fail_run(run_id=run_id, error=error)
+    return RecomputeRun.objects.get(pk=run_id)
+
+
+def mark_sent(*, run_id: int, at: datetime | None) -> None:
+    """Record when a queued run was handed to the workers (None: the send failed); the message
+    carries the same time, so that only the latest send of a run starts it."""
+    RecomputeRun.objects.filter(pk=run_id, status=Status.QUEUED).update(sent_at=at)
+
+
+def is_latest_send(*, run_id: int, sent: str) -> bool:
+    """Whether a message sent at `sent` (ISO time) is the run's latest send."""
+    sent_at = RecomputeRun.objects.filter(pk=run_id).values_list("sent_at", flat=True).first()
+    return sent_at is not None and sent_at.isoformat() == sent
+
+
+def runs_to_resend() -> list[int]:
+    """Queued runs that never reached the workers, or that no worker started in
+    settings.RECOMPUTE_RESEND_MINUTES: oldest first."""
+    waited = timezone.now() - timedelta(minutes=settings.RECOMPUTE_RESEND_MINUTES)
+    return list(
+        RecomputeRun.objects.filter(status=Status.QUEUED, in_process=False)
+        .filter(Q(sent_at__isnull=True) | Q(sent_at__lt=waited))
+        .order_by("queued_at", "pk")
+        .values_list("pk", flat=True)
+    )
 
 
 # ---------------------------------------------------------------------------------------------

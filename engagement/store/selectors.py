@@ -23,11 +23,13 @@ rounded to 6 places.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.db.models import (
     DecimalField,
     F,
     FloatField,
+    Max,
     OuterRef,
     Q,
     QuerySet,
@@ -181,6 +183,15 @@ def snapshot_periods(snapshot: DistributionSnapshot, period_type: str) -> list[s
         .order_by("period_start")
     )
     return [label for _, label in rows]
+
+
+def newest_publication() -> datetime | None:
+    """When the newest figures being served were published (any version); None before any."""
+    return (
+        DistributionSnapshot.objects.filter(is_current=True, is_preview=False)
+        .aggregate(newest=Max("published_at"))
+        .get("newest")
+    )
 
 
 def rung_columns(definition: EngagementDefinition) -> list[tuple[int, str]]:
