@@ -275,21 +275,238 @@ def rebuild_states(*, definition_id: int, force_id: int) -> int:
 # ---------------------------------------------------------------------------------------------
 # Step 4. Counting one force's citizens per rung, at channel, platform and force scope.
 # ---------------------------------------------------------------------------------------------
-# The calendar is passed in as VALUES, in two small tables: `periods`, one row per period with
-# its first and last month in range, e.g. (7, quarter, "2026-Q2", 2026-04-01, 24315, 24317), and
-# `calendar`, one row per (month, period) pair. The work is grouped on the compact period id;
-# labels join back in at the end.
+# The cost must follow the data, not the data times the history: a state held for three years
+# must cost the same as one held for a month. So no step expands a state into the periods it
+# touches. Instead, for each period type, every period has an index that is plain arithmetic on
+# the month index (a quarter is month / 3, a financial year (month - 3) / 12: `types` below), and:
 #
-#   reached     every (channel, citizen, period, rung) a citizen reached: moments joined to the
-#               periods holding their month, and states joined to every period they touch
-#               (opened no later than the period's last month, closed, or the horizon when
-#               open, no earlier than its first month);
-#   on_channel  each citizen's highest rung per channel and period;
-#   on_platform each citizen's highest rung per platform (over the force's channels on it) and
-#               period: a citizen on two channels of one platform is one citizen there;
-#   in_force    each citizen's highest rung in the force (over its channels) per period;
-# and the result counts the citizens of each rung, per channel, per platform and for the force.
-# Only platform rows carry a platform; the other scopes write "" there.
+#   moments     each citizen's highest rung from moments per scope and period: the CitizenMonth
+#               rows grouped by the period holding their month (only the periods recounted);
+#   spans       each state as one span of period indexes per period type and scope (a constant
+#               12 rows per state, whatever its length);
+#   held        per citizen and scope, the spans cut where any of them starts or ends, each
+#               stretch with the highest rung held over it; a citizen with one state has one
+#               stretch. Stretches of one citizen never overlap, so each counts once;
+#   running     the stretches as events (+1 at the first period of a stretch, -1 after its last)
+#               per scope and rung, summed in period order: the citizens holding a state at each
+#               rung in every period, without visiting the periods in between;
+#   mixed       only the citizens with moments in a period need their own max: their state rung
+#               there (if any) is swapped for the higher of it and their moment rung.
+#
+# Scopes travel as two keys: `channel_key` (the channel at channel scope, 0 otherwise) and
+# `platform` (the platform at platform scope, "" otherwise), so grouping never meets a NULL.
+
+PERIOD_INDEX = {
+    # period type: (months per period, months to shift so that a period starts at a multiple)
+    PeriodType.MONTH: (1, 0),
+    PeriodType.QUARTER: (3, 0),
+    PeriodType.YEAR: (12, 0),
+    PeriodType.FINANCIAL_YEAR: (12, 3),
+}
+
+
+def period_index(period: Period) -> int:
+    """The period's index among periods of its type: the SQL below computes the same."""
+    length, shift = PERIOD_INDEX[PeriodType(period.period_type)]
+    return (period.start_month - shift) // length
+
+
+COUNT_SQL = """
+{insert}
+WITH types (period_type, length, shift) AS (
+    VALUES {types}
+),
+scopes (scope) AS (
+    VALUES (%(channel_scope)s), (%(platform_scope)s), (%(force_scope)s)
+),
+periods (period_type, period_index, period, period_start) AS (
+    VALUES {periods}
+),
+on_channel AS (
+    SELECT p.period_type, p.period_index, m.channel_id, m.citizen_id,
+           MAX(m.rung_position) AS rung_position
+    FROM engagement_citizenmonth m
+    CROSS JOIN types t
+    JOIN periods p
+      ON p.period_type = t.period_type AND p.period_index = (m.month - t.shift) / t.length
+    WHERE m.definition_id = %(definition)s AND m.force_id = %(force)s
+      AND m.month >= %(from_month)s
+    GROUP BY p.period_type, p.period_index, m.channel_id, m.citizen_id
+),
+moments AS (
+    SELECT period_type, period_index, %(channel_scope)s AS scope, channel_id AS channel_key,
+           '' AS platform, citizen_id, rung_position
+    FROM on_channel
+    UNION ALL
+    SELECT o.period_type, o.period_index, %(platform_scope)s, 0, ch.platform, o.citizen_id,
+           MAX(o.rung_position)
+    FROM on_channel o
+    JOIN forces_channel ch ON ch.id = o.channel_id
+    GROUP BY o.period_type, o.period_index, ch.platform, o.citizen_id
+    UNION ALL
+    SELECT period_type, period_index, %(force_scope)s, 0, '', citizen_id, MAX(rung_position)
+    FROM on_channel
+    GROUP BY period_type, period_index, citizen_id
+),
+spans AS (
+    SELECT t.period_type, sc.scope,
+           CASE WHEN sc.scope = %(channel_scope)s THEN s.channel_id ELSE 0 END AS channel_key,
+           CASE WHEN sc.scope = %(platform_scope)s THEN ch.platform ELSE '' END AS platform,
+           s.citizen_id, s.rung_position,
+           (s.opened_month - t.shift) / t.length AS first_index,
+           (COALESCE(s.closed_month, %(horizon_month)s) - t.shift) / t.length AS last_index
+    FROM engagement_lastingstate s
+    JOIN forces_channel ch ON ch.id = s.channel_id
+    CROSS JOIN types t
+    CROSS JOIN scopes sc
+    WHERE s.definition_id = %(definition)s AND s.force_id = %(force)s
+      AND COALESCE(s.closed_month, %(horizon_month)s) >= %(from_month)s
+),
+cuts AS (
+    SELECT period_type, scope, channel_key, platform, citizen_id, first_index AS period_index
+    FROM spans
+    UNION
+    SELECT period_type, scope, channel_key, platform, citizen_id, last_index + 1
+    FROM spans
+),
+stretches AS (
+    SELECT cuts.*,
+           LEAD(period_index) OVER (
+               PARTITION BY period_type, scope, channel_key, platform, citizen_id
+               ORDER BY period_index
+           ) - 1 AS last_index
+    FROM cuts
+),
+held AS (
+    SELECT g.period_type, g.scope, g.channel_key, g.platform, g.citizen_id,
+           g.period_index AS first_index, g.last_index, MAX(s.rung_position) AS rung_position
+    FROM stretches g
+    JOIN spans s
+      ON s.period_type = g.period_type AND s.scope = g.scope
+     AND s.channel_key = g.channel_key AND s.platform = g.platform
+     AND s.citizen_id = g.citizen_id
+     AND s.first_index <= g.period_index AND s.last_index >= g.period_index
+    WHERE g.last_index IS NOT NULL
+    GROUP BY g.period_type, g.scope, g.channel_key, g.platform, g.citizen_id, g.period_index,
+             g.last_index
+),
+running AS (
+    SELECT period_type, scope, channel_key, platform, rung_position,
+           period_index AS from_index,
+           LEAD(period_index) OVER (
+               PARTITION BY period_type, scope, channel_key, platform, rung_position
+               ORDER BY period_index
+           ) AS next_index,
+           SUM(change) OVER (
+               PARTITION BY period_type, scope, channel_key, platform, rung_position
+               ORDER BY period_index
+           ) AS citizens
+    FROM (
+        SELECT period_type, scope, channel_key, platform, rung_position, period_index,
+               SUM(change) AS change
+        FROM (
+            SELECT period_type, scope, channel_key, platform, rung_position,
+                   first_index AS period_index, 1 AS change
+            FROM held
+            UNION ALL
+            SELECT period_type, scope, channel_key, platform, rung_position,
+                   last_index + 1, -1
+            FROM held
+        ) events
+        GROUP BY period_type, scope, channel_key, platform, rung_position, period_index
+    ) steps
+),
+mixed AS (
+    SELECT m.period_type, m.period_index, m.scope, m.channel_key, m.platform,
+           m.rung_position AS moment_rung, h.rung_position AS state_rung
+    FROM moments m
+    LEFT JOIN held h
+      ON h.period_type = m.period_type AND h.scope = m.scope
+     AND h.channel_key = m.channel_key AND h.platform = m.platform
+     AND h.citizen_id = m.citizen_id
+     AND m.period_index BETWEEN h.first_index AND h.last_index
+),
+tally AS (
+    SELECT r.period_type, p.period_index, r.scope, r.channel_key, r.platform, r.rung_position,
+           r.citizens
+    FROM running r
+    JOIN periods p
+      ON p.period_type = r.period_type AND p.period_index >= r.from_index
+     AND (r.next_index IS NULL OR p.period_index < r.next_index)
+    WHERE r.citizens <> 0
+    UNION ALL
+    SELECT period_type, period_index, scope, channel_key, platform,
+           CASE WHEN state_rung > moment_rung THEN state_rung ELSE moment_rung END, 1
+    FROM mixed
+    UNION ALL
+    SELECT period_type, period_index, scope, channel_key, platform, state_rung, -1
+    FROM mixed
+    WHERE state_rung IS NOT NULL
+)
+SELECT %(snapshot)s, p.period_type, p.period, p.period_start, n.scope, %(force)s,
+       NULLIF(n.channel_key, 0), n.platform, n.rung_position, SUM(n.citizens)
+FROM tally n
+JOIN periods p ON p.period_type = n.period_type AND p.period_index = n.period_index
+GROUP BY p.period_type, p.period, p.period_start, n.scope, n.channel_key, n.platform,
+         n.rung_position
+HAVING SUM(n.citizens) > 0
+"""
+
+
+def count_force(
+    *,
+    snapshot_id: int,
+    definition_id: int,
+    force_id: int,
+    periods: Iterable[Period],
+    first_month: int,
+    horizon_month: int,
+) -> int:
+    """Write one force's rung 1 to 6 rows for `periods` into the snapshot; returns rows written."""
+    periods = list(periods)
+    if not periods:
+        return 0
+    params: dict = {
+        "snapshot": snapshot_id,
+        "definition": definition_id,
+        "force": force_id,
+        "horizon_month": horizon_month,
+        "from_month": max(first_month, min(period.start_month for period in periods)),
+        "channel_scope": Scope.CHANNEL.value,
+        "platform_scope": Scope.PLATFORM.value,
+        "force_scope": Scope.FORCE.value,
+    }
+    types = []
+    for number, (period_type, (length, shift)) in enumerate(PERIOD_INDEX.items()):
+        params[f"t{number}"] = period_type.value
+        types.append(f"(%(t{number})s, {length}, {shift})")
+    rows = []
+    for number, period in enumerate(periods):
+        params[f"p{number}_type"] = period.period_type
+        params[f"p{number}_label"] = period.label
+        params[f"p{number}_start"] = period.start
+        rows.append(
+            f"(%(p{number}_type)s, {period_index(period)}, %(p{number}_label)s, "
+            f"%(p{number}_start)s)"
+        )
+    sql = COUNT_SQL.format(
+        insert=INSERT_DISTRIBUTION, types=", ".join(types), periods=", ".join(rows)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+# ---------------------------------------------------------------------------------------------
+# Step 5. Rung 0 at force scope, for every force and every period in range.
+# ---------------------------------------------------------------------------------------------
+# Population minus the citizens counted at rungs 1 to 6, never below 0; NULL when the population
+# is unknown (a row is then written only where somebody engaged, so the force still shows).
+# Written from the snapshot's own rows, so it always uses today's populations, even in an
+# incremental run that copied the rest.
+
+# Steps 5 and 6 pass the calendar in as VALUES: `periods`, one row per period with its first and
+# last month in range, and `calendar`, one row per (month, period) pair.
 
 
 def _calendar_cte(periods: Iterable[Period], first_month: int, last_month: int, params: dict):
@@ -340,89 +557,6 @@ def _insert_rows(sql: str, params: dict, periods, first_month: int, last_month: 
         cursor.execute(sql.format(insert=INSERT_DISTRIBUTION, calendar=calendar, **parts), params)
         return cursor.rowcount
 
-
-COUNT_SQL = """
-{insert}
-WITH {calendar},
-reached AS (
-    SELECT m.channel_id, m.citizen_id, c.period_id, m.rung_position
-    FROM engagement_citizenmonth m
-    JOIN calendar c ON c.month = m.month
-    WHERE m.definition_id = %(definition)s AND m.force_id = %(force)s
-    UNION ALL
-    SELECT s.channel_id, s.citizen_id, p.period_id, s.rung_position
-    FROM engagement_lastingstate s
-    JOIN periods p
-      ON s.opened_month <= p.last_month
-     AND COALESCE(s.closed_month, %(horizon_month)s) >= p.first_month
-    WHERE s.definition_id = %(definition)s AND s.force_id = %(force)s
-),
-on_channel AS (
-    SELECT channel_id, citizen_id, period_id, MAX(rung_position) AS rung_position
-    FROM reached
-    GROUP BY channel_id, citizen_id, period_id
-),
-on_platform AS (
-    SELECT ch.platform, o.citizen_id, o.period_id, MAX(o.rung_position) AS rung_position
-    FROM on_channel o
-    JOIN forces_channel ch ON ch.id = o.channel_id
-    GROUP BY ch.platform, o.citizen_id, o.period_id
-),
-in_force AS (
-    SELECT citizen_id, period_id, MAX(rung_position) AS rung_position
-    FROM on_channel
-    GROUP BY citizen_id, period_id
-),
-counted AS (
-    SELECT %(channel_scope)s AS scope, channel_id, '' AS platform, period_id, rung_position,
-           COUNT(*) AS citizens
-    FROM on_channel
-    GROUP BY channel_id, period_id, rung_position
-    UNION ALL
-    SELECT %(platform_scope)s, NULL, platform, period_id, rung_position, COUNT(*)
-    FROM on_platform
-    GROUP BY platform, period_id, rung_position
-    UNION ALL
-    SELECT %(force_scope)s, NULL, '', period_id, rung_position, COUNT(*)
-    FROM in_force
-    GROUP BY period_id, rung_position
-)
-SELECT %(snapshot)s, p.period_type, p.period, p.period_start, n.scope, %(force)s,
-       n.channel_id, n.platform, n.rung_position, n.citizens
-FROM counted n
-JOIN periods p ON p.period_id = n.period_id
-"""
-
-
-def count_force(
-    *,
-    snapshot_id: int,
-    definition_id: int,
-    force_id: int,
-    periods: Iterable[Period],
-    first_month: int,
-    horizon_month: int,
-) -> int:
-    """Write one force's rung 1 to 6 rows for `periods` into the snapshot; returns rows written."""
-    params: dict = {
-        "snapshot": snapshot_id,
-        "definition": definition_id,
-        "force": force_id,
-        "horizon_month": horizon_month,
-        "channel_scope": Scope.CHANNEL.value,
-        "platform_scope": Scope.PLATFORM.value,
-        "force_scope": Scope.FORCE.value,
-    }
-    return _insert_rows(COUNT_SQL, params, periods, first_month, horizon_month)
-
-
-# ---------------------------------------------------------------------------------------------
-# Step 5. Rung 0 at force scope, for every force and every period in range.
-# ---------------------------------------------------------------------------------------------
-# Population minus the citizens counted at rungs 1 to 6, never below 0; NULL when the population
-# is unknown (a row is then written only where somebody engaged, so the force still shows).
-# Written from the snapshot's own rows, so it always uses today's populations, even in an
-# incremental run that copied the rest.
 
 RUNG_ZERO_SQL = """
 {insert}
