@@ -79,6 +79,7 @@ from django.db import connection
 
 from engagement.models import PeriodType, Scope
 from engagement.periods import Period, months_in, periods_between
+from forces.models import Platform
 
 # ---------------------------------------------------------------------------------------------
 # Step 0. The range: from the earliest interaction's month to the horizon's month.
@@ -94,13 +95,24 @@ class DataRange:
     horizon: datetime
 
 
-# London months never run backwards in time, so the horizon's month is the largest month index;
-# both ends come from the local_month index without reading the table.
+# London months never run backwards in time, so the horizon's month is the largest month index.
+# Both ends come force by force from the (force, month) index, a few index probes per force,
+# without reading the table; the horizon reads one month of it.
 RANGE_SQL = """
-SELECT MIN(local_month), MAX(local_month) FROM engagement_interaction
+SELECT MIN(first_month), MAX(last_month) FROM (
+    SELECT (SELECT MIN(i.local_month) FROM engagement_interaction i WHERE i.force_id = f.id)
+               AS first_month,
+           (SELECT MAX(i.local_month) FROM engagement_interaction i WHERE i.force_id = f.id)
+               AS last_month
+    FROM forces_force f
+) force_months
 """
 HORIZON_SQL = """
-SELECT MAX(occurred_at) FROM engagement_interaction WHERE local_month = %(month)s
+SELECT MAX((
+    SELECT MAX(i.occurred_at) FROM engagement_interaction i
+    WHERE i.force_id = f.id AND i.local_month = %(month)s
+))
+FROM forces_force f
 """
 
 
@@ -284,17 +296,20 @@ def rebuild_states(*, definition_id: int, force_id: int) -> int:
 #               rows grouped by the period holding their month (only the periods recounted);
 #   spans       each state as one span of period indexes per period type and scope (a constant
 #               12 rows per state, whatever its length);
-#   held        per citizen and scope, the spans cut where any of them starts or ends, each
-#               stretch with the highest rung held over it; a citizen with one state has one
-#               stretch. Stretches of one citizen never overlap, so each counts once;
+#   held        per citizen and scope, stretches of periods that never overlap, each with the
+#               highest rung held over it, so that each counts once: a citizen's only span is
+#               its own stretch; several spans are cut where any of them starts or ends
+#               (`several`, `cuts`, `stretches`);
 #   running     the stretches as events (+1 at the first period of a stretch, -1 after its last)
 #               per scope and rung, summed in period order: the citizens holding a state at each
 #               rung in every period, without visiting the periods in between;
 #   mixed       only the citizens with moments in a period need their own max: their state rung
 #               there (if any) is swapped for the higher of it and their moment rung.
 #
-# Scopes travel as two keys: `channel_key` (the channel at channel scope, 0 otherwise) and
-# `platform` (the platform at platform scope, "" otherwise), so grouping never meets a NULL.
+# Everything is grouped on small integers (sorting text would cost more than the counting):
+# period types, scopes (0 channel, 1 platform, 2 force) and platforms travel as numbers, with
+# `scope_key` the channel at channel scope, the platform's number at platform scope, and 0 for
+# the force. Labels join back in at the end.
 
 PERIOD_INDEX = {
     # period type: (months per period, months to shift so that a period starts at a multiple)
@@ -303,6 +318,7 @@ PERIOD_INDEX = {
     PeriodType.YEAR: (12, 0),
     PeriodType.FINANCIAL_YEAR: (12, 3),
 }
+SCOPES = (Scope.CHANNEL, Scope.PLATFORM, Scope.FORCE)
 
 
 def period_index(period: Period) -> int:
@@ -313,143 +329,165 @@ def period_index(period: Period) -> int:
 
 COUNT_SQL = """
 {insert}
-WITH types (period_type, length, shift) AS (
+WITH types (type_no, length, shift) AS (
     VALUES {types}
 ),
-scopes (scope) AS (
-    VALUES (%(channel_scope)s), (%(platform_scope)s), (%(force_scope)s)
-),
-periods (period_type, period_index, period, period_start) AS (
+periods (type_no, period_index, period_type, period, period_start) AS (
     VALUES {periods}
 ),
+scopes (scope_no, scope) AS (
+    VALUES {scopes}
+),
+platforms (platform_no, platform) AS (
+    VALUES {platforms}
+),
+channels AS (
+    SELECT ch.id AS channel_id, pl.platform_no
+    FROM forces_channel ch
+    JOIN platforms pl ON pl.platform = ch.platform
+    WHERE ch.force_id = %(force)s
+),
 on_channel AS (
-    SELECT p.period_type, p.period_index, m.channel_id, m.citizen_id,
+    SELECT p.type_no, p.period_index, m.channel_id, c.platform_no, m.citizen_id,
            MAX(m.rung_position) AS rung_position
     FROM engagement_citizenmonth m
+    JOIN channels c ON c.channel_id = m.channel_id
     CROSS JOIN types t
-    JOIN periods p
-      ON p.period_type = t.period_type AND p.period_index = (m.month - t.shift) / t.length
+    JOIN periods p ON p.type_no = t.type_no AND p.period_index = (m.month - t.shift) / t.length
     WHERE m.definition_id = %(definition)s AND m.force_id = %(force)s
       AND m.month >= %(from_month)s
-    GROUP BY p.period_type, p.period_index, m.channel_id, m.citizen_id
+    GROUP BY p.type_no, p.period_index, m.channel_id, c.platform_no, m.citizen_id
 ),
 moments AS (
-    SELECT period_type, period_index, %(channel_scope)s AS scope, channel_id AS channel_key,
-           '' AS platform, citizen_id, rung_position
+    SELECT type_no, period_index, 0 AS scope_no, channel_id AS scope_key, citizen_id,
+           rung_position
     FROM on_channel
     UNION ALL
-    SELECT o.period_type, o.period_index, %(platform_scope)s, 0, ch.platform, o.citizen_id,
-           MAX(o.rung_position)
-    FROM on_channel o
-    JOIN forces_channel ch ON ch.id = o.channel_id
-    GROUP BY o.period_type, o.period_index, ch.platform, o.citizen_id
-    UNION ALL
-    SELECT period_type, period_index, %(force_scope)s, 0, '', citizen_id, MAX(rung_position)
+    SELECT type_no, period_index, 1, platform_no, citizen_id, MAX(rung_position)
     FROM on_channel
-    GROUP BY period_type, period_index, citizen_id
+    GROUP BY type_no, period_index, platform_no, citizen_id
+    UNION ALL
+    SELECT type_no, period_index, 2, 0, citizen_id, MAX(rung_position)
+    FROM on_channel
+    GROUP BY type_no, period_index, citizen_id
 ),
 spans AS (
-    SELECT t.period_type, sc.scope,
-           CASE WHEN sc.scope = %(channel_scope)s THEN s.channel_id ELSE 0 END AS channel_key,
-           CASE WHEN sc.scope = %(platform_scope)s THEN ch.platform ELSE '' END AS platform,
+    SELECT t.type_no, sc.scope_no,
+           CASE sc.scope_no WHEN 0 THEN s.channel_id WHEN 1 THEN c.platform_no ELSE 0 END
+               AS scope_key,
            s.citizen_id, s.rung_position,
            (s.opened_month - t.shift) / t.length AS first_index,
            (COALESCE(s.closed_month, %(horizon_month)s) - t.shift) / t.length AS last_index
     FROM engagement_lastingstate s
-    JOIN forces_channel ch ON ch.id = s.channel_id
+    JOIN channels c ON c.channel_id = s.channel_id
     CROSS JOIN types t
     CROSS JOIN scopes sc
     WHERE s.definition_id = %(definition)s AND s.force_id = %(force)s
       AND COALESCE(s.closed_month, %(horizon_month)s) >= %(from_month)s
 ),
+span_counts AS (
+    SELECT type_no, scope_no, scope_key, citizen_id, COUNT(*) AS spans
+    FROM spans
+    GROUP BY type_no, scope_no, scope_key, citizen_id
+),
+several AS (
+    SELECT s.*
+    FROM spans s
+    JOIN span_counts n
+      ON n.type_no = s.type_no AND n.scope_no = s.scope_no AND n.scope_key = s.scope_key
+     AND n.citizen_id = s.citizen_id
+    WHERE n.spans > 1
+),
 cuts AS (
-    SELECT period_type, scope, channel_key, platform, citizen_id, first_index AS period_index
-    FROM spans
+    SELECT type_no, scope_no, scope_key, citizen_id, first_index AS period_index FROM several
     UNION
-    SELECT period_type, scope, channel_key, platform, citizen_id, last_index + 1
-    FROM spans
+    SELECT type_no, scope_no, scope_key, citizen_id, last_index + 1 FROM several
 ),
 stretches AS (
     SELECT cuts.*,
            LEAD(period_index) OVER (
-               PARTITION BY period_type, scope, channel_key, platform, citizen_id
-               ORDER BY period_index
+               PARTITION BY type_no, scope_no, scope_key, citizen_id ORDER BY period_index
            ) - 1 AS last_index
     FROM cuts
 ),
 held AS (
-    SELECT g.period_type, g.scope, g.channel_key, g.platform, g.citizen_id,
-           g.period_index AS first_index, g.last_index, MAX(s.rung_position) AS rung_position
+    SELECT s.type_no, s.scope_no, s.scope_key, s.citizen_id, s.first_index, s.last_index,
+           s.rung_position
+    FROM spans s
+    JOIN span_counts n
+      ON n.type_no = s.type_no AND n.scope_no = s.scope_no AND n.scope_key = s.scope_key
+     AND n.citizen_id = s.citizen_id
+    WHERE n.spans = 1
+    UNION ALL
+    SELECT g.type_no, g.scope_no, g.scope_key, g.citizen_id, g.period_index, g.last_index,
+           MAX(s.rung_position)
     FROM stretches g
-    JOIN spans s
-      ON s.period_type = g.period_type AND s.scope = g.scope
-     AND s.channel_key = g.channel_key AND s.platform = g.platform
+    JOIN several s
+      ON s.type_no = g.type_no AND s.scope_no = g.scope_no AND s.scope_key = g.scope_key
      AND s.citizen_id = g.citizen_id
      AND s.first_index <= g.period_index AND s.last_index >= g.period_index
     WHERE g.last_index IS NOT NULL
-    GROUP BY g.period_type, g.scope, g.channel_key, g.platform, g.citizen_id, g.period_index,
-             g.last_index
+    GROUP BY g.type_no, g.scope_no, g.scope_key, g.citizen_id, g.period_index, g.last_index
 ),
 running AS (
-    SELECT period_type, scope, channel_key, platform, rung_position,
-           period_index AS from_index,
+    SELECT type_no, scope_no, scope_key, rung_position, period_index AS from_index,
            LEAD(period_index) OVER (
-               PARTITION BY period_type, scope, channel_key, platform, rung_position
-               ORDER BY period_index
+               PARTITION BY type_no, scope_no, scope_key, rung_position ORDER BY period_index
            ) AS next_index,
            SUM(change) OVER (
-               PARTITION BY period_type, scope, channel_key, platform, rung_position
-               ORDER BY period_index
+               PARTITION BY type_no, scope_no, scope_key, rung_position ORDER BY period_index
            ) AS citizens
     FROM (
-        SELECT period_type, scope, channel_key, platform, rung_position, period_index,
-               SUM(change) AS change
+        SELECT type_no, scope_no, scope_key, rung_position, period_index, SUM(change) AS change
         FROM (
-            SELECT period_type, scope, channel_key, platform, rung_position,
-                   first_index AS period_index, 1 AS change
+            SELECT type_no, scope_no, scope_key, rung_position, first_index AS period_index,
+                   1 AS change
             FROM held
             UNION ALL
-            SELECT period_type, scope, channel_key, platform, rung_position,
-                   last_index + 1, -1
+            SELECT type_no, scope_no, scope_key, rung_position, last_index + 1, -1
             FROM held
         ) events
-        GROUP BY period_type, scope, channel_key, platform, rung_position, period_index
+        GROUP BY type_no, scope_no, scope_key, rung_position, period_index
     ) steps
 ),
 mixed AS (
-    SELECT m.period_type, m.period_index, m.scope, m.channel_key, m.platform,
+    SELECT m.type_no, m.period_index, m.scope_no, m.scope_key,
            m.rung_position AS moment_rung, h.rung_position AS state_rung
     FROM moments m
     LEFT JOIN held h
-      ON h.period_type = m.period_type AND h.scope = m.scope
-     AND h.channel_key = m.channel_key AND h.platform = m.platform
+      ON h.type_no = m.type_no AND h.scope_no = m.scope_no AND h.scope_key = m.scope_key
      AND h.citizen_id = m.citizen_id
      AND m.period_index BETWEEN h.first_index AND h.last_index
 ),
 tally AS (
-    SELECT r.period_type, p.period_index, r.scope, r.channel_key, r.platform, r.rung_position,
-           r.citizens
+    SELECT r.type_no, p.period_index, r.scope_no, r.scope_key, r.rung_position, r.citizens
     FROM running r
     JOIN periods p
-      ON p.period_type = r.period_type AND p.period_index >= r.from_index
+      ON p.type_no = r.type_no AND p.period_index >= r.from_index
      AND (r.next_index IS NULL OR p.period_index < r.next_index)
     WHERE r.citizens <> 0
     UNION ALL
-    SELECT period_type, period_index, scope, channel_key, platform,
+    SELECT type_no, period_index, scope_no, scope_key,
            CASE WHEN state_rung > moment_rung THEN state_rung ELSE moment_rung END, 1
     FROM mixed
     UNION ALL
-    SELECT period_type, period_index, scope, channel_key, platform, state_rung, -1
+    SELECT type_no, period_index, scope_no, scope_key, state_rung, -1
     FROM mixed
     WHERE state_rung IS NOT NULL
+),
+counted AS (
+    SELECT type_no, period_index, scope_no, scope_key, rung_position, SUM(citizens) AS citizens
+    FROM tally
+    GROUP BY type_no, period_index, scope_no, scope_key, rung_position
+    HAVING SUM(citizens) > 0
 )
-SELECT %(snapshot)s, p.period_type, p.period, p.period_start, n.scope, %(force)s,
-       NULLIF(n.channel_key, 0), n.platform, n.rung_position, SUM(n.citizens)
-FROM tally n
-JOIN periods p ON p.period_type = n.period_type AND p.period_index = n.period_index
-GROUP BY p.period_type, p.period, p.period_start, n.scope, n.channel_key, n.platform,
-         n.rung_position
-HAVING SUM(n.citizens) > 0
+SELECT %(snapshot)s, p.period_type, p.period, p.period_start, sc.scope, %(force)s,
+       CASE WHEN n.scope_no = 0 THEN n.scope_key END, COALESCE(pl.platform, ''),
+       n.rung_position, n.citizens
+FROM counted n
+JOIN periods p ON p.type_no = n.type_no AND p.period_index = n.period_index
+JOIN scopes sc ON sc.scope_no = n.scope_no
+LEFT JOIN platforms pl ON n.scope_no = 1 AND pl.platform_no = n.scope_key
 """
 
 
@@ -472,25 +510,35 @@ def count_force(
         "force": force_id,
         "horizon_month": horizon_month,
         "from_month": max(first_month, min(period.start_month for period in periods)),
-        "channel_scope": Scope.CHANNEL.value,
-        "platform_scope": Scope.PLATFORM.value,
-        "force_scope": Scope.FORCE.value,
     }
-    types = []
-    for number, (period_type, (length, shift)) in enumerate(PERIOD_INDEX.items()):
-        params[f"t{number}"] = period_type.value
-        types.append(f"(%(t{number})s, {length}, {shift})")
+    type_numbers = {period_type: number for number, period_type in enumerate(PERIOD_INDEX)}
+    types = [
+        f"({type_numbers[period_type]}, {length}, {shift})"
+        for period_type, (length, shift) in PERIOD_INDEX.items()
+    ]
     rows = []
     for number, period in enumerate(periods):
         params[f"p{number}_type"] = period.period_type
         params[f"p{number}_label"] = period.label
         params[f"p{number}_start"] = period.start
         rows.append(
-            f"(%(p{number}_type)s, {period_index(period)}, %(p{number}_label)s, "
-            f"%(p{number}_start)s)"
+            f"({type_numbers[PeriodType(period.period_type)]}, {period_index(period)}, "
+            f"%(p{number}_type)s, %(p{number}_label)s, %(p{number}_start)s)"
         )
+    scopes = []
+    for number, scope in enumerate(SCOPES):
+        params[f"scope{number}"] = scope.value
+        scopes.append(f"({number}, %(scope{number})s)")
+    platforms = []
+    for number, platform in enumerate(Platform.values):
+        params[f"platform{number}"] = platform
+        platforms.append(f"({number}, %(platform{number})s)")
     sql = COUNT_SQL.format(
-        insert=INSERT_DISTRIBUTION, types=", ".join(types), periods=", ".join(rows)
+        insert=INSERT_DISTRIBUTION,
+        types=", ".join(types),
+        periods=", ".join(rows),
+        scopes=", ".join(scopes),
+        platforms=", ".join(platforms),
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

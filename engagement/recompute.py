@@ -133,12 +133,28 @@ def _lock_force_step(run_id: int, force_id: int) -> None:
             )
 
 
-def _give_memory_to_counting() -> None:
-    """Let PostgreSQL group a big force's citizens in memory rather than on disk (this
-    transaction only; the worker process itself stays small)."""
+def _prepare_counting() -> None:
+    """Let PostgreSQL group a big force's citizens in memory rather than on disk, and join by
+    hashing or merging (this transaction only; the worker process itself stays small).
+
+    Every join in the counting is bulk, so a nested loop is never the right plan; the planner
+    would pick one anyway where the rollup rows it has just rewritten have no statistics yet
+    (it then expects one row where there are thousands).
+    """
     if _on_postgres():
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL work_mem = %s", [settings.RECOMPUTE_WORK_MEM])
+            cursor.execute("SET LOCAL enable_nestloop = off")
+            # The penalty that keeps nested loops out inflates the estimated cost past the JIT
+            # thresholds: compiling would then take longer than counting.
+            cursor.execute("SET LOCAL jit = off")
+
+
+def _analyze_rollups() -> None:
+    """Fresh planner statistics for the rollups a run rewrote, for the pages and the next run."""
+    if _on_postgres():
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE engagement_citizenmonth, engagement_lastingstate")
 
 
 def is_alive(run: RecomputeRun) -> bool:
@@ -368,7 +384,7 @@ def compute_force(*, run_id: int, force_id: int) -> int:
         data = run.covered["range"]
         with transaction.atomic():
             _lock_force_step(run_id, force_id)
-            _give_memory_to_counting()
+            _prepare_counting()
             Distribution.objects.filter(snapshot=run.snapshot, force_id=force_id).delete()
             if work["rebuild"]:
                 months = None if work["rebuild"] == "all" else work["rebuild"]
@@ -441,6 +457,7 @@ def _write_rest(run: RecomputeRun) -> None:
         )
         snapshot.written_at = timezone.now()
         snapshot.save(update_fields=["written_at"])
+    _analyze_rollups()
 
 
 @transaction.atomic
