@@ -226,32 +226,46 @@ def rebuild_moments(*, definition_id: int, force_id: int, months: Iterable[int] 
 #
 # A lasting kind that reaches no rung makes states that count for nothing: they are dropped.
 
-DELETE_STATES_SQL = """
-DELETE FROM engagement_lastingstate WHERE definition_id = %(definition)s AND force_id = %(force)s
-"""
+# A change in month m cannot move a state that had closed before m, so an incremental run keeps
+# those and replays only the events from m on. A state still open when m began is carried into
+# the replay as an opening ahead of every event of m, with its own opened_month (`carried`). A
+# full rebuild is the same statement from month 0: nothing carried, every event replayed. The
+# new rows are written first (the carried ones are read from the old rows), then the old rows
+# they replace are deleted.
 
 INSERT_STATES_SQL = """
 INSERT INTO engagement_lastingstate
     (definition_id, force_id, channel_id, citizen_id, kind, rung_position,
      opened_month, closed_month)
 WITH {kinds},
+carried AS (
+    SELECT s.channel_id, s.citizen_id, s.kind AS state_kind, s.rung_position, s.opened_month
+    FROM engagement_lastingstate s
+    WHERE s.definition_id = %(definition)s AND s.force_id = %(force)s
+      AND s.opened_month < %(from_month)s
+      AND (s.closed_month IS NULL OR s.closed_month >= %(from_month)s)
+),
 events AS (
     SELECT i.channel_id, i.citizen_id, k.slug AS state_kind, k.rung_position,
-           i.occurred_at, i.local_month, 0 AS is_end
+           0 AS is_carried, i.occurred_at, i.local_month, 0 AS is_end
     FROM engagement_interaction i
     JOIN kinds k ON k.slug = i.kind AND k.lasting
-    WHERE i.force_id = %(force)s
+    WHERE i.force_id = %(force)s AND i.local_month >= %(from_month)s
     UNION ALL
     SELECT i.channel_id, i.citizen_id, k.slug AS state_kind, k.rung_position,
-           i.occurred_at, i.local_month, 1 AS is_end
+           0 AS is_carried, i.occurred_at, i.local_month, 1 AS is_end
     FROM engagement_interaction i
     JOIN kinds k ON k.ended_by = i.kind AND k.lasting
-    WHERE i.force_id = %(force)s
+    WHERE i.force_id = %(force)s AND i.local_month >= %(from_month)s
+    UNION ALL
+    SELECT channel_id, citizen_id, state_kind, rung_position, 1, NULL, opened_month, 0
+    FROM carried
 ),
 changes AS (
     SELECT events.*,
            LAG(is_end) OVER (
-               PARTITION BY channel_id, citizen_id, state_kind ORDER BY occurred_at, is_end
+               PARTITION BY channel_id, citizen_id, state_kind
+               ORDER BY is_carried DESC, occurred_at, is_end
            ) AS previous_is_end
     FROM events
 ),
@@ -264,7 +278,8 @@ states AS (
     SELECT channel_id, citizen_id, state_kind, rung_position, is_end,
            local_month AS opened_month,
            LEAD(local_month) OVER (
-               PARTITION BY channel_id, citizen_id, state_kind ORDER BY occurred_at, is_end
+               PARTITION BY channel_id, citizen_id, state_kind
+               ORDER BY is_carried DESC, occurred_at, is_end
            ) AS closed_month
     FROM transitions
 )
@@ -274,14 +289,28 @@ FROM states
 WHERE is_end = 0 AND rung_position IS NOT NULL
 """
 
+LAST_STATE_SQL = "SELECT MAX(id) FROM engagement_lastingstate"
 
-def rebuild_states(*, definition_id: int, force_id: int) -> int:
-    """Rebuild all of a force's LastingState rows (a state may start long before a change)."""
-    params = {"definition": definition_id, "force": force_id}
+DELETE_STATES_SQL = """
+DELETE FROM engagement_lastingstate
+WHERE definition_id = %(definition)s AND force_id = %(force)s AND id <= %(last_id)s
+  AND (opened_month >= %(from_month)s OR closed_month IS NULL
+       OR closed_month >= %(from_month)s)
+"""
+
+
+def rebuild_states(*, definition_id: int, force_id: int, from_month: int | None = None) -> int:
+    """Rebuild a force's LastingState rows: all of them, or (from_month given, the earliest
+    month that changed) those open when that month began or opened since; returns rows written."""
+    params = {"definition": definition_id, "force": force_id, "from_month": from_month or 0}
     with connection.cursor() as cursor:
-        cursor.execute(DELETE_STATES_SQL, params)
+        cursor.execute(LAST_STATE_SQL)
+        (params["last_id"],) = cursor.fetchone()
         cursor.execute(INSERT_STATES_SQL.format(kinds=KINDS_CTE), params)
-        return cursor.rowcount
+        written = cursor.rowcount
+        if params["last_id"] is not None:
+            cursor.execute(DELETE_STATES_SQL, params)
+        return written
 
 
 # ---------------------------------------------------------------------------------------------

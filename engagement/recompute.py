@@ -25,7 +25,8 @@ result safe to serve:
   finishing step runs once per snapshot; publishing a published run does nothing.
 - Incremental runs (the default for the published definition) recount only what changed since
   the previous snapshot: the forces with stale-month marks, from their earliest marked month
-  (a lasting state carries a change forward); and, if the horizon moved, every force from the
+  (a lasting state carries a change forward; its rollup is replayed from that month, not
+  rebuilt over the whole history); and, if the horizon moved, every force from the
   old horizon's next month (open states now reach further). Everything else is copied. Runs
   fall back to a full rebuild when there is no previous snapshot to build on, when the range
   moved backwards (data older than the previous earliest month, or data removed), or when the
@@ -391,7 +392,11 @@ def compute_force(*, run_id: int, force_id: int) -> int:
                 counting.rebuild_moments(
                     definition_id=run.definition_id, force_id=force_id, months=months
                 )
-                counting.rebuild_states(definition_id=run.definition_id, force_id=force_id)
+                counting.rebuild_states(
+                    definition_id=run.definition_id,
+                    force_id=force_id,
+                    from_month=None if months is None else min(months),
+                )
             rows = counting.count_force(
                 snapshot_id=run.snapshot.pk,
                 definition_id=run.definition_id,
