@@ -63,7 +63,9 @@ Counting (step 4) takes, for every citizen, the max over the months of a period 
 states touching it BEFORE counting: a quarter's figures are not the sum of its months' figures (a
 citizen active in all three months is one citizen in the quarter). Force scope takes the max over
 the force's channels, and platform scope the max over the force's channels on one platform, again
-per citizen before counting.
+per citizen before counting. A state is never expanded into the periods it touches: states are
+counted as openings and closings summed in period order, so a state lasting years costs what a
+state lasting a month does.
 
 Rung 0 (step 5) is written last from the counted rows and the current populations. Step 6
 copies the figures an incremental run did not need to recount from the previous snapshot.
