@@ -33,7 +33,8 @@ test: install browser
 	bash scripts/run-tests
 
 # The benchmark (not part of test or CI): PostgreSQL only, in its own throw-away database.
-# BENCH_INTERACTIONS (default 1000000) sets the size. See README.md, "Benchmark".
+# BENCH_INTERACTIONS (default 200000) sets the size. See README.md, "Benchmark", and
+# docs/performance.md.
 bench: install
 	$(BIN)/python scripts/bench
 

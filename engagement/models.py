@@ -232,7 +232,14 @@ class Citizen(models.Model):
     """A member of the public, known only by a keyed pseudonym of platform and identifier."""
 
     platform = models.CharField(max_length=16, choices=Platform.choices)
-    pseudonym = models.CharField(max_length=64, unique=True, help_text="HMAC-SHA256, hex.")
+    pseudonym = models.CharField(max_length=64, help_text="HMAC-SHA256, hex.")
+
+    class Meta:
+        constraints = [
+            # A constraint rather than unique=True: one index on the pseudonym, not two (on
+            # PostgreSQL unique=True adds a second one for LIKE, which nothing here asks).
+            models.UniqueConstraint(fields=["pseudonym"], name="citizen_pseudonym_unique")
+        ]
 
     def __str__(self) -> str:
         # Never the pseudonym, not even its start: pseudonyms are not shown on any page.
@@ -244,11 +251,24 @@ class Interaction(models.Model):
 
     `local_month` is the Europe/London calendar month of `occurred_at` as an index
     (year * 12 + month - 1), fixed at import, so the recompute needs no time-zone arithmetic.
+
+    Only the indexes something reads: the two duplicate rules, and (force, month) for the
+    recompute. The references are checked once per import, set-based, where the import looks the
+    channel up and upserts the citizen in the same transaction; a database foreign key would
+    check them again row by row at commit (three checks per row, a third of an import's time).
+    Deleting a channel or force stays protected by Django (PROTECT), and citizens are never
+    deleted.
     """
 
-    force = models.ForeignKey(Force, on_delete=models.PROTECT, related_name="+")
-    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="+")
-    citizen = models.ForeignKey(Citizen, on_delete=models.PROTECT, related_name="+")
+    force = models.ForeignKey(
+        Force, on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False
+    )
+    channel = models.ForeignKey(
+        Channel, on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False
+    )
+    citizen = models.ForeignKey(
+        Citizen, on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False
+    )
     kind = models.CharField(max_length=40)
     occurred_at = models.DateTimeField()
     local_month = models.PositiveIntegerField()
@@ -269,9 +289,8 @@ class Interaction(models.Model):
             ),
         ]
         indexes = [
+            # The recompute reads a force's months, and the range of months held, through it.
             models.Index(fields=["force", "local_month"], name="interaction_force_month_idx"),
-            # The recompute reads the range of months held (MIN/MAX) through this index.
-            models.Index(fields=["local_month"], name="interaction_month_idx"),
         ]
 
     def __str__(self) -> str:

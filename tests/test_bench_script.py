@@ -2,6 +2,10 @@
 
 import importlib.machinery
 import importlib.util
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -33,3 +37,45 @@ def test_the_benchmark_runs_in_its_own_database_next_to_the_developers(bench):
         "ladder_bench_run",
         2000,
     )
+
+
+FIGURES = {
+    "import",
+    "import again (all duplicates)",
+    "full recompute",
+    "incremental after one day",
+    "of which mobility, full",
+    "of which mobility, incremental",
+    "overview page p95, 8 clients",
+    "overview page, empty cache",
+    "force page p95, 8 clients",
+    "force page, empty cache",
+    "storage: interactions + citizens",
+    "peak memory: import",
+    "peak memory: recompute",
+}
+
+
+@pytest.mark.postgres
+def test_the_benchmark_measures_every_figure_at_a_tiny_size(tmp_path):
+    """A smoke test, never a timing assertion: every figure is measured and paired."""
+    output = tmp_path / "results.json"
+    environment = {
+        **os.environ,
+        "BENCH_INTERACTIONS": "1500",
+        "BENCH_PAGE_REQUESTS": "4",
+        "BENCH_OUTPUT": str(output),
+    }
+    done = subprocess.run(  # noqa: S603 -- our own script
+        [sys.executable, str(BENCH)], env=environment, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    results = json.loads(output.read_text())
+    figures = {row["figure"]: row for row in results["figures"]}
+    assert set(figures) == FIGURES
+    for row in figures.values():
+        assert isinstance(row["value"], int | float)
+        assert row["target"] or row["figure"].startswith("of which mobility")
+        if row["baseline"]:
+            assert row["baseline_value"] > 0 and row["ratio"] is not None
+    assert "| full recompute |" in done.stdout

@@ -200,6 +200,9 @@ class _RowChecker:
         self.latest = timezone.now() + FUTURE_TOLERANCE
         self.adapt_instant = connection.ops.adapt_datetimefield_value
         self.pseudonymise = Pseudonymiser()
+        # Europe/London changes its offset on the hour (01:00 UTC), so every instant of one UTC
+        # hour is in the same London month: worked out once per hour, not once per row.
+        self.months_by_hour: dict[int, int] = {}
 
     def staged(self, seq: int, position: int, row: dict[str, str]) -> list[Any] | None:
         add = self.problems.add
@@ -233,6 +236,10 @@ class _RowChecker:
             return None
         channel_id, force_id, platform = channel
         stored = self.adapt_instant(instant)
+        hour = int(instant.timestamp()) // 3600
+        month = self.months_by_hour.get(hour)
+        if month is None:
+            month = self.months_by_hour[hour] = local_month_of(instant)
         return [
             seq,
             force_id,
@@ -241,7 +248,7 @@ class _RowChecker:
             self.pseudonymise(platform, citizen),
             kind,
             stored if isinstance(stored, str) else stored.isoformat(),
-            local_month_of(instant),
+            month,
             row["external_id"].strip() or None,
         ]
 
@@ -373,9 +380,12 @@ def _load(staging: IO[str]) -> int:
             insert = f"INSERT INTO ingest_staging ({columns}) VALUES ({placeholders})"
             for batch in _batches(csv.reader(staging)):
                 cursor.executemany(insert, batch)
+        # Only the citizens not held yet (most of a daily import's citizens are): an upsert of
+        # the others would still draw an id and probe the pseudonym index once each.
         cursor.execute(
             "INSERT INTO engagement_citizen (platform, pseudonym) "
-            "SELECT DISTINCT platform, pseudonym FROM ingest_staging WHERE true "
+            "SELECT DISTINCT platform, pseudonym FROM ingest_staging s "
+            "WHERE NOT EXISTS (SELECT 1 FROM engagement_citizen c WHERE c.pseudonym = s.pseudonym) "
             "ON CONFLICT (pseudonym) DO NOTHING"
         )
         cursor.execute(f"CREATE TEMP TABLE ingest_new AS {_SELECT_NEW}")

@@ -63,7 +63,9 @@ Counting (step 4) takes, for every citizen, the max over the months of a period 
 states touching it BEFORE counting: a quarter's figures are not the sum of its months' figures (a
 citizen active in all three months is one citizen in the quarter). Force scope takes the max over
 the force's channels, and platform scope the max over the force's channels on one platform, again
-per citizen before counting.
+per citizen before counting. A state is never expanded into the periods it touches: states are
+counted as openings and closings summed in period order, so a state lasting years costs what a
+state lasting a month does.
 
 Rung 0 (step 5) is written last from the counted rows and the current populations. Step 6
 copies the figures an incremental run did not need to recount from the previous snapshot.
@@ -77,8 +79,9 @@ from datetime import UTC, datetime
 
 from django.db import connection
 
+from engagement.choices import PeriodType, Scope
 from engagement.ladder.periods import Period, months_in, periods_between
-from engagement.models import PeriodType, Scope
+from forces.choices import Platform
 
 # ---------------------------------------------------------------------------------------------
 # Step 0. The range: from the earliest interaction's month to the horizon's month.
@@ -94,13 +97,24 @@ class DataRange:
     horizon: datetime
 
 
-# London months never run backwards in time, so the horizon's month is the largest month index;
-# both ends come from the local_month index without reading the table.
+# London months never run backwards in time, so the horizon's month is the largest month index.
+# Both ends come force by force from the (force, month) index, a few index probes per force,
+# without reading the table; the horizon reads one month of it.
 RANGE_SQL = """
-SELECT MIN(local_month), MAX(local_month) FROM engagement_interaction
+SELECT MIN(first_month), MAX(last_month) FROM (
+    SELECT (SELECT MIN(i.local_month) FROM engagement_interaction i WHERE i.force_id = f.id)
+               AS first_month,
+           (SELECT MAX(i.local_month) FROM engagement_interaction i WHERE i.force_id = f.id)
+               AS last_month
+    FROM forces_force f
+) force_months
 """
 HORIZON_SQL = """
-SELECT MAX(occurred_at) FROM engagement_interaction WHERE local_month = %(month)s
+SELECT MAX((
+    SELECT MAX(i.occurred_at) FROM engagement_interaction i
+    WHERE i.force_id = f.id AND i.local_month = %(month)s
+))
+FROM forces_force f
 """
 
 
@@ -214,32 +228,46 @@ def rebuild_moments(*, definition_id: int, force_id: int, months: Iterable[int] 
 #
 # A lasting kind that reaches no rung makes states that count for nothing: they are dropped.
 
-DELETE_STATES_SQL = """
-DELETE FROM engagement_lastingstate WHERE definition_id = %(definition)s AND force_id = %(force)s
-"""
+# A change in month m cannot move a state that had closed before m, so an incremental run keeps
+# those and replays only the events from m on. A state still open when m began is carried into
+# the replay as an opening ahead of every event of m, with its own opened_month (`carried`). A
+# full rebuild is the same statement from month 0: nothing carried, every event replayed. The
+# new rows are written first (the carried ones are read from the old rows), then the old rows
+# they replace are deleted.
 
 INSERT_STATES_SQL = """
 INSERT INTO engagement_lastingstate
     (definition_id, force_id, channel_id, citizen_id, kind, rung_position,
      opened_month, closed_month)
 WITH {kinds},
+carried AS (
+    SELECT s.channel_id, s.citizen_id, s.kind AS state_kind, s.rung_position, s.opened_month
+    FROM engagement_lastingstate s
+    WHERE s.definition_id = %(definition)s AND s.force_id = %(force)s
+      AND s.opened_month < %(from_month)s
+      AND (s.closed_month IS NULL OR s.closed_month >= %(from_month)s)
+),
 events AS (
     SELECT i.channel_id, i.citizen_id, k.slug AS state_kind, k.rung_position,
-           i.occurred_at, i.local_month, 0 AS is_end
+           0 AS is_carried, i.occurred_at, i.local_month, 0 AS is_end
     FROM engagement_interaction i
     JOIN kinds k ON k.slug = i.kind AND k.lasting
-    WHERE i.force_id = %(force)s
+    WHERE i.force_id = %(force)s AND i.local_month >= %(from_month)s
     UNION ALL
     SELECT i.channel_id, i.citizen_id, k.slug AS state_kind, k.rung_position,
-           i.occurred_at, i.local_month, 1 AS is_end
+           0 AS is_carried, i.occurred_at, i.local_month, 1 AS is_end
     FROM engagement_interaction i
     JOIN kinds k ON k.ended_by = i.kind AND k.lasting
-    WHERE i.force_id = %(force)s
+    WHERE i.force_id = %(force)s AND i.local_month >= %(from_month)s
+    UNION ALL
+    SELECT channel_id, citizen_id, state_kind, rung_position, 1, NULL, opened_month, 0
+    FROM carried
 ),
 changes AS (
     SELECT events.*,
            LAG(is_end) OVER (
-               PARTITION BY channel_id, citizen_id, state_kind ORDER BY occurred_at, is_end
+               PARTITION BY channel_id, citizen_id, state_kind
+               ORDER BY is_carried DESC, occurred_at, is_end
            ) AS previous_is_end
     FROM events
 ),
@@ -252,7 +280,8 @@ states AS (
     SELECT channel_id, citizen_id, state_kind, rung_position, is_end,
            local_month AS opened_month,
            LEAD(local_month) OVER (
-               PARTITION BY channel_id, citizen_id, state_kind ORDER BY occurred_at, is_end
+               PARTITION BY channel_id, citizen_id, state_kind
+               ORDER BY is_carried DESC, occurred_at, is_end
            ) AS closed_month
     FROM transitions
 )
@@ -262,34 +291,301 @@ FROM states
 WHERE is_end = 0 AND rung_position IS NOT NULL
 """
 
+LAST_STATE_SQL = "SELECT MAX(id) FROM engagement_lastingstate"
 
-def rebuild_states(*, definition_id: int, force_id: int) -> int:
-    """Rebuild all of a force's LastingState rows (a state may start long before a change)."""
-    params = {"definition": definition_id, "force": force_id}
+DELETE_STATES_SQL = """
+DELETE FROM engagement_lastingstate
+WHERE definition_id = %(definition)s AND force_id = %(force)s AND id <= %(last_id)s
+  AND (opened_month >= %(from_month)s OR closed_month IS NULL
+       OR closed_month >= %(from_month)s)
+"""
+
+
+def rebuild_states(*, definition_id: int, force_id: int, from_month: int | None = None) -> int:
+    """Rebuild a force's LastingState rows: all of them, or (from_month given, the earliest
+    month that changed) those open when that month began or opened since; returns rows written."""
+    params = {"definition": definition_id, "force": force_id, "from_month": from_month or 0}
     with connection.cursor() as cursor:
-        cursor.execute(DELETE_STATES_SQL, params)
+        cursor.execute(LAST_STATE_SQL)
+        (params["last_id"],) = cursor.fetchone()
         cursor.execute(INSERT_STATES_SQL.format(kinds=KINDS_CTE), params)
-        return cursor.rowcount
+        written = cursor.rowcount
+        if params["last_id"] is not None:
+            cursor.execute(DELETE_STATES_SQL, params)
+        return written
 
 
 # ---------------------------------------------------------------------------------------------
 # Step 4. Counting one force's citizens per rung, at channel, platform and force scope.
 # ---------------------------------------------------------------------------------------------
-# The calendar is passed in as VALUES, in two small tables: `periods`, one row per period with
-# its first and last month in range, e.g. (7, quarter, "2026-Q2", 2026-04-01, 24315, 24317), and
-# `calendar`, one row per (month, period) pair. The work is grouped on the compact period id;
-# labels join back in at the end.
+# The cost must follow the data, not the data times the history: a state held for three years
+# must cost the same as one held for a month. So no step expands a state into the periods it
+# touches. Instead, for each period type, every period has an index that is plain arithmetic on
+# the month index (a quarter is month / 3, a financial year (month - 3) / 12: `types` below), and:
 #
-#   reached     every (channel, citizen, period, rung) a citizen reached: moments joined to the
-#               periods holding their month, and states joined to every period they touch
-#               (opened no later than the period's last month, closed, or the horizon when
-#               open, no earlier than its first month);
-#   on_channel  each citizen's highest rung per channel and period;
-#   on_platform each citizen's highest rung per platform (over the force's channels on it) and
-#               period: a citizen on two channels of one platform is one citizen there;
-#   in_force    each citizen's highest rung in the force (over its channels) per period;
-# and the result counts the citizens of each rung, per channel, per platform and for the force.
-# Only platform rows carry a platform; the other scopes write "" there.
+#   moments     each citizen's highest rung from moments per scope and period: the CitizenMonth
+#               rows grouped by the period holding their month (only the periods recounted);
+#   spans       each state as one span of period indexes per period type and scope (a constant
+#               12 rows per state, whatever its length);
+#   held        per citizen and scope, stretches of periods that never overlap, each with the
+#               highest rung held over it, so that each counts once: a citizen's only span is
+#               its own stretch; several spans are cut where any of them starts or ends
+#               (`several`, `cuts`, `stretches`);
+#   running     the stretches as events (+1 at the first period of a stretch, -1 after its last)
+#               per scope and rung, summed in period order: the citizens holding a state at each
+#               rung in every period, without visiting the periods in between;
+#   mixed       only the citizens with moments in a period need their own max: their state rung
+#               there (if any) is swapped for the higher of it and their moment rung.
+#
+# Everything is grouped on small integers (sorting text would cost more than the counting):
+# period types, scopes (0 channel, 1 platform, 2 force) and platforms travel as numbers, with
+# `scope_key` the channel at channel scope, the platform's number at platform scope, and 0 for
+# the force. Labels join back in at the end.
+
+PERIOD_INDEX = {
+    # period type: (months per period, months to shift so that a period starts at a multiple)
+    PeriodType.MONTH: (1, 0),
+    PeriodType.QUARTER: (3, 0),
+    PeriodType.YEAR: (12, 0),
+    PeriodType.FINANCIAL_YEAR: (12, 3),
+}
+SCOPES = (Scope.CHANNEL, Scope.PLATFORM, Scope.FORCE)
+
+
+def period_index(period: Period) -> int:
+    """The period's index among periods of its type: the SQL below computes the same."""
+    length, shift = PERIOD_INDEX[PeriodType(period.period_type)]
+    return (period.start_month - shift) // length
+
+
+COUNT_SQL = """
+{insert}
+WITH types (type_no, length, shift) AS (
+    VALUES {types}
+),
+periods (type_no, period_index, period_type, period, period_start) AS (
+    VALUES {periods}
+),
+scopes (scope_no, scope) AS (
+    VALUES {scopes}
+),
+platforms (platform_no, platform) AS (
+    VALUES {platforms}
+),
+channels AS (
+    SELECT ch.id AS channel_id, pl.platform_no
+    FROM forces_channel ch
+    JOIN platforms pl ON pl.platform = ch.platform
+    WHERE ch.force_id = %(force)s
+),
+on_channel AS (
+    SELECT p.type_no, p.period_index, m.channel_id, c.platform_no, m.citizen_id,
+           MAX(m.rung_position) AS rung_position
+    FROM engagement_citizenmonth m
+    JOIN channels c ON c.channel_id = m.channel_id
+    CROSS JOIN types t
+    JOIN periods p ON p.type_no = t.type_no AND p.period_index = (m.month - t.shift) / t.length
+    WHERE m.definition_id = %(definition)s AND m.force_id = %(force)s
+      AND m.month >= %(from_month)s
+    GROUP BY p.type_no, p.period_index, m.channel_id, c.platform_no, m.citizen_id
+),
+moments AS (
+    SELECT type_no, period_index, 0 AS scope_no, channel_id AS scope_key, citizen_id,
+           rung_position
+    FROM on_channel
+    UNION ALL
+    SELECT type_no, period_index, 1, platform_no, citizen_id, MAX(rung_position)
+    FROM on_channel
+    GROUP BY type_no, period_index, platform_no, citizen_id
+    UNION ALL
+    SELECT type_no, period_index, 2, 0, citizen_id, MAX(rung_position)
+    FROM on_channel
+    GROUP BY type_no, period_index, citizen_id
+),
+spans AS (
+    SELECT t.type_no, sc.scope_no,
+           CASE sc.scope_no WHEN 0 THEN s.channel_id WHEN 1 THEN c.platform_no ELSE 0 END
+               AS scope_key,
+           s.citizen_id, s.rung_position,
+           (s.opened_month - t.shift) / t.length AS first_index,
+           (COALESCE(s.closed_month, %(horizon_month)s) - t.shift) / t.length AS last_index
+    FROM engagement_lastingstate s
+    JOIN channels c ON c.channel_id = s.channel_id
+    CROSS JOIN types t
+    CROSS JOIN scopes sc
+    WHERE s.definition_id = %(definition)s AND s.force_id = %(force)s
+      AND COALESCE(s.closed_month, %(horizon_month)s) >= %(from_month)s
+),
+span_counts AS (
+    SELECT type_no, scope_no, scope_key, citizen_id, COUNT(*) AS spans
+    FROM spans
+    GROUP BY type_no, scope_no, scope_key, citizen_id
+),
+several AS (
+    SELECT s.*
+    FROM spans s
+    JOIN span_counts n
+      ON n.type_no = s.type_no AND n.scope_no = s.scope_no AND n.scope_key = s.scope_key
+     AND n.citizen_id = s.citizen_id
+    WHERE n.spans > 1
+),
+cuts AS (
+    SELECT type_no, scope_no, scope_key, citizen_id, first_index AS period_index FROM several
+    UNION
+    SELECT type_no, scope_no, scope_key, citizen_id, last_index + 1 FROM several
+),
+stretches AS (
+    SELECT cuts.*,
+           LEAD(period_index) OVER (
+               PARTITION BY type_no, scope_no, scope_key, citizen_id ORDER BY period_index
+           ) - 1 AS last_index
+    FROM cuts
+),
+held AS (
+    SELECT s.type_no, s.scope_no, s.scope_key, s.citizen_id, s.first_index, s.last_index,
+           s.rung_position
+    FROM spans s
+    JOIN span_counts n
+      ON n.type_no = s.type_no AND n.scope_no = s.scope_no AND n.scope_key = s.scope_key
+     AND n.citizen_id = s.citizen_id
+    WHERE n.spans = 1
+    UNION ALL
+    SELECT g.type_no, g.scope_no, g.scope_key, g.citizen_id, g.period_index, g.last_index,
+           MAX(s.rung_position)
+    FROM stretches g
+    JOIN several s
+      ON s.type_no = g.type_no AND s.scope_no = g.scope_no AND s.scope_key = g.scope_key
+     AND s.citizen_id = g.citizen_id
+     AND s.first_index <= g.period_index AND s.last_index >= g.period_index
+    WHERE g.last_index IS NOT NULL
+    GROUP BY g.type_no, g.scope_no, g.scope_key, g.citizen_id, g.period_index, g.last_index
+),
+running AS (
+    SELECT type_no, scope_no, scope_key, rung_position, period_index AS from_index,
+           LEAD(period_index) OVER (
+               PARTITION BY type_no, scope_no, scope_key, rung_position ORDER BY period_index
+           ) AS next_index,
+           SUM(change) OVER (
+               PARTITION BY type_no, scope_no, scope_key, rung_position ORDER BY period_index
+           ) AS citizens
+    FROM (
+        SELECT type_no, scope_no, scope_key, rung_position, period_index, SUM(change) AS change
+        FROM (
+            SELECT type_no, scope_no, scope_key, rung_position, first_index AS period_index,
+                   1 AS change
+            FROM held
+            UNION ALL
+            SELECT type_no, scope_no, scope_key, rung_position, last_index + 1, -1
+            FROM held
+        ) events
+        GROUP BY type_no, scope_no, scope_key, rung_position, period_index
+    ) steps
+),
+mixed AS (
+    SELECT m.type_no, m.period_index, m.scope_no, m.scope_key,
+           m.rung_position AS moment_rung, h.rung_position AS state_rung
+    FROM moments m
+    LEFT JOIN held h
+      ON h.type_no = m.type_no AND h.scope_no = m.scope_no AND h.scope_key = m.scope_key
+     AND h.citizen_id = m.citizen_id
+     AND m.period_index BETWEEN h.first_index AND h.last_index
+),
+tally AS (
+    SELECT r.type_no, p.period_index, r.scope_no, r.scope_key, r.rung_position, r.citizens
+    FROM running r
+    JOIN periods p
+      ON p.type_no = r.type_no AND p.period_index >= r.from_index
+     AND (r.next_index IS NULL OR p.period_index < r.next_index)
+    WHERE r.citizens <> 0
+    UNION ALL
+    SELECT type_no, period_index, scope_no, scope_key,
+           CASE WHEN state_rung > moment_rung THEN state_rung ELSE moment_rung END, 1
+    FROM mixed
+    UNION ALL
+    SELECT type_no, period_index, scope_no, scope_key, state_rung, -1
+    FROM mixed
+    WHERE state_rung IS NOT NULL
+),
+counted AS (
+    SELECT type_no, period_index, scope_no, scope_key, rung_position, SUM(citizens) AS citizens
+    FROM tally
+    GROUP BY type_no, period_index, scope_no, scope_key, rung_position
+    HAVING SUM(citizens) > 0
+)
+SELECT %(snapshot)s, p.period_type, p.period, p.period_start, sc.scope, %(force)s,
+       CASE WHEN n.scope_no = 0 THEN n.scope_key END, COALESCE(pl.platform, ''),
+       n.rung_position, n.citizens
+FROM counted n
+JOIN periods p ON p.type_no = n.type_no AND p.period_index = n.period_index
+JOIN scopes sc ON sc.scope_no = n.scope_no
+LEFT JOIN platforms pl ON n.scope_no = 1 AND pl.platform_no = n.scope_key
+"""
+
+
+def count_force(
+    *,
+    snapshot_id: int,
+    definition_id: int,
+    force_id: int,
+    periods: Iterable[Period],
+    first_month: int,
+    horizon_month: int,
+) -> int:
+    """Write one force's rung 1 to 6 rows for `periods` into the snapshot; returns rows written."""
+    periods = list(periods)
+    if not periods:
+        return 0
+    params: dict = {
+        "snapshot": snapshot_id,
+        "definition": definition_id,
+        "force": force_id,
+        "horizon_month": horizon_month,
+        "from_month": max(first_month, min(period.start_month for period in periods)),
+    }
+    type_numbers = {period_type: number for number, period_type in enumerate(PERIOD_INDEX)}
+    types = [
+        f"({type_numbers[period_type]}, {length}, {shift})"
+        for period_type, (length, shift) in PERIOD_INDEX.items()
+    ]
+    rows = []
+    for number, period in enumerate(periods):
+        params[f"p{number}_type"] = period.period_type
+        params[f"p{number}_label"] = period.label
+        params[f"p{number}_start"] = period.start
+        rows.append(
+            f"({type_numbers[PeriodType(period.period_type)]}, {period_index(period)}, "
+            f"%(p{number}_type)s, %(p{number}_label)s, %(p{number}_start)s)"
+        )
+    scopes = []
+    for number, scope in enumerate(SCOPES):
+        params[f"scope{number}"] = scope.value
+        scopes.append(f"({number}, %(scope{number})s)")
+    platforms = []
+    for number, platform in enumerate(Platform.values):
+        params[f"platform{number}"] = platform
+        platforms.append(f"({number}, %(platform{number})s)")
+    sql = COUNT_SQL.format(
+        insert=INSERT_DISTRIBUTION,
+        types=", ".join(types),
+        periods=", ".join(rows),
+        scopes=", ".join(scopes),
+        platforms=", ".join(platforms),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+# ---------------------------------------------------------------------------------------------
+# Step 5. Rung 0 at force scope, for every force and every period in range.
+# ---------------------------------------------------------------------------------------------
+# Population minus the citizens counted at rungs 1 to 6, never below 0; NULL when the population
+# is unknown (a row is then written only where somebody engaged, so the force still shows).
+# Written from the snapshot's own rows, so it always uses today's populations, even in an
+# incremental run that copied the rest.
+
+# Steps 5 and 6 pass the calendar in as VALUES: `periods`, one row per period with its first and
+# last month in range, and `calendar`, one row per (month, period) pair.
 
 
 def _calendar_cte(periods: Iterable[Period], first_month: int, last_month: int, params: dict):
@@ -340,89 +636,6 @@ def _insert_rows(sql: str, params: dict, periods, first_month: int, last_month: 
         cursor.execute(sql.format(insert=INSERT_DISTRIBUTION, calendar=calendar, **parts), params)
         return cursor.rowcount
 
-
-COUNT_SQL = """
-{insert}
-WITH {calendar},
-reached AS (
-    SELECT m.channel_id, m.citizen_id, c.period_id, m.rung_position
-    FROM engagement_citizenmonth m
-    JOIN calendar c ON c.month = m.month
-    WHERE m.definition_id = %(definition)s AND m.force_id = %(force)s
-    UNION ALL
-    SELECT s.channel_id, s.citizen_id, p.period_id, s.rung_position
-    FROM engagement_lastingstate s
-    JOIN periods p
-      ON s.opened_month <= p.last_month
-     AND COALESCE(s.closed_month, %(horizon_month)s) >= p.first_month
-    WHERE s.definition_id = %(definition)s AND s.force_id = %(force)s
-),
-on_channel AS (
-    SELECT channel_id, citizen_id, period_id, MAX(rung_position) AS rung_position
-    FROM reached
-    GROUP BY channel_id, citizen_id, period_id
-),
-on_platform AS (
-    SELECT ch.platform, o.citizen_id, o.period_id, MAX(o.rung_position) AS rung_position
-    FROM on_channel o
-    JOIN forces_channel ch ON ch.id = o.channel_id
-    GROUP BY ch.platform, o.citizen_id, o.period_id
-),
-in_force AS (
-    SELECT citizen_id, period_id, MAX(rung_position) AS rung_position
-    FROM on_channel
-    GROUP BY citizen_id, period_id
-),
-counted AS (
-    SELECT %(channel_scope)s AS scope, channel_id, '' AS platform, period_id, rung_position,
-           COUNT(*) AS citizens
-    FROM on_channel
-    GROUP BY channel_id, period_id, rung_position
-    UNION ALL
-    SELECT %(platform_scope)s, NULL, platform, period_id, rung_position, COUNT(*)
-    FROM on_platform
-    GROUP BY platform, period_id, rung_position
-    UNION ALL
-    SELECT %(force_scope)s, NULL, '', period_id, rung_position, COUNT(*)
-    FROM in_force
-    GROUP BY period_id, rung_position
-)
-SELECT %(snapshot)s, p.period_type, p.period, p.period_start, n.scope, %(force)s,
-       n.channel_id, n.platform, n.rung_position, n.citizens
-FROM counted n
-JOIN periods p ON p.period_id = n.period_id
-"""
-
-
-def count_force(
-    *,
-    snapshot_id: int,
-    definition_id: int,
-    force_id: int,
-    periods: Iterable[Period],
-    first_month: int,
-    horizon_month: int,
-) -> int:
-    """Write one force's rung 1 to 6 rows for `periods` into the snapshot; returns rows written."""
-    params: dict = {
-        "snapshot": snapshot_id,
-        "definition": definition_id,
-        "force": force_id,
-        "horizon_month": horizon_month,
-        "channel_scope": Scope.CHANNEL.value,
-        "platform_scope": Scope.PLATFORM.value,
-        "force_scope": Scope.FORCE.value,
-    }
-    return _insert_rows(COUNT_SQL, params, periods, first_month, horizon_month)
-
-
-# ---------------------------------------------------------------------------------------------
-# Step 5. Rung 0 at force scope, for every force and every period in range.
-# ---------------------------------------------------------------------------------------------
-# Population minus the citizens counted at rungs 1 to 6, never below 0; NULL when the population
-# is unknown (a row is then written only where somebody engaged, so the force still shows).
-# Written from the snapshot's own rows, so it always uses today's populations, even in an
-# incremental run that copied the rest.
 
 RUNG_ZERO_SQL = """
 {insert}

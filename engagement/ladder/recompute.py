@@ -25,7 +25,8 @@ makes the result safe to serve:
   finishing step runs once per snapshot; publishing a published run does nothing.
 - Incremental runs (the default for the published definition) recount only what changed since
   the previous snapshot: the forces with stale-month marks, from their earliest marked month
-  (a lasting state carries a change forward); and, if the horizon moved, every force from the
+  (a lasting state carries a change forward; its rollup is replayed from that month, not
+  rebuilt over the whole history); and, if the horizon moved, every force from the
   old horizon's next month (open states now reach further). Everything else is copied. Runs
   fall back to a full rebuild when there is no previous snapshot to build on, when the range
   moved backwards (data older than the previous earliest month, or data removed), or when the
@@ -138,12 +139,28 @@ def _lock_force_step(run_id: int, force_id: int) -> None:
             )
 
 
-def _give_memory_to_counting() -> None:
-    """Let PostgreSQL group a big force's citizens in memory rather than on disk (this
-    transaction only; the worker process itself stays small)."""
+def _prepare_counting() -> None:
+    """Let PostgreSQL group a big force's citizens in memory rather than on disk, and join by
+    hashing or merging (this transaction only; the worker process itself stays small).
+
+    Every join in the counting is bulk, so a nested loop is never the right plan; the planner
+    would pick one anyway where the rollup rows it has just rewritten have no statistics yet
+    (it then expects one row where there are thousands).
+    """
     if _on_postgres():
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL work_mem = %s", [settings.RECOMPUTE_WORK_MEM])
+            cursor.execute("SET LOCAL enable_nestloop = off")
+            # The penalty that keeps nested loops out inflates the estimated cost past the JIT
+            # thresholds: compiling would then take longer than counting.
+            cursor.execute("SET LOCAL jit = off")
+
+
+def _analyze_rollups() -> None:
+    """Fresh planner statistics for the rollups a run rewrote, for the pages and the next run."""
+    if _on_postgres():
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE engagement_citizenmonth, engagement_lastingstate")
 
 
 def is_alive(run: RecomputeRun) -> bool:
@@ -393,14 +410,18 @@ def compute_force(*, run_id: int, force_id: int) -> int:
         data = run.covered["range"]
         with transaction.atomic():
             _lock_force_step(run_id, force_id)
-            _give_memory_to_counting()
+            _prepare_counting()
             Distribution.objects.filter(snapshot=run.snapshot, force_id=force_id).delete()
             if work["rebuild"]:
                 months = None if work["rebuild"] == "all" else work["rebuild"]
                 counting.rebuild_moments(
                     definition_id=run.definition_id, force_id=force_id, months=months
                 )
-                counting.rebuild_states(definition_id=run.definition_id, force_id=force_id)
+                counting.rebuild_states(
+                    definition_id=run.definition_id,
+                    force_id=force_id,
+                    from_month=None if months is None else min(months),
+                )
             rows = counting.count_force(
                 snapshot_id=run.snapshot.pk,
                 definition_id=run.definition_id,
@@ -487,6 +508,7 @@ def _write_rest(run: RecomputeRun) -> None:
         _keep_only_the_lens_force(run, snapshot)
         snapshot.written_at = timezone.now()
         snapshot.save(update_fields=["written_at"])
+    _analyze_rollups()
 
 
 @transaction.atomic
