@@ -319,6 +319,8 @@ class LocalLensAdmin(EngagementDefinitionAdmin):
 
     def new_lens_view(self, request: HttpRequest):
         """Choose a force; its lens starts as a copy of the current shared definition."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied  # the form is for those who keep a lens
         form = LensForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             force = form.cleaned_data["force"]

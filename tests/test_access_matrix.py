@@ -29,11 +29,30 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
+from django_celery_beat.models import (
+    ClockedSchedule,
+    CrontabSchedule,
+    IntervalSchedule,
+    PeriodicTask,
+    SolarSchedule,
+)
 from rest_framework.authtoken.models import Token
 
-from engagement.definitions.services import create_draft
-from engagement.models import EngagementDefinition, ImportBatch, Interaction, RecomputeRun
+from audit.models import AuditEntry
+from engagement.definitions.services import create_draft, create_lens
+from engagement.models import (
+    EngagementDefinition,
+    ImportBatch,
+    Interaction,
+    InteractionKind,
+    LocalLens,
+    RecomputeRun,
+    Rung,
+)
 from forces.models import Channel, Force
+from reports.models import Delivery, SavedReport
+from reports.services import save_report
 from tests.factories import (
     AnalystFactory,
     InteractionFactory,
@@ -85,11 +104,26 @@ API_ROW = [
 ]
 
 READ = "S 200 200 200 200 403 200"  # a page for readers
+IMPACT = "S 403 200 403 403 403 200"  # a draft's preview: definition admins
 API_READ = "401 200 200 200 200 403 200"
 API_NO_POST = "401 405 405 405 405 403 405"
 ADMIN_NONE = "S L 403 403 403 403 200"  # an admin page only a superuser may open
 ADMIN_READ = "S L 200 200 200 403 200"  # an admin page every staff role may read
 ADMIN_NO = "S L 403 403 403 403 403"  # nobody: read-only models have no add, change, delete
+# The lens of OWN: definition admins and OWN's managers. Another force's manager is not shown it
+# (its change page and buttons send them to the admin's index: no such object) and changes nothing.
+LENS_OWN = "S L 200 200 403 403 200"
+PAGE_BARE = "S L 302 302 302 302 302"  # an object's bare URL, sent on to its change page
+# Any model only a superuser may see or change (the beat schedule, saved reports' admin).
+SUPERUSER_ONLY = dict.fromkeys(("list", "add", "change", "history", "delete"), ADMIN_NONE) | {
+    "bare": PAGE_BARE
+}
+# A record nobody edits that definition admins read: the audit log, the definition's row history.
+HISTORY_LOG = dict.fromkeys(("list", "change", "history"), "S L 200 403 403 403 200") | {
+    "add": ADMIN_NO,
+    "delete": ADMIN_NO,
+    "bare": PAGE_BARE,
+}
 
 # The admin's models: for each, the object its per-object views are asked about and the answers
 # of its views (changelist, add, one object, its history, delete, and its bare URL).
@@ -157,6 +191,7 @@ ADMIN_MODELS: dict[str, tuple[str, dict[str, str]]] = {
             "history": ADMIN_READ,
             "delete": "S L 200 403 403 403 200",
             "bare": "S L 302 302 302 302 302",
+            "version": ADMIN_READ,
         },
     ),
     "engagement/interaction": (
@@ -192,6 +227,27 @@ ADMIN_MODELS: dict[str, tuple[str, dict[str, str]]] = {
             "bare": "S L 302 302 302 302 302",
         },
     ),
+    "engagement/locallens": (
+        "{lens}",
+        {
+            "list": "S L 200 200 200 403 200",
+            "add": ADMIN_NO,
+            "change": "S L 200 200 302 403 200",
+            "history": LENS_OWN,
+            "delete": LENS_OWN,
+            "bare": "S L 302 302 302 302 302",
+            "version": LENS_OWN,
+        },
+    ),
+    "engagement/historicalrung": ("{rung_history}", HISTORY_LOG),
+    "engagement/historicalinteractionkind": ("{kind_history}", HISTORY_LOG),
+    "audit/auditentry": ("{audit_entry}", HISTORY_LOG),
+    "reports/savedreport": ("{saved_report}", SUPERUSER_ONLY),
+    "django_celery_beat/periodictask": ("{periodic_task}", SUPERUSER_ONLY),
+    "django_celery_beat/crontabschedule": ("{crontab}", SUPERUSER_ONLY),
+    "django_celery_beat/intervalschedule": ("{interval}", SUPERUSER_ONLY),
+    "django_celery_beat/solarschedule": ("{solar}", SUPERUSER_ONLY),
+    "django_celery_beat/clockedschedule": ("{clocked}", SUPERUSER_ONLY),
     "engagement/distributionsnapshot": (
         "{snapshot}",
         {
@@ -240,6 +296,7 @@ ROWS: list[Row] = [
     Row("reports/", "GET", READ),
     Row("reports/export.csv", "GET", READ, "/reports/export.csv?period_type=month"),
     Row("healthz", "GET", "200 200 200 200 200 200 200"),
+    Row("readyz", "GET", "200 200 200 200 200 200 200"),
     Row("sign-in/", "GET", "200 302 302 302 302 302 302"),
     Row("sign-out/", "POST", "S S S S S S S", data={}),
     # The upload page: force data managers for their own forces, superusers for all.
@@ -250,6 +307,40 @@ ROWS: list[Row] = [
         "S 403 403 200+ 400 403 200+",
         data=lambda: {"what": "interactions", "file": interactions_csv()},
         effect="interaction_written",
+    ),
+    # An upload's own page: the person who uploaded it (and superusers), among those who import.
+    Row("imports/<int:pk>/", "GET", "S 403 403 200 404 403 200", "/imports/{batch}/"),
+    # Saved reports: every reader saves, reads and runs them (issue #15).
+    Row(
+        "reports/save/",
+        "POST",
+        "S 302+ 302+ 302+ 302+ 403 302+",
+        data={"name": "Monthly", "period_type": "month", "layout": "long"},
+        effect="report_saved",
+    ),
+    Row("reports/saved/", "GET", READ),
+    Row("reports/saved/<int:pk>/", "GET", READ, "/reports/saved/{saved_report}/"),
+    Row(
+        "reports/saved/<int:pk>/run/",
+        "POST",
+        "S 302+ 302+ 302+ 302+ 403 302+",
+        "/reports/saved/{saved_report}/run/",
+        data={},
+        effect="delivery_created",
+    ),
+    Row("reports/deliveries/<int:pk>/", "GET", READ, "/reports/deliveries/{delivery}/"),
+    # A draft's impact preview: definition admins only (a preview is not a published figure).
+    Row("definitions/<int:pk>/impact/", "GET", IMPACT, "/definitions/{draft}/impact/"),
+    Row(
+        "definitions/<int:pk>/impact/status/", "GET", IMPACT, "/definitions/{draft}/impact/status/"
+    ),
+    Row(
+        "definitions/<int:pk>/impact/start/",
+        "POST",
+        "S 403 302+ 403 403 403 302+",
+        "/definitions/{draft}/impact/start/",
+        data={},
+        effect="run_queued",
     ),
     # The API: every endpoint and method.
     Row("api/v1/schema/", "GET", API_READ),
@@ -289,6 +380,20 @@ ROWS: list[Row] = [
         API_READ,
         "/api/v1/distributions/?format=csv",
     ),
+    Row("api/v1/^mobility/$", "GET", API_READ, "/api/v1/mobility/"),
+    Row("api/v1/^similar-forces/$", "GET", API_READ, f"/api/v1/similar-forces/?force={OWN}"),
+    *(
+        Row(f"api/v1/{name}.csv", "GET", API_READ)
+        for name in (
+            "forces",
+            "channels",
+            "definitions",
+            "recompute-runs",
+            "distributions",
+            "mobility",
+            "similar-forces",
+        )
+    ),
     # The admin's own pages.
     # (The admin's own views send an anonymous visitor to its sign-in, which sends them on to
     # the product's.)
@@ -306,7 +411,7 @@ ROWS: list[Row] = [
         "/admin/r/{force_type}/{force}/",
     ),
     Row(
-        "admin/^(?P<app_label>auth|forces|engagement|authtoken|axes)/$",
+        "admin/^(?P<app_label>auth|django_celery_beat|authtoken|audit|forces|engagement|reports|axes)/$",
         "GET",
         "L L 200 200 200 404 200",
         "/admin/forces/",
@@ -365,6 +470,33 @@ ROWS: list[Row] = [
         },
         effect="channel_renamed",
     ),
+    # A force's local lens: definition admins for every force, data managers for their own.
+    Row("admin/engagement/locallens/new-lens/", "GET", "S L 200 200 200 403 200"),
+    Row(
+        "admin/engagement/locallens/new-lens/",
+        "POST",
+        "S L 302+ 302+ 403 403 302+",
+        data={"force": "{force}"},
+        effect="lens_created",
+    ),
+    Row(
+        "admin/engagement/locallens/<int:pk>/new-draft/",
+        "POST",
+        "S L 302+ 302+ 302 403 302+",
+        "/admin/engagement/locallens/{lens}/new-draft/",
+        data={},
+        effect="lens_created",
+    ),
+    Row(
+        "admin/engagement/locallens/<int:pk>/publish/",
+        "POST",
+        "S L 302+ 302+ 302 403 302+",
+        "/admin/engagement/locallens/{lens}/publish/",
+        data={},
+        effect="lens_published",
+    ),
+    # Erasing a citizen: superusers only.
+    Row("admin/engagement/interaction/erase/", "GET", ADMIN_NONE),
     Row(
         "admin/auth/user/<id>/password/", "GET", ADMIN_NONE, "/admin/auth/user/{analyst}/password/"
     ),
@@ -378,6 +510,10 @@ EFFECTS = {
         EngagementDefinition.objects.get(pk=data.ids["draft"]).status == "published"
     ),
     "run_queued": lambda data: RecomputeRun.objects.count() > data.ids["runs"],
+    "lens_created": lambda data: LocalLens.objects.count() > data.ids["lenses"],
+    "lens_published": lambda data: LocalLens.objects.get(pk=data.ids["lens"]).status == "published",
+    "report_saved": lambda data: SavedReport.objects.count() > data.ids["saved_reports"],
+    "delivery_created": lambda data: Delivery.objects.count() > data.ids["deliveries"],
     "channel_renamed": lambda data: Channel.objects.get(pk=data.ids["channel"]).name == "Renamed",
 }
 
@@ -401,10 +537,12 @@ def test_the_matrix_has_a_row_for_every_url_the_project_serves():
 
 
 @pytest.fixture
-def data() -> Data:
+def data(settings, tmp_path) -> Data:
     snapshot = distribution_set()
     superuser = StaffFactory(username="superuser")
     draft = create_draft(based_on=current_definition(), user=superuser)
+    force = Force.objects.get(slug=OWN)
+    lens = create_lens(force=force, user=superuser)
     channel = Channel.objects.get(force__slug=OWN, slug="twitter-main")
     analyst = AnalystFactory(username="analyst")
     Token.objects.create(user=analyst)
@@ -415,7 +553,21 @@ def data() -> Data:
     )
     access_log = AccessLog.objects.create(username="x", ip_address="127.0.0.1")
     failure_log = AccessFailureLog.objects.create(username="x", ip_address="127.0.0.1")
-    force = Force.objects.get(slug=OWN)
+    audit_entry = AuditEntry.objects.create(action=AuditEntry.Action.TOKEN_ISSUED, subject="x")
+    saved_report = save_report(
+        name="Monthly", query={}, layout="long", bom=False, suppress_below=0, user=analyst
+    )
+    settings.DELIVERED_REPORTS_DIR = tmp_path
+    (tmp_path / "monthly.csv").write_text("force,rung\n")
+    delivery = Delivery.objects.create(
+        report=saved_report,
+        trigger="matrix",
+        status=Delivery.Status.SUCCEEDED,
+        filename="monthly.csv",
+        file="monthly.csv",
+    )
+    interval = IntervalSchedule.objects.create(every=1, period=IntervalSchedule.DAYS)
+    history = EngagementDefinition.history
     return Data(
         ids={
             "draft": draft.pk,
@@ -436,6 +588,24 @@ def data() -> Data:
             "interactions": Interaction.objects.count(),
             "definitions": EngagementDefinition.objects.count(),
             "runs": RecomputeRun.objects.count(),
+            "lens": lens.pk,
+            "lenses": LocalLens.objects.count(),
+            "engagementdefinition_version": history.filter(id=draft.pk).latest().history_id,
+            "locallens_version": history.filter(id=lens.pk).latest().history_id,
+            "rung_history": Rung.history.filter(definition=draft).first().history_id,
+            "kind_history": InteractionKind.history.filter(definition=draft).first().history_id,
+            "audit_entry": audit_entry.pk,
+            "saved_report": saved_report.pk,
+            "saved_reports": SavedReport.objects.count(),
+            "delivery": delivery.pk,
+            "deliveries": Delivery.objects.count(),
+            "interval": interval.pk,
+            "crontab": CrontabSchedule.objects.create().pk,
+            "solar": SolarSchedule.objects.create(event="sunrise", latitude=51, longitude=0).pk,
+            "clocked": ClockedSchedule.objects.create(clocked_time=timezone.now()).pk,
+            "periodic_task": PeriodicTask.objects.create(
+                name="matrix", task="reports.tasks.prune_delivered", interval=interval
+            ).pk,
         }
     )
 
@@ -454,6 +624,8 @@ def clients(data) -> dict[str, Client]:
         "staff": UserFactory(password=None, is_staff=True),
         "superuser": StaffFactory(password=None),
     }
+    # The upload's page is its uploader's: the batch is OWN's manager's.
+    ImportBatch.objects.filter(pk=data.ids["batch"]).update(user=people["fdm_own"])
     clients = {"anonymous": Client()}
     for name, user in people.items():
         clients[name] = Client()
