@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import time
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,13 @@ from django.conf import settings
 from tests.processes import stop
 
 ROOT = Path(settings.BASE_DIR)
-PACKAGES = ("config", "api", "forces", "engagement", "dashboard", "reports")
+# The packages pyproject.toml installs (`include = ["config*", ...]`), so a new app is copied too.
+PACKAGES = tuple(
+    pattern.rstrip("*")
+    for pattern in tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"][
+        "packages"
+    ]["find"]["include"]
+)
 
 pytestmark = [
     pytest.mark.worker,

@@ -55,7 +55,7 @@ def test_full_rebuilds_again_and_again_keep_the_tables_their_size_and_analysed()
         cursor.execute("SHOW autovacuum")
         autovacuum = cursor.fetchone()[0]
     some_interactions()
-    for _ in range(2):
+    for _ in range(3):  # a run keeps the previous snapshot until it publishes: settle first
         assert recompute_now(full=True).status == "succeeded"
     settled = table_bytes()
     for _ in range(6):
@@ -64,7 +64,7 @@ def test_full_rebuilds_again_and_again_keep_the_tables_their_size_and_analysed()
 
     for table, size in after.items():
         # Without the VACUUM each full rebuild adds its dead rows: 4 times the size by now.
-        assert size <= settled[table] * 1.25, (table, settled[table], size, autovacuum)
+        assert size <= settled[table] * 1.5, (table, settled[table], size, autovacuum)
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT reltuples FROM pg_class WHERE relname = %s", [CitizenMonth._meta.db_table]
