@@ -44,6 +44,7 @@ from engagement.store.filters import (
 )
 from engagement.store.selectors import (
     READ_SCOPE_CHOICES,
+    SHARE_PLACES,
     FiltersInvalid,
     distribution_rows,
     visible_definitions,
@@ -143,26 +144,42 @@ class RecomputeRunViewSet(ReadOnlyViewSet):
 
 
 class DistributionSerializer(serializers.Serializer):
-    """One rung of one scope and period (the long layout of LADDER.md, as JSON)."""
+    """One rung of one scope and period: LADDER.md's long layout as JSON, with the force's name
+    and region beside its slug. Each share is named for its denominator."""
 
     definition_version = serializers.IntegerField()
     period_type = serializers.ChoiceField(choices=PeriodType.choices)
     period = serializers.CharField()
     period_start = serializers.DateField()
     scope = serializers.ChoiceField(choices=READ_SCOPE_CHOICES)
-    force = serializers.CharField(source="force__slug")
-    channel = serializers.CharField(source="channel__slug", allow_null=True)
+    force = serializers.CharField()
+    force_name = serializers.CharField()
+    region = serializers.CharField()
+    platform = serializers.CharField(
+        allow_null=True,
+        help_text="The platform (platform and channel scope); empty at force scope.",
+    )
+    channel = serializers.CharField(allow_null=True, help_text="The channel (channel scope).")
     rung_position = serializers.IntegerField()
     rung = serializers.CharField()
     citizens = serializers.IntegerField(
-        allow_null=True, help_text="Empty for rung 0 where the population is unknown."
+        allow_null=True, help_text="Empty for rung 0 where it is unknown; 0 is written as 0."
     )
-    share = serializers.DecimalField(
-        max_digits=7,
-        decimal_places=6,
+    share_of_engaged = serializers.DecimalField(
+        max_digits=SHARE_PLACES + 1,
+        decimal_places=SHARE_PLACES,
         allow_null=True,
         coerce_to_string=False,
-        help_text="citizens / total of the scope and period (rung 0 included where known).",
+        help_text="citizens / the citizens at rungs 1 to 6 of the scope and period; "
+        "empty for rung 0 and when nobody is engaged.",
+    )
+    share_of_population = serializers.DecimalField(
+        max_digits=SHARE_PLACES + 1,
+        decimal_places=SHARE_PLACES,
+        allow_null=True,
+        coerce_to_string=False,
+        help_text="citizens / rungs 0 to 6 (the population, or the engaged where they outnumber "
+        "it); force scope only, empty where rung 0 is unknown.",
     )
 
 

@@ -3,11 +3,20 @@
 from datetime import UTC, datetime
 
 from engagement.models import Distribution, DistributionSnapshot
-from engagement.store.selectors import ROW_FIELDS
 from tests.factories import InteractionFactory
 
-# LADDER.md's long layout without `share`, as the worked examples' expected files have it.
-LONG_LAYOUT = tuple(field for field in ROW_FIELDS if field != "share")
+# The columns of the worked examples' expected files (force and channel scope, counts only).
+LONG_LAYOUT = (
+    "definition_version",
+    "period_type",
+    "period",
+    "scope",
+    "force",
+    "channel",
+    "rung_position",
+    "rung",
+    "citizens",
+)
 
 
 def at(text: str) -> datetime:

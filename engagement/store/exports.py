@@ -15,14 +15,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 from itertools import groupby
 
-from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 
 from engagement.store.selectors import (
     ROW_FIELDS,
+    SHARE_PLACES,
     DistributionFilters,
+    DistributionRows,
     definition_for,
     distribution_rows,
     row_values,
@@ -48,14 +49,21 @@ def neutralise(value: object) -> object:
 
 
 def cell(value: object) -> object:
-    """How one value is written: empty for unknown, true/false, shares to 6 places, text inert."""
+    """How one value is written: empty for unknown, true/false, shares as plain decimals (0, 1,
+    0.25, never an exponent), text inert."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, Decimal | float):
-        return f"{value:.6f}"
+        return decimal_text(value)
     return neutralise(value)
+
+
+def decimal_text(value: Decimal | float) -> str:
+    """A share as the CSV and the API write it: SHARE_PLACES places at most, no trailing zeros."""
+    text = f"{round(Decimal(str(value)), SHARE_PLACES):.{SHARE_PLACES}f}".rstrip("0").rstrip(".")
+    return text or "0"
 
 
 class _Echo:
@@ -74,50 +82,70 @@ def csv_lines(rows: Iterable[Sequence[object]], *, bom: bool = False) -> Iterato
         yield writer.writerow([cell(value) for value in row])
 
 
-def _stream(rows: QuerySet) -> Iterator[dict]:
+def _stream(rows: DistributionRows) -> Iterator[dict]:
     return rows.iterator(chunk_size=STREAM_CHUNK)
 
 
-def long_rows(rows: QuerySet) -> Iterator[Sequence[object]]:
+def long_rows(rows: DistributionRows) -> Iterator[Sequence[object]]:
     """LADDER.md's long layout: the header, then one row per rung."""
     yield ROW_FIELDS
     for row in _stream(rows):
         yield row_values(row)
 
 
-WIDE_KEY = ("definition_version", "period_type", "period", "scope", "force", "channel")
+# The wide layout's key: the long layout's, with the force's name and region beside its slug.
+WIDE_KEY = (
+    "definition_version",
+    "period_type",
+    "period",
+    "scope",
+    "force",
+    "force_name",
+    "region",
+    "platform",
+    "channel",
+)
 
 
 def wide_header(rungs: Sequence[tuple[int, str]]) -> list[str]:
-    """`rung_<position>_<slug>` per rung, so a column says both where and what the rung is."""
-    return [*WIDE_KEY, *(f"rung_{position}_{slug}" for position, slug in rungs), "total"]
+    """Counts, then shares: `rung_<position>_<slug>` per rung (where and what the rung is), then
+    `share_of_engaged_<position>_<slug>` for rungs 1 to 6 and `share_of_population_...` for all."""
+    engaged = [(position, slug) for position, slug in rungs if position > 0]
+    return [
+        *WIDE_KEY,
+        *(f"rung_{position}_{slug}" for position, slug in rungs),
+        *(f"share_of_engaged_{position}_{slug}" for position, slug in engaged),
+        *(f"share_of_population_{position}_{slug}" for position, slug in rungs),
+    ]
 
 
-def wide_rows(rows: QuerySet, rungs: Sequence[tuple[int, str]]) -> Iterator[Sequence[object]]:
-    """The wide layout: one row per scope and period, a column per rung, and the total.
+def wide_rows(
+    rows: DistributionRows, rungs: Sequence[tuple[int, str]]
+) -> Iterator[Sequence[object]]:
+    """The wide layout: one row per scope and period, the counts per rung, then the shares.
 
-    A rung with no row is empty; the total adds the known citizens (rung 0 where it is known),
-    the same total `share` divides by. Rows arrive grouped (see `distribution_rows`), so one
-    group is held at a time.
+    The numbers are the long layout's, moved into columns: a rung with no row is empty. Rows
+    arrive grouped (see `distribution_rows`), so one group is held at a time.
     """
     positions = [position for position, _ in rungs]
+    engaged = [position for position in positions if position > 0]
     yield wide_header(rungs)
-    key_indexes = [ROW_FIELDS.index(name) for name in WIDE_KEY]
-    citizens_at = ROW_FIELDS.index("citizens")
-    position_at = ROW_FIELDS.index("rung_position")
-    values = (row_values(row) for row in _stream(rows))
-    for key, group in groupby(values, key=lambda v: tuple(v[i] for i in key_indexes)):
-        by_position = {row[position_at]: row[citizens_at] for row in group}
-        known = [c for c in by_position.values() if c is not None]
+    for key, group in groupby(_stream(rows), key=lambda row: tuple(row[n] for n in WIDE_KEY)):
+        by_position = {row["rung_position"]: row for row in group}
+
+        def column(name: str, chosen: list[int]) -> list[object]:
+            return [(by_position.get(p) or {}).get(name) for p in chosen]
+
         yield [
             *key,
-            *(by_position.get(position) for position in positions),
-            sum(known) if known else None,
+            *column("citizens", positions),
+            *column("share_of_engaged", engaged),
+            *column("share_of_population", positions),
         ]
 
 
 def layout_rows(
-    rows: QuerySet, *, layout: str, rungs: Sequence[tuple[int, str]]
+    rows: DistributionRows, *, layout: str, rungs: Sequence[tuple[int, str]]
 ) -> Iterator[Sequence[object]]:
     if layout == "wide":
         return wide_rows(rows, rungs)
@@ -131,7 +159,8 @@ class DistributionExport:
 
 
 def export_filename(filters: DistributionFilters, *, version: int, layout: str) -> str:
-    """A file name that says what the file holds: version, period type, period(s), layout.
+    """A file name that says what the file holds: version, period type, period(s), scope, the
+    other filters, and the layout (`ladder-v1-month-2026-04-force-kent-essex-wide.csv`).
 
     The CSV itself stays pure (a comment line would break CSV readers); every row also carries
     its definition version and period.
@@ -147,10 +176,15 @@ def export_filename(filters: DistributionFilters, *, version: int, layout: str) 
         f"v{version}",
         filters.period_type or "",
         periods,
-        filters.scope or "",
+        filters.scope or "all-scopes",
+        "-".join(filters.forces),
+        filters.region or "",
+        filters.platform or "",
+        f"channel-{filters.channel}" if filters.channel else "",
         layout,
     ]
-    return "-".join(slugify(part) for part in parts if part) + ".csv"
+    name = "-".join(slugify(part) for part in parts if part)
+    return name[:180] + ".csv"
 
 
 def distribution_table(
