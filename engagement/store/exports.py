@@ -132,16 +132,16 @@ def wide_rows(
     yield wide_header(rungs)
     for key, group in groupby(_stream(rows), key=lambda row: tuple(row[n] for n in WIDE_KEY)):
         by_position = {row["rung_position"]: row for row in group}
-
-        def column(name: str, chosen: list[int]) -> list[object]:
-            return [(by_position.get(p) or {}).get(name) for p in chosen]
-
         yield [
             *key,
-            *column("citizens", positions),
-            *column("share_of_engaged", engaged),
-            *column("share_of_population", positions),
+            *_column(by_position, "citizens", positions),
+            *_column(by_position, "share_of_engaged", engaged),
+            *_column(by_position, "share_of_population", positions),
         ]
+
+
+def _column(by_position: dict[int, dict], name: str, positions: list[int]) -> list[object]:
+    return [(by_position.get(p) or {}).get(name) for p in positions]
 
 
 def layout_rows(
