@@ -11,6 +11,7 @@ from rest_framework.routers import SimpleRouter
 from api import ingest as ingest_api
 from api.figures import DefinitionViewSet, DistributionViewSet, RecomputeRunViewSet
 from api.forces import ChannelViewSet, ForceViewSet
+from api.root import api_root
 
 router = SimpleRouter()
 router.register("forces", ForceViewSet, basename="api-force")
@@ -20,6 +21,7 @@ router.register("recompute-runs", RecomputeRunViewSet, basename="api-recompute-r
 router.register("distributions", DistributionViewSet, basename="api-distribution")
 
 urlpatterns = [
+    path("", api_root, name="api-root"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path(

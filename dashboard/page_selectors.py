@@ -118,6 +118,19 @@ def _summed(rows, *keys: str):
     return rows.values(*keys, "rung_position").annotate(citizens=Sum("citizens")).order_by()
 
 
+def _of_scope(rows, platform: str):
+    """A force's own rows: force scope, or with a platform its platform-scope rows (each citizen
+    once over the force's channels on that platform)."""
+    if platform:
+        return rows.filter(scope=Scope.PLATFORM, platform=platform)
+    return rows.filter(scope=Scope.FORCE)
+
+
+def region_names() -> list[str]:
+    """Every force region, in alphabetical order."""
+    return list(Force.objects.order_by("region").values_list("region", flat=True).distinct())
+
+
 # --- Overview -------------------------------------------------------------------------------------
 
 
@@ -142,13 +155,10 @@ def overview_figures(
     """
 
     def compute() -> list[ForceFigures]:
-        rows = Distribution.objects.filter(
-            snapshot=snapshot, period_type=period_type, period=period
+        rows = _of_scope(
+            Distribution.objects.filter(snapshot=snapshot, period_type=period_type, period=period),
+            platform,
         )
-        if platform:
-            rows = rows.filter(scope=Scope.PLATFORM, platform=platform)
-        else:
-            rows = rows.filter(scope=Scope.FORCE)
         counts = _counts_by(rows.values("force_id", "rung_position", "citizens"), "force_id")
         return [
             ForceFigures(counts=counts.get(force["pk"], {}), **force)
@@ -183,15 +193,21 @@ class ForcePageFigures:
 
 
 def force_page_figures(
-    snapshot: DistributionSnapshot, force: Force, *, period_type: str, period: str
+    snapshot: DistributionSnapshot,
+    force: Force,
+    *,
+    period_type: str,
+    period: str,
+    platform: str = "",
 ) -> ForcePageFigures:
-    """Everything the force page draws, in four queries (cached)."""
+    """Everything the force page draws, in four queries (cached). With a platform, the force's
+    figures on that platform, its channels on it, and the region and nation on it."""
 
     def compute() -> ForcePageFigures:
         of_force = Distribution.objects.filter(snapshot=snapshot, force=force)
         trend: dict[str, Counts] = defaultdict(dict)
         for label, position, citizens in (
-            of_force.filter(period_type=period_type, scope=Scope.FORCE)
+            _of_scope(of_force.filter(period_type=period_type), platform)
             .order_by("period_start", "rung_position")
             .values_list("period", "rung_position", "citizens")
         ):
@@ -212,11 +228,16 @@ def force_page_figures(
                 active=channel.active,
                 counts=by_channel.get(channel.pk, {}),
             )
-            for channel in Channel.objects.filter(force=force).order_by("platform", "name")
+            for channel in Channel.objects.filter(
+                force=force, **({"platform": platform} if platform else {})
+            ).order_by("platform", "name")
         ]
         references = (
-            Distribution.objects.filter(
-                snapshot=snapshot, period_type=period_type, period=period, scope=Scope.FORCE
+            _of_scope(
+                Distribution.objects.filter(
+                    snapshot=snapshot, period_type=period_type, period=period
+                ),
+                platform,
             )
             .values("rung_position")
             .annotate(
@@ -242,7 +263,7 @@ def force_page_figures(
             channels_reaching=reaching,
         )
 
-    return cached(snapshot, "force", force.pk, period_type, period, compute=compute)
+    return cached(snapshot, "force", force.pk, period_type, period, platform, compute=compute)
 
 
 # --- Compare --------------------------------------------------------------------------------------
@@ -251,43 +272,90 @@ def force_page_figures(
 @dataclass(frozen=True)
 class CompareFigures:
     trends: dict[int, list[tuple[str, Counts]]]  # force pk -> every period, oldest first
-    national: Counts
+    national: list[tuple[str, Counts]]  # England and Wales, every period, oldest first
 
 
 def compare_figures(
-    snapshot: DistributionSnapshot, forces: list[Force], *, period_type: str, period: str
+    snapshot: DistributionSnapshot,
+    forces: list[Force],
+    *,
+    period_type: str,
+    platform: str = "",
 ) -> CompareFigures:
-    """Two to six forces over every period of a type, and the national shape (two queries)."""
+    """Two to six forces and the nation over every period of a type (two queries, cached)."""
     force_ids = sorted(force.pk for force in forces)
 
     def compute() -> CompareFigures:
+        of_type = _of_scope(
+            Distribution.objects.filter(snapshot=snapshot, period_type=period_type), platform
+        )
         trends: dict[int, dict[str, Counts]] = {pk: defaultdict(dict) for pk in force_ids}
         for force_id, label, position, citizens in (
-            Distribution.objects.filter(
-                snapshot=snapshot,
-                period_type=period_type,
-                scope=Scope.FORCE,
-                force_id__in=force_ids,
-            )
+            of_type.filter(force_id__in=force_ids)
             .order_by("period_start", "rung_position")
             .values_list("force_id", "period", "rung_position", "citizens")
         ):
             trends[force_id][label][position] = citizens
-        national = dict(
-            Distribution.objects.filter(
-                snapshot=snapshot, period_type=period_type, period=period, scope=Scope.FORCE
-            )
-            .values("rung_position")
+        national: dict[str, Counts] = defaultdict(dict)
+        for label, position, citizens in (
+            of_type.values("period_start", "period", "rung_position")
             .annotate(citizens=Sum("citizens"))
-            .order_by()
-            .values_list("rung_position", "citizens")
-        )
+            .order_by("period_start", "rung_position")
+            .values_list("period", "rung_position", "citizens")
+        ):
+            national[label][position] = citizens
         return CompareFigures(
             trends={pk: list(periods.items()) for pk, periods in trends.items()},
-            national=national,
+            national=list(national.items()),
         )
 
-    return cached(snapshot, "compare", tuple(force_ids), period_type, period, compute=compute)
+    return cached(snapshot, "compare", tuple(force_ids), period_type, platform, compute=compute)
+
+
+# --- Channel page ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChannelPageFigures:
+    slug: str
+    name: str
+    platform: str
+    platform_label: str
+    team: str
+    active: bool
+    trend: list[tuple[str, Counts]]  # every period of the type, oldest first
+
+
+def channel_page_figures(
+    snapshot: DistributionSnapshot, force: Force, slug: str, *, period_type: str
+) -> ChannelPageFigures | None:
+    """One channel of a force and its figures over every period of a type (two queries, cached);
+    None when the force has no such channel."""
+
+    def compute() -> ChannelPageFigures | None:
+        channel = Channel.objects.filter(force=force, slug=slug).first()
+        if channel is None:
+            return None
+        trend: dict[str, Counts] = defaultdict(dict)
+        for label, position, citizens in (
+            Distribution.objects.filter(
+                snapshot=snapshot, period_type=period_type, scope=Scope.CHANNEL, channel=channel
+            )
+            .order_by("period_start", "rung_position")
+            .values_list("period", "rung_position", "citizens")
+        ):
+            trend[label][position] = citizens
+        return ChannelPageFigures(
+            slug=channel.slug,
+            name=channel.name,
+            platform=channel.platform,
+            platform_label=channel.get_platform_display(),
+            team=channel.team,
+            active=channel.active,
+            trend=list(trend.items()),
+        )
+
+    return cached(snapshot, "channel", force.pk, slug, period_type, compute=compute)
 
 
 # --- Definition -----------------------------------------------------------------------------------

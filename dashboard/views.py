@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from dashboard import page_selectors, pages
@@ -18,7 +18,7 @@ def _status(request: HttpRequest) -> dict[str, Any]:
     snapshots = page_selectors.current_snapshots()
     return {
         "snapshots": snapshots,
-        "filters": read_filters(request.GET, snapshots),
+        "filters": read_filters(request.GET, snapshots, regions=page_selectors.region_names()),
     }
 
 
@@ -40,6 +40,21 @@ def force_page(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
+def channel_page(request: HttpRequest, slug: str, channel: str) -> HttpResponse:
+    force = force_by_slug(slug)
+    context = {"force": force, **_status(request)}
+    filters = context["filters"]
+    if filters is not None:
+        figures = page_selectors.channel_page_figures(
+            filters.snapshot, force, channel, period_type=filters.period_type
+        )
+        if figures is None:
+            raise Http404(f"{force.name} has no channel {channel!r}.")
+        context.update(pages.channel_context(filters, force, figures))
+    return render(request, "dashboard/channel.html", context)
+
+
+@login_required
 def compare(request: HttpRequest) -> HttpResponse:
     slugs = pages.compare_slugs(request.GET.getlist("forces"))
     found = forces_by_slug(slugs)
@@ -47,6 +62,7 @@ def compare(request: HttpRequest) -> HttpResponse:
     context = {
         **_status(request),
         "chosen": slugs,
+        "chosen_count": len(found),
         "problems": problems,
         "regions": forces_by_region(),
     }

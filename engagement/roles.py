@@ -44,3 +44,15 @@ def ensure_roles(**kwargs) -> None:
                 content_type__app_label=app_label, codename__in=codenames
             )
         group.permissions.add(*wanted)
+
+
+# Who may start a recompute from the pages: the permission, or staff for now (the sign-in and
+# roles work gives the permission to the right groups).
+START_RECOMPUTE_PERMISSIONS = ("engagement.start_recompute", "engagement.add_recomputerun")
+
+
+def may_start_recompute(user) -> bool:
+    return bool(
+        user.is_authenticated
+        and (user.is_staff or any(user.has_perm(p) for p in START_RECOMPUTE_PERMISSIONS))
+    )

@@ -77,3 +77,50 @@ def migrations_data(db):
     if not EngagementDefinition.objects.exists():
         data = Path(settings.BASE_DIR) / "engagement" / "data" / "default-definition.json"
         load_definition(json.loads(data.read_text(encoding="utf-8")))
+
+
+@pytest.fixture(scope="module")
+def pages_site(django_db_setup, django_db_blocker, browser):
+    """One live server and one set of dashboard figures (43 forces) for a whole browser module.
+
+    Building the figures takes seconds, so a module's page tests share them instead of making
+    them per test: the data is written outside any test transaction (database access unblocked
+    for the module), a live server thread of its own serves it, and the module's end empties
+    the database and puts the migrations' data back, as a transactional test leaves it.
+    `browser` comes first: Playwright must start before the database is touched (see above).
+    """
+    from types import SimpleNamespace
+
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.test import Client
+    from pytest_django.live_server_helper import LiveServer
+
+    from tests.dashboard_data import ensure_reference_data, make_dashboard_data
+    from tests.factories import StaffFactory
+
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with django_db_blocker.unblock():
+        call_command("flush", interactive=False, verbosity=0)
+        ensure_reference_data()
+        data = make_dashboard_data()
+        client = Client()
+        client.force_login(StaffFactory(username="pages-analyst"))
+        server = LiveServer("localhost")
+        server._live_server_modified_settings.enable()
+        try:
+            yield SimpleNamespace(
+                url=server.url,
+                data=data,
+                client=client,
+                cookie={
+                    "name": settings.SESSION_COOKIE_NAME,
+                    "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                    "url": server.url,
+                },
+            )
+        finally:
+            server._live_server_modified_settings.disable()
+            server.stop()
+            call_command("flush", interactive=False, verbosity=0)
+            ensure_reference_data()

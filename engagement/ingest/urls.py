@@ -6,4 +6,5 @@ app_name = "engagement"
 
 urlpatterns = [
     path("imports/", views.import_page, name="imports"),
+    path("imports/recompute/", views.recompute_now, name="recompute-now"),
 ]

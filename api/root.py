@@ -1,0 +1,39 @@
+"""/api/v1/: what the API offers, as links a person or a client can follow."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework.decorators import api_view, permission_classes
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.reverse import reverse
+
+ENDPOINTS: tuple[tuple[str, str, str], ...] = (
+    ("forces", "api-force-list", "The 43 forces, their regions and populations."),
+    ("channels", "api-channel-list", "Every channel, its force and platform."),
+    ("definitions", "api-definition-list", "Published and retired definition versions."),
+    ("recompute_runs", "api-recompute-run-list", "Recompute runs, newest first."),
+    (
+        "distributions",
+        "api-distribution-list",
+        "The figures: citizens, share_of_engaged and share_of_population per rung "
+        "(?format=csv&layout=long|wide for CSV).",
+    ),
+    ("interactions", "api-interactions-import", "POST interactions (data managers)."),
+    ("schema", "api-schema", "The OpenAPI schema."),
+    ("docs", "api-docs", "The API documentation."),
+)
+
+
+@extend_schema(exclude=True)
+@api_view(["GET"])
+@permission_classes([AllowAny])
+def api_root(request: Request) -> Response:
+    """Every endpoint with its address and what it serves."""
+    return Response(
+        {
+            name: {"url": reverse(url_name, request=request), "description": description}
+            for name, url_name, description in ENDPOINTS
+        }
+    )

@@ -1,0 +1,2 @@
+/* Marks the page as scripted before it is drawn, so that the charts take their place at once. */
+document.documentElement.classList.add("js");

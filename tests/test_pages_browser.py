@@ -1,0 +1,184 @@
+"""Every page on any screen: 320, 390 and 1440 px wide, in Debian's Chromium (Playwright).
+
+One live server and one set of figures serve the whole module (`pages_site`). At each width each
+page must not scroll sideways, must not clip a table (a wide table scrolls inside its own box),
+must draw its charts without a console error, and axe-core must find no serious or critical
+violation. Screenshots go to docs/screenshots/ (the README shows them).
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+# Playwright's sync API runs an event loop in this thread; the fixtures' ORM calls are safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+# django_db: the test database is set up for this module (the figures are written by
+# `pages_site`, outside each test's transaction; the tests only read them through the browser).
+pytestmark = [pytest.mark.browser, pytest.mark.django_db]
+
+CHROMIUM = "/usr/bin/chromium"
+AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
+SCREENSHOTS = Path(settings.BASE_DIR) / "docs" / "screenshots"
+WIDTHS = (320, 390, 1440)
+PAGES = {
+    "overview": ("/", 200),
+    "force": ("/forces/kent/", 200),
+    "channel": ("/forces/kent/channels/facebook-main/", 200),
+    "compare": ("/compare/?forces=kent,essex,dyfed-powys", 200),
+    "definition": ("/definition/", 200),
+    "reports": ("/reports/?period=2026-Q2&force=kent", 200),
+    "imports": ("/imports/", 200),
+    "not-found": ("/forces/atlantis/", 404),
+}
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run `make browser` (part of `make test`).")
+    return {
+        "executable_path": CHROMIUM,
+        "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run"],
+        "headless": True,
+    }
+
+
+@pytest.fixture(scope="module")
+def signed_in(browser, pages_site):
+    context = browser.new_context(locale="en-GB")
+    context.add_cookies([pages_site.cookie])
+    yield context
+    context.close()
+
+
+def opened(context, base: str, path: str, width: int, status: int = 200):
+    page = context.new_page()
+    page.set_viewport_size({"width": width, "height": 900})
+    page.errors = []
+    page.on("console", lambda msg: msg.type == "error" and page.errors.append(msg.text))
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    response = page.goto(base + path)
+    assert response.status == status, f"{path} answered {response.status}"
+    page.wait_for_load_state("networkidle")
+    return page
+
+
+def sideways_overflow(page) -> dict:
+    """The page's width against the window's, and the outermost elements that stick out."""
+    return page.evaluate(
+        """() => ({scroll: document.documentElement.scrollWidth, width: window.innerWidth,
+                   out: Array.from(document.querySelectorAll('body *')).filter(e =>
+                       e.getBoundingClientRect().right > window.innerWidth + 1
+                       && !(e.parentElement && e.parentElement.getBoundingClientRect().right
+                            > window.innerWidth + 1)
+                   ).slice(0, 8).map(e => e.tagName + '#' + e.id + '.' + e.className)})"""
+    )
+
+
+def clipped_tables(page) -> list[str]:
+    """Tables wider than the room they have, outside a box that scrolls them."""
+    return page.evaluate(
+        """() => Array.from(document.querySelectorAll('table')).filter(table => {
+               const box = table.closest('.table-wrap');
+               if (box && ['auto', 'scroll'].includes(getComputedStyle(box).overflowX)) {
+                   return false;
+               }
+               const room = (table.parentElement || document.body).clientWidth;
+               return table.scrollWidth > room + 1
+                   || table.getBoundingClientRect().right > window.innerWidth + 1;
+           }).map(table => table.id || table.className)"""
+    )
+
+
+def serious_violations(page) -> list[dict]:
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [
+        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+def charts_drawn(page) -> list[dict]:
+    return page.evaluate(
+        """() => Array.from(document.querySelectorAll('canvas[data-chart]')).map(c => {
+               const chart = Chart.getChart(c);
+               return {id: c.id, drawn: !!chart && chart.data.datasets.length > 0
+                       && c.width > 0 && c.height > 0 && c.width <= window.innerWidth};
+           })"""
+    )
+
+
+def screenshot(page, name: str, width: int) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    height = min(1600, page.evaluate("() => document.documentElement.scrollHeight"))
+    page.screenshot(
+        path=str(SCREENSHOTS / f"{name}-{width}.png"),
+        full_page=True,
+        clip={"x": 0, "y": 0, "width": width, "height": height},
+    )
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("name", list(PAGES))
+def test_the_page_fits_the_screen_and_passes_axe(signed_in, pages_site, name, width):
+    path, status = PAGES[name]
+    page = opened(signed_in, pages_site.url, path, width, status)
+    try:
+        assert sideways_overflow(page)["scroll"] <= width, sideways_overflow(page)
+        assert clipped_tables(page) == []
+        charts = charts_drawn(page)
+        assert all(chart["drawn"] for chart in charts), charts
+        screenshot(page, name, width)
+        # A 404 page reports its own status in the console; nothing else may.
+        expected = [e for e in page.errors if status == 404 and "status of 404" in e]
+        assert page.errors == expected
+        assert serious_violations(page) == []
+    finally:
+        page.close()
+
+
+def test_the_ranked_chart_and_the_forces_table_show_one_number(signed_in, pages_site):
+    page = opened(signed_in, pages_site.url, "/?period=2026-06", 1440)
+    chart = page.evaluate("() => JSON.parse(document.getElementById('ranked-chart').textContent)")
+    index = chart["labels"].index("Kent Police")
+    cell = page.locator('#forces-table tr[data-key="kent"] td[data-conversation-up]')
+    assert float(cell.get_attribute("data-value")) == pytest.approx(chart["data"][index], abs=1e-4)
+    page.close()
+
+
+def test_showing_passive_adds_it_to_the_chart(signed_in, pages_site):
+    page = opened(signed_in, pages_site.url, "/forces/kent/", 1440)
+    labels = "() => Chart.getChart('trend-chart-canvas').data.datasets.map(d => d.label)"
+    assert "Passive" not in page.evaluate(labels)
+    page.check("#trend-chart-passive")
+    assert "Passive" in page.evaluate(labels)
+    page.close()
+
+
+def test_a_table_sorts_by_a_column(signed_in, pages_site):
+    page = opened(signed_in, pages_site.url, "/", 1440)
+    # Force, then a count and a share per rung, the engaged, then Conversation or above.
+    page.locator("#forces-table thead th").nth(1 + 6 * 2 + 1).get_by_role("button").click()
+    values = [
+        float(v or "-1")
+        for v in page.locator("#forces-table tbody td[data-conversation-up]").evaluate_all(
+            "cells => cells.map(c => c.getAttribute('data-value'))"
+        )
+    ]
+    assert values == sorted(values)
+    page.close()
+
+
+def test_a_force_page_opens_each_channel(signed_in, pages_site):
+    page = opened(signed_in, pages_site.url, "/forces/kent/?platform=facebook", 1440)
+    page.locator("#channels-table").get_by_role("link").first.click()
+    page.wait_for_load_state("networkidle")
+    assert "/forces/kent/channels/facebook-main/" in page.url
+    assert "platform=facebook" in page.url
+    assert page.locator("#ladder-table tbody tr").count() == 6
+    page.close()
