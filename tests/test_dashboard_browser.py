@@ -1,9 +1,9 @@
-"""The dashboard in a real browser: Debian's Chromium, driven by Playwright, on demo figures.
+"""The dashboard in a real browser before any figures exist: Debian's Chromium, Playwright.
 
-Each page is opened signed in; the charts must be drawn by Chart.js (a canvas holding a chart, no
-console error), the tables must hold the store's numbers, the filters and sorting must change what
-is shown, and axe-core must find no serious or critical accessibility violation. Screenshots of
-every page are saved to test-artifacts/screenshots/.
+The pages with figures are tested in tests/test_pages_browser.py, on one set of figures shared by
+the whole module. Here, without figures: the empty state and the definition page must read well
+and axe-core must find no serious or critical violation. Screenshots go to
+test-artifacts/screenshots/.
 """
 
 import os
@@ -14,8 +14,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from engagement.models import PeriodType, Scope
-from tests.dashboard_data import ensure_reference_data, make_dashboard_data, store_counts
+from tests.dashboard_data import ensure_reference_data
 from tests.factories import StaffFactory
 
 # Playwright's sync API runs an event loop in this thread; the tests' own ORM calls are safe.
@@ -54,11 +53,6 @@ def browser_context_args():
 
 
 @pytest.fixture
-def data(signed_in):
-    return make_dashboard_data()
-
-
-@pytest.fixture
 def signed_in(page, live_server):
     """The page, signed in as a definition admin, collecting console errors as it goes.
 
@@ -92,20 +86,6 @@ def open_page(page, path: str):
     return page
 
 
-def charts_drawn(page) -> int:
-    """How many canvases hold a Chart.js chart with data; fails on any canvas left empty."""
-    state = page.evaluate(
-        """() => Array.from(document.querySelectorAll('canvas[data-chart]')).map(c => {
-               const chart = Chart.getChart(c);
-               return {id: c.id, drawn: !!chart && chart.data.datasets.length > 0
-                       && c.width > 0 && c.height > 0};
-           })"""
-    )
-    assert state, "the page has no chart"
-    assert all(chart["drawn"] for chart in state), state
-    return len(state)
-
-
 def serious_violations(page) -> list[dict]:
     page.add_script_tag(path=str(AXE))
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
@@ -134,165 +114,6 @@ def assert_sound(page, name: str) -> None:
     screenshot(page, name)
     assert page.errors == []
     assert serious_violations(page) == []
-
-
-def show_figures(page, **choices: str):
-    """Choose in the filter form (`period_type="quarter"` picks #f-period-type) and submit."""
-    for field, value in choices.items():
-        page.select_option(f"#f-{field.replace('_', '-')}", value)
-    page.get_by_role("button", name="Show figures").click()
-    page.wait_for_load_state("networkidle")
-    return page
-
-
-def count_in(cell) -> int | None:
-    text = cell.locator(".count").inner_text().strip()
-    return None if text == "unknown" else int(text.replace(",", ""))
-
-
-def table_counts(page, table_id: str) -> dict[tuple[str, int], int | None]:
-    """{(row key, rung): count} as the page's table shows it."""
-    shown = {}
-    for row in page.locator(f"#{table_id} tbody tr").all():
-        key = row.get_attribute("data-key")
-        for cell in row.locator("td[data-rung]").all():
-            shown[(key, int(cell.get_attribute("data-rung")))] = count_in(cell)
-    return shown
-
-
-# --- Overview -------------------------------------------------------------------------------------
-
-
-def test_overview_draws_its_charts_without_errors_and_passes_axe(data, signed_in):
-    page = open_page(signed_in, "/")
-    assert charts_drawn(page) == 1
-    labels = page.evaluate("() => Chart.getChart('forces-chart-canvas').data.labels")
-    assert len(labels) == 1 + 43
-    assert page.locator("#forces-table tbody tr").count() == 43
-    assert_sound(page, "overview")
-
-
-def test_overview_table_holds_the_stores_numbers(data, signed_in):
-    page = open_page(signed_in, "/")
-    period = page.locator("#f-period").input_value()
-    store = store_counts(data.snapshot, period_type=PeriodType.MONTH, period=period)
-    shown = table_counts(page, "forces-table")
-    assert len(shown) == 43 * 6
-    for (slug, rung), citizens in shown.items():
-        assert citizens == (store.get((slug, "", rung)) or 0), (slug, rung)
-
-
-def test_overview_region_filter_keeps_only_that_regions_forces(data, signed_in):
-    page = open_page(signed_in, "/")
-    show_figures(page, region="Wales")
-    regions = {
-        row.get_attribute("data-region") for row in page.locator("#forces-table tbody tr").all()
-    }
-    assert regions == {"Wales"}
-    assert page.locator("#forces-table tbody tr").count() == 4
-    assert page.locator("#references-table tbody tr").count() == 2
-    assert charts_drawn(page) == 1
-    labels = page.evaluate("() => Chart.getChart('forces-chart-canvas').data.labels")
-    assert labels[:2] == ["England and Wales", "Wales"]
-    assert len(labels) == 2 + 4
-
-
-def test_overview_sorts_by_a_rungs_share(data, signed_in):
-    page = open_page(signed_in, "/")
-    show_figures(page, sort="rung-6")
-    shares = [
-        float(text.rstrip("%"))
-        for text in page.locator('#forces-table tbody td[data-rung="6"] .share').all_inner_texts()
-    ]
-    assert shares == sorted(shares, reverse=True)
-    assert shares[0] > shares[-1]
-    chart_labels = page.evaluate("() => Chart.getChart('forces-chart-canvas').data.labels")
-    table_labels = page.locator("#forces-table tbody th").all_inner_texts()
-    assert chart_labels == ["England and Wales", *(label.strip() for label in table_labels)]
-
-
-def test_overview_switches_rung_0_on(data, signed_in):
-    page = open_page(signed_in, "/")
-    assert page.locator('#forces-table thead th[data-rung="0"]').count() == 0
-    page.check("#f-rung0")
-    show_figures(page)
-    assert page.locator('#forces-table thead th[data-rung="0"]').count() == 1
-    datasets = page.evaluate("() => Chart.getChart('forces-chart-canvas').data.datasets.length")
-    assert datasets == 7
-
-
-def test_clicking_a_force_on_the_overview_opens_its_page(data, signed_in):
-    page = open_page(signed_in, "/")
-    page.locator("#forces-table").get_by_role("link", name="Kent Police").click()
-    page.wait_for_load_state("networkidle")
-    assert page.url.startswith(page.base + "/forces/kent/")
-    assert page.get_by_role("heading", level=1).inner_text() == "Kent Police"
-
-
-# --- Force page -----------------------------------------------------------------------------------
-
-
-def test_force_page_draws_its_charts_without_errors_and_passes_axe(data, signed_in):
-    page = open_page(signed_in, "/forces/kent/")
-    assert charts_drawn(page) == 4
-    page.get_by_text("Show the figures over time as a table").click()
-    assert_sound(page, "force")
-
-
-def test_force_page_ladder_and_channels_hold_the_stores_numbers(data, signed_in):
-    page = open_page(signed_in, "/forces/kent/")
-    period = page.locator("#f-period").input_value()
-    forces = store_counts(data.snapshot, period_type=PeriodType.MONTH, period=period)
-    for row in page.locator("#ladder-table tbody tr").all():
-        rung = int(row.get_attribute("data-rung"))
-        assert count_in(row) == forces[("kent", "", rung)]
-    channels = store_counts(
-        data.snapshot, period_type=PeriodType.MONTH, period=period, scope=Scope.CHANNEL
-    )
-    shown = table_counts(page, "channels-table")
-    assert len(shown) == 3 * 6
-    for (slug, rung), citizens in shown.items():
-        assert citizens == channels.get(("kent", slug, rung), 0)
-
-
-def test_force_page_names_the_rungs_without_a_route(data, signed_in):
-    force = data.no_volunteers[0]
-    page = open_page(signed_in, f"/forces/{force.slug}/")
-    warning = page.get_by_test_id("no-route").inner_text()
-    assert "No route to Volunteer or Co-Designer" in warning
-
-
-def test_force_page_period_type_changes_the_trend(data, signed_in):
-    page = open_page(signed_in, "/forces/kent/")
-    months = page.evaluate("() => Chart.getChart('trend-chart-canvas').data.labels")
-    show_figures(page, period_type=PeriodType.FINANCIAL_YEAR)
-    years = page.evaluate("() => Chart.getChart('trend-chart-canvas').data.labels")
-    assert len(months) == 18
-    assert years == ["2025-26", "2026-27"]
-
-
-# --- Compare and definition -----------------------------------------------------------------------
-
-
-def test_compare_page_draws_forces_side_by_side_and_passes_axe(data, signed_in):
-    page = open_page(signed_in, "/compare/?forces=kent,essex,dyfed-powys")
-    assert charts_drawn(page) == 2
-    labels = page.evaluate("() => Chart.getChart('compare-chart-canvas').data.labels")
-    assert labels == ["Kent Police", "Essex Police", "Dyfed-Powys Police", "England and Wales"]
-    period = page.locator("#f-period").input_value()
-    store = store_counts(data.snapshot, period_type=PeriodType.MONTH, period=period)
-    for (slug, rung), citizens in table_counts(page, "compare-table").items():
-        assert citizens == store[(slug, "", rung)]
-    assert_sound(page, "compare")
-
-
-def test_compare_page_chooses_forces_with_checkboxes(data, signed_in):
-    page = open_page(signed_in, "/compare/")
-    page.check("#c-kent")
-    page.check("#c-surrey")
-    show_figures(page)
-    assert page.locator("#compare-table tbody tr").count() == 2
-    assert charts_drawn(page) == 2
 
 
 def test_definition_page_reads_well_and_passes_axe(signed_in):

@@ -12,6 +12,9 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from engagement.models import PeriodType, Scope
+from tests.dashboard_data import store_counts
+
 # Playwright's sync API runs an event loop in this thread; the fixtures' ORM calls are safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -181,4 +184,155 @@ def test_a_force_page_opens_each_channel(signed_in, pages_site):
     assert "/forces/kent/channels/facebook-main/" in page.url
     assert "platform=facebook" in page.url
     assert page.locator("#ladder-table tbody tr").count() == 6
+    page.close()
+
+
+# --- What the pages show, on the shared figures ---------------------------------------------------
+
+
+def show_figures(page, **choices: str):
+    """Choose in the filter form (`period_type="quarter"` picks #f-period-type) and submit."""
+    for field, value in choices.items():
+        page.select_option(f"#f-{field.replace('_', '-')}", value)
+    page.get_by_role("button", name="Show figures").click()
+    page.wait_for_load_state("networkidle")
+    return page
+
+
+def count_in(cell) -> int | None:
+    text = cell.locator(".count").inner_text().strip()
+    return None if text == "unknown" else int(text.replace(",", ""))
+
+
+def table_counts(page, table_id: str) -> dict[tuple[str, int], int | None]:
+    """{(row key, rung): count} as the page's table shows it."""
+    shown = {}
+    for row in page.locator(f"#{table_id} tbody tr").all():
+        key = row.get_attribute("data-key")
+        for cell in row.locator("td[data-rung]").all():
+            shown[(key, int(cell.get_attribute("data-rung")))] = count_in(cell)
+    return shown
+
+
+def chart_labels(page, chart_id: str) -> list[str]:
+    return page.evaluate(f"() => Chart.getChart('{chart_id}-canvas').data.labels")
+
+
+def test_overview_table_holds_the_stores_numbers(signed_in, pages_site):
+    page = opened(signed_in, pages_site.url, "/", 1440)
+    period = page.locator("#f-period").input_value()
+    store = store_counts(pages_site.data.snapshot, period_type=PeriodType.MONTH, period=period)
+    shown = table_counts(page, "forces-table")
+    assert len(shown) == 43 * 6
+    for (slug, rung), citizens in shown.items():
+        assert citizens == (store.get((slug, "", rung)) or 0), (slug, rung)
+    assert len(chart_labels(page, "ranked-chart")) == 1 + 43
+    page.close()
+
+
+def test_overview_region_filter_keeps_only_that_regions_forces(signed_in, pages_site):
+    page = show_figures(opened(signed_in, pages_site.url, "/", 1440), region="Wales")
+    regions = {
+        row.get_attribute("data-region") for row in page.locator("#forces-table tbody tr").all()
+    }
+    assert regions == {"Wales"}
+    assert page.locator("#forces-table tbody tr").count() == 4
+    assert page.locator("#references-table tbody tr").count() == 2
+    assert chart_labels(page, "forces-chart")[:2] == ["England and Wales", "Wales"]
+    assert len(chart_labels(page, "forces-chart")) == 2 + 4
+    page.close()
+
+
+def test_overview_sorts_by_a_rungs_share(signed_in, pages_site):
+    page = show_figures(opened(signed_in, pages_site.url, "/", 1440), sort="rung-6")
+    shares = [
+        float(value or "-1")
+        for value in page.locator('#forces-table tbody td[data-share-of-engaged="6"]').evaluate_all(
+            "cells => cells.map(c => c.getAttribute('data-value'))"
+        )
+    ]
+    assert shares == sorted(shares, reverse=True) and shares[0] > shares[-1]
+    table_labels = page.locator("#forces-table tbody th").all_inner_texts()
+    assert chart_labels(page, "forces-chart") == [
+        "England and Wales",
+        *(label.strip() for label in table_labels),
+    ]
+    page.close()
+
+
+def test_overview_switches_rung_0_on_as_a_rate_per_thousand(signed_in, pages_site):
+    page = opened(signed_in, pages_site.url, "/", 1440)
+    assert page.locator('#forces-table thead th[data-rung="0"]').count() == 0
+    page.check("#f-rung0")
+    show_figures(page)
+    assert page.locator('#forces-table thead th[data-rung="0"]').count() == 1
+    assert "per 1,000 residents" in page.locator("#forces-table thead").inner_text()
+    title = page.evaluate("() => Chart.getChart('forces-chart-canvas').options.scales.x.title.text")
+    assert title == "per 1,000 residents"
+    page.close()
+
+
+def test_clicking_a_force_on_the_overview_opens_its_page(signed_in, pages_site):
+    page = opened(signed_in, pages_site.url, "/", 1440)
+    page.locator("#forces-table").get_by_role("link", name="Kent Police").click()
+    page.wait_for_load_state("networkidle")
+    assert page.url.startswith(pages_site.url + "/forces/kent/")
+    assert page.get_by_role("heading", level=1).inner_text() == "Kent Police"
+    page.close()
+
+
+def test_force_page_ladder_and_channels_hold_the_stores_numbers(signed_in, pages_site):
+    page = opened(signed_in, pages_site.url, "/forces/kent/", 1440)
+    snapshot = pages_site.data.snapshot
+    period = page.locator("#f-period").input_value()
+    forces = store_counts(snapshot, period_type=PeriodType.MONTH, period=period)
+    for row in page.locator("#ladder-table tbody tr").all():
+        assert count_in(row) == forces[("kent", "", int(row.get_attribute("data-rung")))]
+    channels = store_counts(
+        snapshot, period_type=PeriodType.MONTH, period=period, scope=Scope.CHANNEL
+    )
+    shown = table_counts(page, "channels-table")
+    assert len(shown) == 3 * 6
+    for (slug, rung), citizens in shown.items():
+        assert citizens == channels.get(("kent", slug, rung), 0)
+    page.close()
+
+
+def test_force_page_names_the_rungs_without_a_route(signed_in, pages_site):
+    force = pages_site.data.no_volunteers[0]
+    page = opened(signed_in, pages_site.url, f"/forces/{force.slug}/", 1440)
+    assert "No route to Volunteer or Co-Designer" in page.get_by_test_id("no-route").inner_text()
+    page.close()
+
+
+def test_force_page_period_type_changes_the_trend(signed_in, pages_site):
+    page = opened(signed_in, pages_site.url, "/forces/kent/", 1440)
+    assert len(chart_labels(page, "trend-chart")) == 18
+    show_figures(page, period_type=PeriodType.FINANCIAL_YEAR)
+    assert chart_labels(page, "trend-chart") == ["2025-26", "2026-27 (partial)"]
+    page.close()
+
+
+def test_compare_page_holds_the_stores_numbers_in_the_chosen_order(signed_in, pages_site):
+    page = opened(signed_in, pages_site.url, "/compare/?forces=kent,essex,dyfed-powys", 1440)
+    assert chart_labels(page, "compare-chart") == [
+        "Kent Police",
+        "Essex Police",
+        "Dyfed-Powys Police",
+        "England and Wales",
+    ]
+    period = page.locator("#f-period").input_value()
+    store = store_counts(pages_site.data.snapshot, period_type=PeriodType.MONTH, period=period)
+    for (slug, rung), citizens in table_counts(page, "compare-table").items():
+        assert citizens == store[(slug, "", rung)]
+    page.close()
+
+
+def test_compare_page_chooses_forces_with_checkboxes(signed_in, pages_site):
+    page = opened(signed_in, pages_site.url, "/compare/", 1440)
+    page.check("#c-kent")
+    page.check("#c-surrey")
+    show_figures(page)
+    assert page.locator("#compare-table tbody tr").count() == 2
+    assert all(chart["drawn"] for chart in charts_drawn(page))
     page.close()
