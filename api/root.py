@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import api_view, permission_classes
 from rest_framework.permissions import AllowAny
@@ -26,7 +27,10 @@ ENDPOINTS: tuple[tuple[str, str, str], ...] = (
 )
 
 
-@extend_schema(exclude=True)
+@extend_schema(
+    responses=OpenApiTypes.OBJECT,
+    description="Every endpoint: its name, its address and what it serves.",
+)
 @api_view(["GET"])
 @permission_classes([AllowAny])
 def api_root(request: Request) -> Response:

@@ -153,13 +153,11 @@ def partial_periods(
     return frozenset(partial)
 
 
-def read_filters(
-    query: QueryDict, snapshots: list[DistributionSnapshot], *, regions: list[str] | None = None
-) -> Filters | None:
+def read_filters(query: QueryDict, snapshots: list[DistributionSnapshot]) -> Filters | None:
     """The reader's choices, or None when no definition version has figures yet.
 
     Each choice that cannot be honoured is replaced by its default, and `ignored` says so in
-    words (`regions`, when given, are the regions a region choice may name).
+    words.
     """
     snapshot = page_selectors.default_snapshot(snapshots)
     if snapshot is None:
@@ -196,7 +194,7 @@ def read_filters(
             ignored.append(f"platform={platform}: not a platform; showing all platforms.")
         platform = ""
     region = query.get("region", "").strip()[:64]
-    if region and regions is not None and region not in regions:
+    if region and region not in page_selectors.region_names(snapshot):
         ignored.append(f"region={region}: not a region; showing every region.")
         region = ""
     sort = query.get("sort", "")

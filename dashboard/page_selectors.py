@@ -126,9 +126,13 @@ def _of_scope(rows, platform: str):
     return rows.filter(scope=Scope.FORCE)
 
 
-def region_names() -> list[str]:
-    """Every force region, in alphabetical order."""
-    return list(Force.objects.order_by("region").values_list("region", flat=True).distinct())
+def region_names(snapshot: DistributionSnapshot) -> list[str]:
+    """Every force region, in alphabetical order (cached with the snapshot's figures)."""
+
+    def compute() -> list[str]:
+        return list(Force.objects.order_by("region").values_list("region", flat=True).distinct())
+
+    return cached(snapshot, "regions", compute=compute)
 
 
 # --- Overview -------------------------------------------------------------------------------------
@@ -145,29 +149,35 @@ class ForceFigures:
 
 
 def overview_figures(
-    snapshot: DistributionSnapshot, *, period_type: str, period: str, platform: str
-) -> list[ForceFigures]:
-    """Every force with its counts per rung for one period (two queries, cached).
+    snapshot: DistributionSnapshot, *, period_type: str, periods: tuple[str, ...], platform: str
+) -> dict[str, list[ForceFigures]]:
+    """Every force with its counts per rung, for each of a few periods (the one shown and those
+    it is compared with): two queries, cached.
 
     With a platform, a force's counts are its platform-scope rows: each citizen once, at the
     highest rung reached on any of the force's channels on that platform. Rung 0 is unknown there
     (it exists at force scope only).
     """
 
-    def compute() -> list[ForceFigures]:
+    def compute() -> dict[str, list[ForceFigures]]:
         rows = _of_scope(
-            Distribution.objects.filter(snapshot=snapshot, period_type=period_type, period=period),
+            Distribution.objects.filter(
+                snapshot=snapshot, period_type=period_type, period__in=periods
+            ),
             platform,
         )
-        counts = _counts_by(rows.values("force_id", "rung_position", "citizens"), "force_id")
-        return [
-            ForceFigures(counts=counts.get(force["pk"], {}), **force)
-            for force in Force.objects.order_by("name").values(
-                "pk", "slug", "name", "region", "population"
-            )
-        ]
+        counts: dict[str, dict[int, Counts]] = {period: defaultdict(dict) for period in periods}
+        for row in rows.values("period", "force_id", "rung_position", "citizens"):
+            counts[row["period"]][row["force_id"]][row["rung_position"]] = row["citizens"]
+        forces = list(
+            Force.objects.order_by("name").values("pk", "slug", "name", "region", "population")
+        )
+        return {
+            period: [ForceFigures(counts=counts[period].get(f["pk"], {}), **f) for f in forces]
+            for period in periods
+        }
 
-    return cached(snapshot, "overview", period_type, period, platform, compute=compute)
+    return cached(snapshot, "overview", period_type, periods, platform, compute=compute)
 
 
 # --- Force page -----------------------------------------------------------------------------------

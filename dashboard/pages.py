@@ -121,16 +121,16 @@ def overview_context(filters: Filters) -> dict[str, Any]:
     context = common_context(filters)
     rungs = context["rungs"]
 
+    wanted = (filters.period, filters.previous_period(), filters.year_before())
+    held = page_selectors.overview_figures(
+        filters.snapshot,
+        period_type=filters.period_type,
+        periods=tuple(period for period in wanted if period),
+        platform=filters.platform,
+    )
+
     def figures(period: str | None) -> dict[str, page_selectors.ForceFigures]:
-        if not period:
-            return {}
-        rows = page_selectors.overview_figures(
-            filters.snapshot,
-            period_type=filters.period_type,
-            period=period,
-            platform=filters.platform,
-        )
-        return {force.slug: force for force in rows}
+        return {force.slug: force for force in held.get(period or "", [])}
 
     now = figures(filters.period)
     previous = figures(filters.previous_period())

@@ -18,7 +18,7 @@ def _status(request: HttpRequest) -> dict[str, Any]:
     snapshots = page_selectors.current_snapshots()
     return {
         "snapshots": snapshots,
-        "filters": read_filters(request.GET, snapshots, regions=page_selectors.region_names()),
+        "filters": read_filters(request.GET, snapshots),
     }
 
 

@@ -256,7 +256,7 @@ def test_the_force_page_applies_the_platform_and_says_the_region_does_not_apply(
         shown = re.search(r'<span class="count">([\d,]+)</span>', row).group(1)
         assert int(shown.replace(",", "")) == (expected.get(position) or 0)
     assert "The region filter (South East) does not apply to one force's page" in page
-    assert "region=South East" in page  # kept in the links back
+    assert "region=South+East" in page  # kept in the links back
 
 
 def test_every_link_on_the_overview_keeps_the_filters(reader, data):
