@@ -86,7 +86,8 @@ def pages_site(django_db_setup, django_db_blocker, browser):
     Building the figures takes seconds, so a module's page tests share them instead of making
     them per test: the data is written outside any test transaction (database access unblocked
     for the module), a live server thread of its own serves it, and the module's end empties
-    the database and puts the migrations' data back, as a transactional test leaves it.
+    the database as a transactional test's end does (the next one with serialized rollback puts
+    the migrations' data back).
     `browser` comes first: Playwright must start before the database is touched (see above).
     """
     from types import SimpleNamespace
@@ -101,7 +102,9 @@ def pages_site(django_db_setup, django_db_blocker, browser):
 
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with django_db_blocker.unblock():
-        call_command("flush", interactive=False, verbosity=0)
+        # Sequences kept, as a transactional test's flush keeps them: rows restored later with
+        # their own ids must not meet a sequence started again from 1.
+        call_command("flush", interactive=False, verbosity=0, reset_sequences=False)
         ensure_reference_data()
         data = make_dashboard_data()
         client = Client()
@@ -122,5 +125,10 @@ def pages_site(django_db_setup, django_db_blocker, browser):
         finally:
             server._live_server_modified_settings.disable()
             server.stop()
-            call_command("flush", interactive=False, verbosity=0)
-            ensure_reference_data()
+            call_command(
+                "flush",
+                interactive=False,
+                verbosity=0,
+                reset_sequences=False,
+                inhibit_post_migrate=True,
+            )
