@@ -143,6 +143,17 @@ class RecomputeRunViewSet(ReadOnlyViewSet):
     csv_name = "recompute-runs"
 
 
+def _share_field(help_text: str) -> serializers.DecimalField:
+    """A share as the CSV writes it: SHARE_PLACES places at most, a number in JSON."""
+    return serializers.DecimalField(
+        max_digits=SHARE_PLACES + 1,
+        decimal_places=SHARE_PLACES,
+        allow_null=True,
+        coerce_to_string=False,
+        help_text=help_text,
+    )
+
+
 class DistributionSerializer(serializers.Serializer):
     """One rung of one scope and period: LADDER.md's long layout as JSON, with the force's name
     and region beside its slug. Each share is named for its denominator."""
@@ -165,21 +176,13 @@ class DistributionSerializer(serializers.Serializer):
     citizens = serializers.IntegerField(
         allow_null=True, help_text="Empty for rung 0 where it is unknown; 0 is written as 0."
     )
-    share_of_engaged = serializers.DecimalField(
-        max_digits=SHARE_PLACES + 1,
-        decimal_places=SHARE_PLACES,
-        allow_null=True,
-        coerce_to_string=False,
-        help_text="citizens / the citizens at rungs 1 to 6 of the scope and period; "
-        "empty for rung 0 and when nobody is engaged.",
+    share_of_engaged = _share_field(
+        "citizens / the citizens at rungs 1 to 6 of the scope and period; "
+        "empty for rung 0 and when nobody is engaged."
     )
-    share_of_population = serializers.DecimalField(
-        max_digits=SHARE_PLACES + 1,
-        decimal_places=SHARE_PLACES,
-        allow_null=True,
-        coerce_to_string=False,
-        help_text="citizens / rungs 0 to 6 (the population, or the engaged where they outnumber "
-        "it); force scope only, empty where rung 0 is unknown.",
+    share_of_population = _share_field(
+        "citizens / rungs 0 to 6 (the population, or the engaged where they outnumber it); "
+        "force scope only, empty where rung 0 is unknown."
     )
 
 

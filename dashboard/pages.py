@@ -206,13 +206,14 @@ def rungs_without_route(
     ]
 
 
-def _ladder_rows(ladder: Ladder, rungs: dict[int, RungInfo]) -> list[dict[str, Any]]:
-    """A ladder's table, top rung first."""
-    return [
+def _ladder_parts(ladder: Ladder, rungs: dict[int, RungInfo]) -> dict[str, Any]:
+    """A ladder and its table's rows, top rung first."""
+    rows = [
         {**cell, "rung": rungs[cell["position"]]}
         for cell in reversed(ladder.cells())
         if cell["position"] in rungs
     ]
+    return {"ladder": ladder, "ladder_rows": rows}
 
 
 def _trend_chart(
@@ -287,8 +288,7 @@ def force_context(filters: Filters, force: Force) -> dict[str, Any]:
     where = f" on {context['platform_name']}" if filters.platform else ""
     context.update(
         force=force,
-        ladder=ladder,
-        ladder_rows=_ladder_rows(ladder, rungs),
+        **_ladder_parts(ladder, rungs),
         channel_rungs=[rungs[p] for p in ENGAGED_POSITIONS if p in rungs],
         shapes=shapes,
         over_time=over_time,
@@ -341,8 +341,7 @@ def channel_context(
     context.update(
         force=force,
         channel=channel,
-        ladder=ladder,
-        ladder_rows=_ladder_rows(ladder, rungs),
+        **_ladder_parts(ladder, rungs),
         shown_rungs=[rungs[p] for p in ENGAGED_POSITIONS if p in rungs],
         per_thousand=False,
         over_time=over_time,

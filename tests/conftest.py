@@ -36,6 +36,25 @@ def analyst(db):
 
 
 @pytest.fixture
+def empty_cache():
+    """The pages' cache emptied before and after the test (figures are cached per snapshot)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def reader(client):
+    """A client signed in as a reader of the dashboard (no special permission)."""
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory())
+    return client
+
+
+@pytest.fixture
 def api_client(analyst):
     """A DRF test client signed in as an analyst (session authentication)."""
     from rest_framework.test import APIClient
@@ -77,6 +96,18 @@ def migrations_data(db):
     if not EngagementDefinition.objects.exists():
         data = Path(settings.BASE_DIR) / "engagement" / "data" / "default-definition.json"
         load_definition(json.loads(data.read_text(encoding="utf-8")))
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args():
+    """Debian's Chromium for every browser test (Playwright downloads nothing)."""
+    from pathlib import Path
+
+    from tests.browser_checks import CHROMIUM, CHROMIUM_ARGS
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run `make browser` (part of `make test`).")
+    return {"executable_path": CHROMIUM, "args": CHROMIUM_ARGS, "headless": True}
 
 
 @pytest.fixture(scope="module")

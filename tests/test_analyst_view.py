@@ -11,7 +11,6 @@ from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import RequestFactory
 from django.urls import reverse
@@ -26,16 +25,9 @@ from tests.dashboard_data import make_dashboard_data, store_counts
 from tests.factories import StaffFactory
 from tests.recompute_helpers import figures
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_cache")]
 
 SLUGS = ["kent", "essex", "surrey"]
-
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
@@ -45,6 +37,7 @@ def data():
 
 @pytest.fixture
 def reader(client):
+    """Staff: the import page and its recompute are theirs."""
     client.force_login(StaffFactory())
     return client
 

@@ -14,6 +14,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
+from tests.browser_checks import serious_violations
 from tests.dashboard_data import ensure_reference_data
 from tests.factories import StaffFactory
 
@@ -25,26 +26,7 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = Path(settings.BASE_DIR) / "test-artifacts" / "screenshots"
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: run `make browser` (part of `make test`).")
-    return {"executable_path": CHROMIUM, "args": CHROMIUM_ARGS, "headless": True}
 
 
 @pytest.fixture(scope="session")
@@ -84,16 +66,6 @@ def open_page(page, path: str):
     assert response.status == 200, f"{path} answered {response.status}"
     page.wait_for_load_state("networkidle")
     return page
-
-
-def serious_violations(page) -> list[dict]:
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    return [
-        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
-        for v in result["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
 
 
 def screenshot(page, name: str) -> Path:

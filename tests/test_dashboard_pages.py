@@ -20,7 +20,7 @@ from forces.models import Force, Platform
 from tests.dashboard_data import make_dashboard_data, store_counts
 from tests.factories import DistributionFactory, RecomputeRunFactory, SnapshotFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_cache")]
 
 PAGES = [
     reverse("dashboard:overview"),
@@ -29,19 +29,6 @@ PAGES = [
     reverse("dashboard:definition"),
 ]
 MAX_QUERIES = 12
-
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def reader(client):
-    client.force_login(UserFactory())
-    return client
 
 
 def some_forces(count: int) -> list[Force]:

@@ -13,6 +13,7 @@ import pytest
 from django.conf import settings
 
 from engagement.models import PeriodType, Scope
+from tests.browser_checks import serious_violations
 from tests.dashboard_data import store_counts
 
 # Playwright's sync API runs an event loop in this thread; the fixtures' ORM calls are safe.
@@ -22,8 +23,6 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 # `pages_site`, outside each test's transaction; the tests only read them through the browser).
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
-CHROMIUM = "/usr/bin/chromium"
-AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = Path(settings.BASE_DIR) / "docs" / "screenshots"
 WIDTHS = (320, 390, 1440)
 PAGES = {
@@ -36,17 +35,6 @@ PAGES = {
     "imports": ("/imports/", 200),
     "not-found": ("/forces/atlantis/", 404),
 }
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: run `make browser` (part of `make test`).")
-    return {
-        "executable_path": CHROMIUM,
-        "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run"],
-        "headless": True,
-    }
 
 
 @pytest.fixture(scope="module")
@@ -94,16 +82,6 @@ def clipped_tables(page) -> list[str]:
                    || table.getBoundingClientRect().right > window.innerWidth + 1;
            }).map(table => table.id || table.className)"""
     )
-
-
-def serious_violations(page) -> list[dict]:
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    return [
-        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
-        for v in result["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
 
 
 def charts_drawn(page) -> list[dict]:

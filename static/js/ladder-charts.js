@@ -198,7 +198,10 @@
         indexAxis: "y", maintainAspectRatio: false,
         scales: { x: axis(spec, false), y: { grid: { display: false } } },
         plugins: {
-          legend: { display: true, position: "top", labels: { usePointStyle: true } },
+          // The bars are named on their axis; the legend names the markers.
+          legend: { display: true, position: "top", labels: { usePointStyle: true, filter: function (item) {
+            return item.datasetIndex !== 0;
+          } } },
           tooltip: { callbacks: { label: function (ctx) {
             var text = ctx.dataset.label + ": " + figure(ctx.raw, spec);
             return ctx.datasetIndex === 0 ? text + " (" + count(counts[ctx.dataIndex]) + ")" : text;
