@@ -307,6 +307,11 @@ def test_the_channel_page_shows_its_ladder_trend_and_figures(reader, data):
     assert parse_qs(urlsplit(link).query)["channel"] == ["facebook-main"]
 
 
+def test_the_channel_page_runs_a_constant_few_queries(reader, data, django_assert_max_num_queries):
+    with django_assert_max_num_queries(12):
+        page_text(reader, "/forces/kent/channels/facebook-main/?period=2026-06")
+
+
 def test_an_unknown_channel_is_not_found(reader, data):
     page = page_text(reader, "/forces/kent/channels/nope/", status=404)
     assert "Kent Police has no channel" in html.unescape(page)
