@@ -13,7 +13,12 @@ from django.views.decorators.http import condition, require_GET
 
 from engagement.choices import PeriodType
 from engagement.store.conditional import distributions_etag, distributions_last_modified
-from engagement.store.exports import distribution_export, distribution_table, streaming_csv_response
+from engagement.store.exports import (
+    cell,
+    distribution_export,
+    distribution_table,
+    streaming_csv_response,
+)
 from engagement.store.filters import DistributionFilterSet, ExportOptionsForm
 from engagement.store.selectors import READ_SCOPE_CHOICES, visible_definitions
 from forces.choices import Platform
@@ -36,7 +41,10 @@ def report(request: HttpRequest) -> HttpResponse:
             layout=options.cleaned_data["layout"],
             max_rows=PREVIEW_ROWS,
         )
-        header, *preview = list(islice(table, PREVIEW_ROWS + 1))
+        # Each value written as the CSV writes it: the preview is the file's first lines.
+        header, *preview = (
+            [cell(value) for value in row] for row in islice(table, PREVIEW_ROWS + 1)
+        )
     forces = force_choices()
     context = {
         "submitted": submitted,

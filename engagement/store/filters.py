@@ -19,6 +19,7 @@ from engagement.models import Distribution, PeriodType, RecomputeRun
 from engagement.store.selectors import (
     READ_SCOPE_CHOICES,
     DistributionFilters,
+    DistributionRows,
     FiltersInvalid,
     definition_for,
     distribution_rows,
@@ -135,7 +136,7 @@ class DistributionFilterSet(django_filters.FilterSet):
         fields: list[str] = []
         form = DistributionFilterForm
 
-    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+    def filter_queryset(self, queryset: QuerySet) -> DistributionRows:
         """The figures come from the one selector, not from filtering the model's table here."""
         return distribution_rows(self.form.cleaned_data["filters"])
 

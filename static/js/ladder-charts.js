@@ -113,10 +113,26 @@
     };
   }
 
+  // On a narrow screen a force's name is shortened ("Kent", "Hampshire and Isle o…") so the
+  // bars keep their room; the table beside the chart has the full names.
+  function shortLabel(label) {
+    if (window.innerWidth >= 600 || typeof label !== "string") { return label; }
+    var short = label.replace(/ (Police Service|Constabulary|Police)$/, "");
+    return short.length > 16 ? short.slice(0, 15) + "…" : short;
+  }
+
+  function categoryTicks(spec) {
+    return {
+      autoSkip: false,
+      callback: function (value) { return shortLabel(this.getLabelForValue(value)); },
+      font: function (ctx) {
+        return { weight: spec.emphasis && spec.emphasis[ctx.index] ? "bold" : "normal" };
+      }
+    };
+  }
+
   function categoryAxis(spec) {
-    return { stacked: true, grid: { display: false }, ticks: { autoSkip: false, font: function (ctx) {
-      return { weight: spec.emphasis && spec.emphasis[ctx.index] ? "bold" : "normal" };
-    } } };
+    return { stacked: true, grid: { display: false }, ticks: categoryTicks(spec) };
   }
 
   function stacked(spec, showPassive) {
@@ -164,9 +180,7 @@
       },
       options: Object.assign({
         indexAxis: "y", maintainAspectRatio: false,
-        scales: { x: axis(spec, false), y: { grid: { display: false }, ticks: { autoSkip: false, font: function (ctx) {
-          return { weight: spec.emphasis && spec.emphasis[ctx.index] ? "bold" : "normal" };
-        } } } },
+        scales: { x: axis(spec, false), y: { grid: { display: false }, ticks: categoryTicks(spec) } },
         plugins: {
           legend: { display: true, position: "top", labels: { usePointStyle: true } },
           tooltip: { callbacks: { label: function (ctx) {
