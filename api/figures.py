@@ -1,6 +1,6 @@
 """Read API for definitions, recompute runs and the figures (/api/v1/...).
 
-Kept apart from engagement/api.py (the write endpoint for interactions) so the two can grow
+Kept apart from api/ingest.py (the write endpoint for interactions) so the two can grow
 independently. Views only parse and render: the figures come from `selectors.distribution_rows`,
 the CSV from `exports`, exactly as for the report page and `export_distributions`.
 """
@@ -19,10 +19,13 @@ from rest_framework.response import Response
 
 from api.support import (
     BOM_PARAMETER,
+    CONDITIONAL_PARAMETERS,
     FORMAT_PARAMETER,
     RENDERERS,
     Pagination,
     ReadOnlyViewSet,
+    WithheldDecimalField,
+    WithheldIntegerField,
     export_options,
 )
 from engagement.definitions.selectors import current_definition
@@ -48,7 +51,9 @@ from engagement.store.selectors import (
     FiltersInvalid,
     distribution_rows,
     visible_definitions,
+    with_small_numbers_withheld,
 )
+from engagement.store.suppression import threshold_for
 
 
 class RungSerializer(serializers.ModelSerializer):
@@ -135,17 +140,23 @@ class RecomputeRunSerializer(serializers.ModelSerializer):
 
 
 class RecomputeRunViewSet(ReadOnlyViewSet):
-    """Recompute runs, newest first: when figures were made, under which version, how it went."""
+    """Recompute runs of the shared ladder, newest first: when figures were made, under which
+    version, how it went."""
 
-    queryset = RecomputeRun.objects.select_related("definition").order_by("-queued_at", "-id")
+    queryset = (
+        RecomputeRun.objects.filter(definition__force__isnull=True)
+        .select_related("definition")
+        .order_by("-queued_at", "-id")
+    )
     serializer_class = RecomputeRunSerializer
     filterset_class = RecomputeRunFilterSet
     csv_name = "recompute-runs"
 
 
-def _share_field(help_text: str) -> serializers.DecimalField:
-    """A share as the CSV writes it: SHARE_PLACES places at most, a number in JSON."""
-    return serializers.DecimalField(
+def _share_field(help_text: str) -> WithheldDecimalField:
+    """A share as the CSV writes it: SHARE_PLACES places at most, a number in JSON (null where
+    small-number protection withholds it)."""
+    return WithheldDecimalField(
         max_digits=SHARE_PLACES + 1,
         decimal_places=SHARE_PLACES,
         allow_null=True,
@@ -173,16 +184,20 @@ class DistributionSerializer(serializers.Serializer):
     channel = serializers.CharField(allow_null=True, help_text="The channel (channel scope).")
     rung_position = serializers.IntegerField()
     rung = serializers.CharField()
-    citizens = serializers.IntegerField(
-        allow_null=True, help_text="Empty for rung 0 where it is unknown; 0 is written as 0."
+    citizens = WithheldIntegerField(
+        allow_null=True,
+        help_text="Empty for rung 0 where it is unknown, and where withheld; 0 is written as 0.",
     )
     share_of_engaged = _share_field(
         "citizens / the citizens at rungs 1 to 6 of the scope and period; "
-        "empty for rung 0 and when nobody is engaged."
+        "empty for rung 0, when nobody is engaged, and where withheld."
     )
     share_of_population = _share_field(
         "citizens / rungs 0 to 6 (the population, or the engaged where they outnumber it); "
-        "force scope only, empty where rung 0 is unknown."
+        "force scope only, empty where rung 0 is unknown, and where withheld."
+    )
+    suppressed = serializers.BooleanField(
+        help_text="True where small-number protection (SUPPRESS_BELOW) withholds citizens, share."
     )
 
 
@@ -197,9 +212,11 @@ class DistributionViewSet(viewsets.GenericViewSet):
     filterset_class = DistributionFilterSet
     renderer_classes = RENDERERS
     pagination_class = Pagination
+    conditional_actions = ("list",)
 
     @extend_schema(
         parameters=[
+            *CONDITIONAL_PARAMETERS,
             FORMAT_PARAMETER,
             BOM_PARAMETER,
             OpenApiParameter(
@@ -213,14 +230,18 @@ class DistributionViewSet(viewsets.GenericViewSet):
     @method_decorator(
         condition(etag_func=distributions_etag, last_modified_func=distributions_last_modified)
     )
-    def list(self, request: Request) -> Response:
+    def list(self, request: Request, *args, **kwargs) -> Response:
         try:
             filters = parse_distribution_filters(request.query_params)
         except FiltersInvalid as invalid:
             raise ValidationError({name: [m] for name, m in invalid.problems.items()}) from None
+        threshold = threshold_for(request.user)
         if request.accepted_renderer.format == "csv":
             options = export_options(request)
-            export = distribution_export(filters, layout=options["layout"], bom=options["bom"])
+            export = distribution_export(
+                filters, layout=options["layout"], bom=options["bom"], suppress_below=threshold
+            )
             return streaming_csv_response(export.lines, filename=export.filename)
         page = self.paginate_queryset(distribution_rows(filters))
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        rows = with_small_numbers_withheld(list(page), filters, threshold=threshold)
+        return self.get_paginated_response(self.get_serializer(rows, many=True).data)

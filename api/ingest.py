@@ -1,31 +1,26 @@
-"""API views for engagement data. The bulk import of interactions lives here."""
+"""The write side of the API: the bulk import of interactions."""
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import ParseError
-from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.support import RowsErrorSerializer, RowsInvalid
+from api.access import ImportsInteractions
+from api.support import (
+    ErrorSerializer,
+    LimitedJSONParser,
+    RowsErrorSerializer,
+    RowsInvalid,
+    Unavailable,
+)
 from engagement.ingest.interactions import ImportRejected, import_interaction_rows
+from engagement.ingest.rows import ImportFailed
 from engagement.models import ImportBatch
+from forces.selectors import forces_managed_by
 
 MAX_ROWS_PER_REQUEST = 10_000
-
-
-def can_import_interactions(user: AbstractBaseUser | AnonymousUser) -> bool:
-    """Staff, or a force data manager (who holds engagement.add_interaction)."""
-    return bool(
-        user.is_authenticated and (user.is_staff or user.has_perm("engagement.add_interaction"))
-    )
-
-
-class CanImportInteractions(BasePermission):
-    def has_permission(self, request, view) -> bool:
-        return can_import_interactions(request.user)
 
 
 class InteractionRowSerializer(serializers.Serializer):
@@ -52,9 +47,13 @@ class ImportSummarySerializer(serializers.Serializer):
 
 class InteractionImportView(APIView):
     """Import a list of interactions: all of them, or none and every problem by index (the
-    shared error body with code "invalid_rows", see api.support)."""
+    shared error body with code "invalid_rows", see api.support). A force data manager imports
+    for their own forces only: a row for another force refuses the whole request."""
 
-    permission_classes = [CanImportInteractions]
+    permission_classes = [ImportsInteractions]
+    # A JSON list only (bounded in bytes and depth): the form and multipart parsers cannot carry
+    # a list, and offering them in the schema breaks generated clients.
+    parser_classes = [LimitedJSONParser]
 
     def handle_exception(self, exc: Exception) -> Response:
         if isinstance(exc, ParseError):
@@ -70,6 +69,8 @@ class InteractionImportView(APIView):
             201: ImportSummarySerializer,
             200: ImportSummarySerializer,
             400: RowsErrorSerializer,
+            413: ErrorSerializer,
+            503: ErrorSerializer,
         },
     )
     def post(self, request: Request) -> Response:
@@ -88,11 +89,14 @@ class InteractionImportView(APIView):
                 user=request.user,
                 origin=ImportBatch.Source.API,
                 filename="POST /api/v1/interactions/",
+                forces=forces_managed_by(request.user),
             )
         except ImportRejected as rejected:
             raise RowsInvalid(
                 problems=[problem.as_dict() for problem in rejected.details], more=rejected.more
             ) from None
+        except ImportFailed as failed:
+            raise Unavailable(str(failed)) from None
         return Response(
             ImportSummarySerializer(result).data,
             status=status.HTTP_200_OK if dry_run else status.HTTP_201_CREATED,

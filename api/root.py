@@ -21,9 +21,23 @@ ENDPOINTS: tuple[tuple[str, str, str], ...] = (
         "The figures: citizens, share_of_engaged and share_of_population per rung "
         "(?format=csv&layout=long|wide for CSV).",
     ),
+    ("mobility", "api-mobility-list", "Movement between rungs from one period to the next."),
+    ("similar_forces", "api-similar-forces-list", "The forces most like each force."),
     ("interactions", "api-interactions-import", "POST interactions (data managers)."),
     ("schema", "api-schema", "The OpenAPI schema."),
     ("docs", "api-docs", "The API documentation."),
+)
+
+
+# Each list also as a CSV file at its own address (`forces.csv`; see api/urls.py).
+CSV_ENDPOINTS: tuple[tuple[str, str], ...] = (
+    ("forces", "api-force-list-csv"),
+    ("channels", "api-channel-list-csv"),
+    ("definitions", "api-definition-list-csv"),
+    ("recompute_runs", "api-recompute-run-list-csv"),
+    ("distributions", "api-distribution-list-csv"),
+    ("mobility", "api-mobility-list-csv"),
+    ("similar_forces", "api-similar-forces-list-csv"),
 )
 
 
@@ -35,9 +49,14 @@ ENDPOINTS: tuple[tuple[str, str, str], ...] = (
 @permission_classes([AllowAny])
 def api_root(request: Request) -> Response:
     """Every endpoint with its address and what it serves."""
+    csv_urls = {name: reverse(url_name, request=request) for name, url_name in CSV_ENDPOINTS}
     return Response(
         {
-            name: {"url": reverse(url_name, request=request), "description": description}
+            name: {
+                "url": reverse(url_name, request=request),
+                "description": description,
+                **({"csv": csv_urls[name]} if name in csv_urls else {}),
+            }
             for name, url_name, description in ENDPOINTS
         }
     )

@@ -23,20 +23,25 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable, Iterator, Sequence
+from io import BytesIO
 from itertools import chain
 
+from django.conf import settings
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers, status, viewsets
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import BaseParser, JSONParser
 from rest_framework.renderers import BaseRenderer, BrowsableAPIRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
+from api.access import counted_refusal
 from engagement.store.exports import csv_lines, streaming_csv_response
 from engagement.store.filters import ExportOptionsForm
+from engagement.store.suppression import SUPPRESSED
 
 logger = logging.getLogger(__name__)
 
@@ -80,13 +85,86 @@ class RowsInvalid(exceptions.APIException):
         )
 
 
+class BodyTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "too_large"
+
+
+class Unavailable(exceptions.APIException):
+    """The service cannot answer now (the database went away); the client may try again."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "unavailable"
+
+
+class LimitedJSONParser(BaseParser):
+    """JSON of at most API_MAX_BODY_BYTES (413 beyond), and never a crash on deep nesting.
+
+    The body is read here, up to the limit, rather than through request.body (whose own limit,
+    DATA_UPLOAD_MAX_MEMORY_SIZE, 2.5 MB, is a 500 inside DRF: DRF reads request.body for its
+    own JSONParser, hence a BaseParser that hands the bytes read to it). JSON nested deeper than
+    Python's recursion limit is a parse error like any other.
+    """
+
+    media_type = JSONParser.media_type
+    renderer_class = JSONParser.renderer_class
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        limit = settings.API_MAX_BODY_BYTES
+        request = (parser_context or {}).get("request")
+        declared = str(request.META.get("CONTENT_LENGTH") or "") if request is not None else ""
+        if declared.isdigit() and int(declared) > limit:
+            raise _too_large(limit)
+        body = stream.read(limit + 1)
+        if len(body) > limit:
+            raise _too_large(limit)
+        try:
+            return JSONParser().parse(BytesIO(body), media_type, parser_context)
+        except RecursionError:
+            raise exceptions.ParseError("the JSON is nested too deeply") from None
+
+
+def _too_large(limit: int) -> BodyTooLarge:
+    return BodyTooLarge(
+        f"The request body is larger than {limit:,} bytes; send the rows in smaller requests."
+    )
+
+
 def error_body(*, status_code: int, code: str, message: str, errors: dict | None = None) -> dict:
     return {"status": status_code, "code": code, "message": message, "errors": errors or {}}
 
 
+# A string, not `format: binary`: generated clients read a text/* body as text (binary breaks them).
+CSV_BODY = {"type": "string", "description": "CSV: UTF-8, CRLF line ends, a header row."}
+VALIDATORS = {
+    "ETag": "Identifies the snapshot the figures come from; send it back in If-None-Match.",
+    "Last-Modified": "When the figures were published; send it back in If-Modified-Since.",
+}
+CONDITIONAL_PARAMETERS = [
+    OpenApiParameter(
+        "If-None-Match",
+        str,
+        OpenApiParameter.HEADER,
+        description="An ETag from an earlier answer: 304 while the figures have not changed.",
+    ),
+    OpenApiParameter(
+        "If-Modified-Since",
+        str,
+        OpenApiParameter.HEADER,
+        description="A Last-Modified from an earlier answer: 304 while nothing newer is published.",
+    ),
+]
+
+
+PAGE_PARAMETERS = {"page", "page_size"}  # a CSV list is all rows, never a page
+
+
 class ErrorDocumentingSchema(AutoSchema):
-    """Every operation documents the error body for the errors any endpoint may answer, unless
-    it declares its own (the import declares its 400)."""
+    """The schema says what a client will really receive, so that a generated client can parse
+    every answer: the error body for the errors any endpoint may answer (unless it declares its
+    own, as the import does its 400), a CSV answer as a file rather than as the JSON schema, and
+    on conditional reads (views listing the action in `conditional_actions`) the validators and
+    the 304 they lead to."""
 
     ERROR_STATUSES = ("400", "401", "403", "404")
 
@@ -97,11 +175,50 @@ class ErrorDocumentingSchema(AutoSchema):
                 responses[code] = self._get_response_for_code(
                     ErrorSerializer, code, direction=direction
                 )
+        for response in responses.values():
+            content = response.get("content", {})
+            if self._is_csv_list() and content:
+                # The CSV address answers CSV, even its errors (the same envelope, as CSV).
+                response["content"] = {"text/csv": {"schema": CSV_BODY}}
+            else:
+                # `?format=csv` still works here (for a browser or curl); clients use `.csv`.
+                content.pop("text/csv", None)
+        if self._is_conditional():
+            responses["200"]["headers"] = {
+                name: {"schema": {"type": "string"}, "description": description}
+                for name, description in VALIDATORS.items()
+            }
+            responses["304"] = {"description": "Not modified: the figures have not changed."}
         return responses
+
+    def _is_conditional(self) -> bool:
+        return getattr(self.view, "action", None) in getattr(self.view, "conditional_actions", ())
+
+    def _is_csv_list(self) -> bool:
+        """The `<collection>.csv` address of a list (see api.urls)."""
+        return self.path.endswith(".csv")
+
+    def get_operation_id(self) -> str:
+        operation_id = super().get_operation_id()
+        return f"{operation_id.replace('.csv', '')}_csv" if self._is_csv_list() else operation_id
+
+    def get_tags(self) -> list[str]:
+        return [tag.removesuffix(".csv") for tag in super().get_tags()]
+
+    def _get_parameters(self):
+        """`format` is the address's business (`forces/` or `forces.csv`); the CSV options
+        (`bom`, `layout`) belong to the CSV addresses, and paging to the JSON ones."""
+        left_out = {"format"} | (PAGE_PARAMETERS if self._is_csv_list() else {"bom", "layout"})
+        return [
+            parameter
+            for parameter in super()._get_parameters()
+            if parameter["name"] not in left_out
+        ]
 
 
 def api_exception_handler(exc: Exception, context: dict) -> Response:
     """DRF's handling, reshaped into the one error body; unexpected errors become a plain 500."""
+    exc = counted_refusal(exc, context)
     response = exception_handler(exc, context)
     if response is None:
         logger.exception("Unexpected error in %s", context.get("view").__class__.__name__)
@@ -150,6 +267,22 @@ def api_exception_handler(exc: Exception, context: dict) -> Response:
 
 def _as_list(messages) -> list:
     return messages if isinstance(messages, list) else [messages]
+
+
+class WithheldMixin:
+    """A figure small-number protection may withhold: null then, and the row's `suppressed`
+    says why."""
+
+    def to_representation(self, value):
+        return None if value == SUPPRESSED else super().to_representation(value)
+
+
+class WithheldIntegerField(WithheldMixin, serializers.IntegerField):
+    pass
+
+
+class WithheldDecimalField(WithheldMixin, serializers.DecimalField):
+    pass
 
 
 class Pagination(PageNumberPagination):

@@ -20,6 +20,8 @@ from typing import Any
 # Okabe and Ito's colour-blind safe palette, one colour per rung, and a pattern per rung (drawn
 # by static/js/ladder-charts.js and the legend's CSS) so that no reader depends on colour alone.
 # Rung 0 (none) is a neutral grey outside the palette.
+# The pages' swatches take the same colours from static/css/ladder.css (.swatch.rung-N): no
+# style attribute (the CSP).
 RUNG_COLOURS: dict[int, str] = {
     0: "#bababa",
     1: "#56b4e9",
@@ -44,10 +46,6 @@ class RungInfo:
     name: str
     slug: str
     description: str
-
-    @property
-    def colour(self) -> str:
-        return RUNG_COLOURS.get(self.position, "#505a5f")
 
 
 def period_name(period_type: str, label: str) -> str:

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
 SORT_BY_NAME = "name"
 SORT_CONVERSATION_UP = "conversation-up"
+SORT_MOVED_UP = "moved-up"
 PERIOD_NOUNS = {
     PeriodType.MONTH: "month",
     PeriodType.QUARTER: "quarter",
@@ -217,7 +218,12 @@ def read_filters(query: QueryDict, snapshots: list[DistributionSnapshot]) -> Fil
 
 
 def sort_keys() -> list[str]:
-    return [SORT_BY_NAME, SORT_CONVERSATION_UP, *(f"rung-{p}" for p in (0, *ENGAGED_POSITIONS))]
+    return [
+        SORT_BY_NAME,
+        SORT_CONVERSATION_UP,
+        SORT_MOVED_UP,
+        *(f"rung-{p}" for p in (0, *ENGAGED_POSITIONS)),
+    ]
 
 
 def sort_choices(rung_names: dict[int, str], *, with_none: bool) -> list[tuple[str, str]]:
@@ -228,6 +234,7 @@ def sort_choices(rung_names: dict[int, str], *, with_none: bool) -> list[tuple[s
             f"Share at {rung_names.get(CONVERSATION, 'Conversation')} or above",
         ),
     ]
+    choices.append((SORT_MOVED_UP, "Moved up since the period before"))
     positions = (0, *ENGAGED_POSITIONS) if with_none else ENGAGED_POSITIONS
     choices += [(f"rung-{p}", f"Share at {rung_names.get(p, p)}") for p in positions]
     return choices

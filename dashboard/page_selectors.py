@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.core.cache import cache
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
+from django.shortcuts import get_object_or_404
 
 from dashboard.ladders import RungInfo
 from engagement.models import (
@@ -27,10 +28,14 @@ from engagement.models import (
     DistributionSnapshot,
     EngagementDefinition,
     InteractionKind,
+    LocalLens,
     RecomputeRun,
     Rung,
     Scope,
+    Transition,
 )
+from engagement.store import selectors as store_selectors
+from engagement.store.similarity import SimilarForces, similar_forces_in
 from forces.models import Channel, Force
 
 CACHE_SECONDS = 7 * 24 * 3600
@@ -44,15 +49,18 @@ Counts = dict[int, int | None]
 def current_snapshots() -> list[DistributionSnapshot]:
     """The current published snapshot of each definition version, newest version first."""
     return list(
-        DistributionSnapshot.objects.filter(is_current=True, is_preview=False)
+        DistributionSnapshot.objects.filter(
+            is_current=True, is_preview=False, definition__force__isnull=True
+        )
         .select_related("definition")
         .order_by("-definition__version")
     )
 
 
 def latest_run() -> RecomputeRun | None:
+    """The latest run of the shared figures (previews and local lenses are not the site's)."""
     return (
-        RecomputeRun.objects.filter(preview=False)
+        RecomputeRun.objects.filter(preview=False, definition__force__isnull=True)
         .select_related("definition")
         .order_by("-queued_at", "-pk")
         .first()
@@ -81,13 +89,7 @@ def snapshot_periods(snapshot: DistributionSnapshot, period_type: str) -> list[s
     """The periods of a type that the snapshot holds, oldest first."""
 
     def compute() -> list[str]:
-        rows = (
-            Distribution.objects.filter(snapshot=snapshot, period_type=period_type)
-            .values_list("period_start", "period")
-            .distinct()
-            .order_by("period_start")
-        )
-        return [label for _, label in rows]
+        return store_selectors.snapshot_periods(snapshot, period_type)
 
     return cached(snapshot, "periods", period_type, compute=compute)
 
@@ -406,3 +408,121 @@ def definition_page(version: int | None) -> DefinitionPage | None:
         kinds=list(chosen.kinds.select_related("rung").order_by("rung__position", "slug")),
         versions=versions,
     )
+
+
+# --- Mobility and the forces most alike -----------------------------------------------------------
+
+
+def pair_moves(
+    snapshot: DistributionSnapshot, force: Force, *, period_type: str, to_period: str
+) -> dict[tuple[int, int], int]:
+    """A force's transition matrix for the pair of periods ending in `to_period`:
+    {(rung before, rung after): citizens} (one query, cached)."""
+
+    def compute() -> dict[tuple[int, int], int]:
+        rows = Transition.objects.filter(
+            snapshot=snapshot, force=force, period_type=period_type, to_period=to_period
+        ).values_list("from_rung", "to_rung", "citizens")
+        return {(before, after): citizens for before, after, citizens in rows}
+
+    return cached(snapshot, "moves", force.pk, period_type, to_period, compute=compute)
+
+
+@dataclass(frozen=True)
+class MovedUp:
+    region: str
+    engaged_before: int  # citizens engaged in the earlier period: the denominator
+    moved_up: int  # of those, the citizens on a higher rung in the next
+
+
+def moved_up_by_force(
+    snapshot: DistributionSnapshot, *, period_type: str, to_period: str
+) -> dict[int, MovedUp]:
+    """Every force's "moved up" figures for the pair ending in `to_period` (one query, cached);
+    see engagement.ladder.mobility for the definition."""
+
+    def compute() -> dict[int, MovedUp]:
+        rows = (
+            Transition.objects.filter(
+                snapshot=snapshot, period_type=period_type, to_period=to_period, from_rung__gt=0
+            )
+            .values("force_id", "force__region")
+            .annotate(
+                engaged_before=Sum("citizens"),
+                moved_up=Sum("citizens", filter=Q(to_rung__gt=F("from_rung")), default=0),
+            )
+            .order_by()
+        )
+        return {
+            row["force_id"]: MovedUp(row["force__region"], row["engaged_before"], row["moved_up"])
+            for row in rows
+        }
+
+    return cached(snapshot, "moved-up", period_type, to_period, compute=compute)
+
+
+def similar_forces(
+    snapshot: DistributionSnapshot, *, period_type: str, period: str
+) -> SimilarForces:
+    """Every force's five nearest in ladder shape in the period (two queries, cached)."""
+    return cached(
+        snapshot,
+        "similar",
+        period_type,
+        period,
+        compute=lambda: similar_forces_in(snapshot, period_type=period_type, period=period),
+    )
+
+
+# --- A force's local lens -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LensFigures:
+    """A force's published local lens and its figures for one period (force scope)."""
+
+    lens: LocalLens
+    snapshot: DistributionSnapshot | None
+    rungs: dict[int, RungInfo]
+    counts: Counts
+
+
+def force_with_lens(slug: str) -> Force:
+    """A force page's force, with `lens_id`, its published local lens (None when it keeps none),
+    in the one query that reads the force; 404 for a slug nobody has."""
+    lens = LocalLens.objects.filter(force=OuterRef("pk"), status=DefinitionStatus.PUBLISHED).values(
+        "pk"
+    )[:1]
+    return get_object_or_404(Force.objects.annotate(lens_id=Subquery(lens)), slug=slug)
+
+
+def lens_figures(force: Force, *, period_type: str, period: str) -> LensFigures | None:
+    """The force's published lens with its figures (from `force_with_lens`), or None when it
+    keeps none (then without a query).
+
+    Lens figures live in the lens's own snapshot, which no shared reader ever reads.
+    """
+    if getattr(force, "lens_id", None) is None:
+        return None
+    lens = LocalLens.objects.get(pk=force.lens_id)
+    snapshot = (
+        DistributionSnapshot.objects.filter(definition=lens, is_current=True, is_preview=False)
+        .select_related("definition")
+        .first()
+    )
+    if snapshot is None:
+        return LensFigures(lens=lens, snapshot=None, rungs={}, counts={})
+
+    def compute() -> Counts:
+        return dict(
+            Distribution.objects.filter(
+                snapshot=snapshot,
+                force=force,
+                period_type=period_type,
+                period=period,
+                scope=Scope.FORCE,
+            ).values_list("rung_position", "citizens")
+        )
+
+    counts = cached(snapshot, "lens", force.pk, period_type, period, compute=compute)
+    return LensFigures(lens=lens, snapshot=snapshot, rungs=snapshot_rungs(snapshot), counts=counts)

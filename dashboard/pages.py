@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.urls import reverse
 
-from dashboard import page_selectors
+from dashboard import mobility, page_selectors
 from dashboard.ladders import (
     CONVERSATION,
     ENGAGED_POSITIONS,
@@ -28,7 +28,13 @@ from dashboard.ladders import (
     shown_positions,
     stacked_chart,
 )
-from dashboard.page_filters import SORT_BY_NAME, SORT_CONVERSATION_UP, Filters, sort_choices
+from dashboard.page_filters import (
+    SORT_BY_NAME,
+    SORT_CONVERSATION_UP,
+    SORT_MOVED_UP,
+    Filters,
+    sort_choices,
+)
 from engagement.choices import PeriodType, Scope
 from forces.choices import Platform
 
@@ -79,6 +85,8 @@ def _over_time(by_period: dict[str, Counts], filters: Filters, **extra: Any) -> 
 def _sort(ladders: list[Ladder], sort: str) -> list[Ladder]:
     if sort == SORT_BY_NAME:
         return ladders
+    if sort == SORT_MOVED_UP:
+        return sorted(ladders, key=lambda ladder: -(_moved_up_share(ladder) or -1))
     if sort == SORT_CONVERSATION_UP:
         return sorted(ladders, key=lambda ladder: -(ladder.share_from(CONVERSATION) or -1))
     position = int(sort.removeprefix("rung-"))
@@ -93,6 +101,11 @@ def _names(rungs: dict[int, RungInfo]) -> dict[int, str]:
 
 def _conversation(rungs: dict[int, RungInfo]) -> str:
     return rungs[CONVERSATION].name if CONVERSATION in rungs else "Conversation"
+
+
+def _moved_up_share(ladder: Ladder) -> float | None:
+    moved_up = ladder.extra.get("moved_up")
+    return moved_up.share if moved_up else None
 
 
 def common_context(filters: Filters) -> dict[str, Any]:
@@ -138,6 +151,7 @@ def overview_context(filters: Filters) -> dict[str, Any]:
     regions = sorted({force.region for force in now.values()})
     region = filters.region if filters.region in regions else ""
     query = filters.query()
+    moved_up = mobility.moved_up_shares(filters)
     every = []
     for force in now.values():
         ladder = _ladder(
@@ -147,6 +161,7 @@ def overview_context(filters: Filters) -> dict[str, Any]:
             slug=force.slug,
             region=force.region,
             url=reverse("dashboard:force", args=[force.slug]) + (f"?{query}" if query else ""),
+            moved_up=moved_up.get(force.pk),
         )
         if force.slug in previous:
             ladder.previous = Ladder(label="previous", counts=previous[force.slug].counts)
@@ -170,6 +185,11 @@ def overview_context(filters: Filters) -> dict[str, Any]:
     if region:
         references.append(reference(region, [f for f in every if f.extra["region"] == region]))
     scope = _platform_scope(filters)
+    # "Moved up" reference lines: the forces' citizens added together, nation and region.
+    for total, members in zip(references, [every, shown], strict=False):
+        total.extra["moved_up"] = mobility.added(
+            f.extra["moved_up"] for f in members if f.extra["moved_up"]
+        )
     context.update(
         regions=regions,
         region=region,
@@ -189,6 +209,7 @@ def overview_context(filters: Filters) -> dict[str, Any]:
             links=True,
             per_thousand=filters.with_none,
         ),
+        moved_up_from=mobility.previous_period(filters),
         export_forces=filters.export_url(scope=scope, region=region),
         export_national=filters.export_url(scope=scope),
     )
@@ -317,6 +338,8 @@ def force_context(filters: Filters, force: Force) -> dict[str, Any]:
         export_region=filters.export_url(scope=scope, region=force.region),
         export_national=filters.export_url(scope=scope),
     )
+    context.update(mobility.force_mobility_context(filters, force))
+    context.update(mobility.similar_context(filters, force))
     return context
 
 
@@ -461,7 +484,64 @@ def compare_context(filters: Filters, forces: list[Force]) -> dict[str, Any]:
             ],
             title=f"Share of the engaged at {conversation} or above, by {filters.period_noun}",
         ),
+        moving_up=mobility.compare_moved_up(filters, forces, national=NATIONAL),
+        moved_up_from=mobility.previous_period(filters),
+        ),
         export_compare=filters.export_url(scope=scope, force=slugs),
         export_compare_trend=filters.export_url(scope=scope, force=slugs, all_periods=True),
+    )
+    return context
+
+
+SHARED_LADDER, LOCAL_LENS = "shared", "lens"
+
+
+def lens_context(filters: Filters, force: Force, *, chosen: str, shared: Ladder) -> dict[str, Any]:
+    """The "shared ladder / local lens" switch, and with the lens chosen both side by side.
+
+    The lens is the force's own reading of the ladder; its figures are shown next to the shared
+    ones for the same period, never instead of them elsewhere on the site.
+    """
+    figures = page_selectors.lens_figures(
+        force, period_type=filters.period_type, period=filters.period
+    )
+    if figures is None:
+        return {}
+    base = reverse("dashboard:force", args=[force.slug])
+    query = filters.query()
+    context: dict[str, Any] = {
+        "lens": figures.lens,
+        "lens_chosen": chosen == LOCAL_LENS,
+        "lens_switch": [
+            (SHARED_LADDER, "Shared ladder", f"{base}?{query}"),
+            (LOCAL_LENS, "Local lens", f"{base}?{query}&ladder={LOCAL_LENS}"),
+        ],
+    }
+    if chosen != LOCAL_LENS or figures.snapshot is None:
+        return context
+    rungs = common_context(filters)["rungs"]
+    lens_ladder = _ladder(
+        f"{force.name} local lens v{figures.lens.version}", figures.counts, filters
+    )
+    context.update(
+        lens_ladders=[shared, lens_ladder],
+        lens_rows=[
+            {
+                "position": p,
+                "shared_name": rungs[p].name if p in rungs else "",
+                "lens_name": figures.rungs[p].name if p in figures.rungs else "",
+                "shared": shared.count(p),
+                "shared_share": shared.share_of_engaged(p),
+                "lens": lens_ladder.count(p),
+                "lens_share": lens_ladder.share_of_engaged(p),
+                "difference": None
+                if shared.share_of_engaged(p) is None or lens_ladder.share_of_engaged(p) is None
+                else lens_ladder.share_of_engaged(p) - shared.share_of_engaged(p),
+            }
+            for p in reversed(shared.positions)
+        ],
+        lens_chart=stacked_chart(
+            [shared, lens_ladder], rungs, title=f"{force.name}: shared ladder and local lens"
+        ),
     )
     return context

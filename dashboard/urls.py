@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dashboard import views
+from dashboard import accounts, views
 
 app_name = "dashboard"
 
@@ -10,5 +10,6 @@ urlpatterns = [
     path("forces/<slug:slug>/channels/<slug:channel>/", views.channel_page, name="channel"),
     path("compare/", views.compare, name="compare"),
     path("definition/", views.definition, name="definition"),
-    path("healthz", views.healthz, name="healthz"),
+    path("sign-in/", accounts.sign_in, name="sign-in"),
+    path("sign-out/", accounts.sign_out, name="sign-out"),
 ]

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from dashboard import page_selectors, pages
 from dashboard.page_filters import read_filters
-from forces.selectors import force_by_slug, forces_by_region, forces_by_slug
+from engagement.roles import EDIT_DEFINITION, reader_required
+from forces.selectors import forces_by_region, forces_by_slug
 
 
 def _status(request: HttpRequest) -> dict[str, Any]:
@@ -22,7 +22,7 @@ def _status(request: HttpRequest) -> dict[str, Any]:
     }
 
 
-@login_required
+@reader_required
 def overview(request: HttpRequest) -> HttpResponse:
     context = _status(request)
     if context["filters"] is not None:
@@ -30,16 +30,24 @@ def overview(request: HttpRequest) -> HttpResponse:
     return render(request, "dashboard/overview.html", context)
 
 
-@login_required
+@reader_required
 def force_page(request: HttpRequest, slug: str) -> HttpResponse:
-    force = force_by_slug(slug)
+    force = page_selectors.force_with_lens(slug)
     context = {"force": force, **_status(request)}
     if context["filters"] is not None:
         context.update(pages.force_context(context["filters"], force))
+        context.update(
+            pages.lens_context(
+                context["filters"],
+                force,
+                chosen=request.GET.get("ladder", ""),
+                shared=context["ladder"],
+            )
+        )
     return render(request, "dashboard/force.html", context)
 
 
-@login_required
+@reader_required
 def channel_page(request: HttpRequest, slug: str, channel: str) -> HttpResponse:
     force = force_by_slug(slug)
     context = {"force": force, **_status(request)}
@@ -54,7 +62,7 @@ def channel_page(request: HttpRequest, slug: str, channel: str) -> HttpResponse:
     return render(request, "dashboard/channel.html", context)
 
 
-@login_required
+@reader_required
 def compare(request: HttpRequest) -> HttpResponse:
     slugs = pages.compare_slugs(request.GET.getlist("forces"))
     found = forces_by_slug(slugs)
@@ -71,16 +79,12 @@ def compare(request: HttpRequest) -> HttpResponse:
     return render(request, "dashboard/compare.html", context)
 
 
-@login_required
+@reader_required
 def definition(request: HttpRequest) -> HttpResponse:
     version = request.GET.get("version", "")
     page = page_selectors.definition_page(int(version) if version.isdigit() else None)
     context = {
         "page": page,
-        "can_edit": request.user.has_perm("engagement.change_engagementdefinition"),
+        "can_edit": request.user.has_perm(EDIT_DEFINITION),
     }
     return render(request, "dashboard/definition.html", context, status=200 if page else 404)
-
-
-def healthz(request: HttpRequest) -> JsonResponse:
-    return JsonResponse({"status": "ok"})

@@ -1,15 +1,26 @@
-"""The admin: where definition admins write the shared definition and publish it."""
+"""The admin: where definition admins write the shared definition and publish it, and where a
+force's local lens is kept (by a definition admin or that force's data managers)."""
 
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
+from audit.admin import HistoryAdmin, ReadOnlyAdmin
+from engagement.citizens.services import ErasureRefused, erase_citizen
+from engagement.definitions.permissions import (
+    LENS_PERMISSION,
+    can_manage_definitions,
+    can_manage_lens,
+)
 from engagement.definitions.rules import DefinitionInvalid
-from engagement.definitions.selectors import current_definition
-from engagement.definitions.services import create_draft, publish_definition
+from engagement.definitions.selectors import current_definition, ladder_spec
+from engagement.definitions.services import create_draft, create_lens, publish_definition
 from engagement.ladder.recompute import describe_coverage
-from engagement.ladder.tasks import request_recompute
+from engagement.ladder.tasks import RecomputeNotQueued, request_recompute
 from engagement.models import (
     DefinitionStatus,
     DistributionSnapshot,
@@ -17,11 +28,13 @@ from engagement.models import (
     ImportBatch,
     Interaction,
     InteractionKind,
+    LocalLens,
     RecomputeRun,
     Rung,
 )
-
-RECOMPUTE_PERMISSION = "engagement.add_recomputerun"
+from engagement.roles import PUBLISH_DEFINITION, START_RECOMPUTE
+from forces.choices import Platform
+from forces.models import Force
 
 
 class DraftOnlyInline(admin.TabularInline):
@@ -30,14 +43,23 @@ class DraftOnlyInline(admin.TabularInline):
     def _editable(self, obj) -> bool:
         return obj is None or obj.is_draft
 
+    def _allowed(self, request, obj, permission: str) -> bool:
+        """A lens's rows: whoever may keep that force's lens; the shared rows: model rights."""
+        if obj is not None and obj.is_lens:
+            return can_manage_lens(request.user, obj.force)
+        return getattr(super(), f"has_{permission}_permission")(request, obj)
+
+    def has_view_permission(self, request, obj=None):
+        return self._allowed(request, obj, "view")
+
     def has_add_permission(self, request, obj=None):
-        return self._editable(obj) and super().has_add_permission(request, obj)
+        return self._editable(obj) and self._allowed(request, obj, "add")
 
     def has_change_permission(self, request, obj=None):
-        return self._editable(obj) and super().has_change_permission(request, obj)
+        return self._editable(obj) and self._allowed(request, obj, "change")
 
     def has_delete_permission(self, request, obj=None):
-        return self._editable(obj) and super().has_delete_permission(request, obj)
+        return self._editable(obj) and self._allowed(request, obj, "delete")
 
 
 class RungInline(DraftOnlyInline):
@@ -62,12 +84,14 @@ class InteractionKindInline(DraftOnlyInline):
 
 
 @admin.register(EngagementDefinition)
-class EngagementDefinitionAdmin(admin.ModelAdmin):
+class EngagementDefinitionAdmin(HistoryAdmin):
     list_display = ["version", "name", "status", "published_at", "published_by"]
     list_filter = ["status"]
     inlines = [RungInline, InteractionKindInline]
     change_form_template = "admin/engagement/engagementdefinition/change_form.html"
+    # Every action and view checks its own permission: the staff flag only opens the admin.
     actions = ["publish_selected", "recompute_selected"]
+    exclude = ["force"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("published_by")
@@ -86,27 +110,48 @@ class EngagementDefinitionAdmin(admin.ModelAdmin):
         return obj is not None and obj.is_draft and super().has_delete_permission(request, obj)
 
     def get_urls(self):
+        name = f"engagement_{self.opts.model_name}"
         return [
             path(
                 "<int:pk>/new-draft/",
                 self.admin_site.admin_view(self.new_draft_view),
-                name="engagement_engagementdefinition_new_draft",
+                name=f"{name}_new_draft",
             ),
             path(
                 "<int:pk>/publish/",
                 self.admin_site.admin_view(self.publish_view),
-                name="engagement_engagementdefinition_publish",
+                name=f"{name}_publish",
             ),
             *super().get_urls(),
         ]
 
+    def _url(self, action: str, definition: EngagementDefinition) -> str:
+        return reverse(f"admin:engagement_{self.opts.model_name}_{action}", args=[definition.pk])
+
     def _change_url(self, definition: EngagementDefinition) -> str:
-        return reverse("admin:engagement_engagementdefinition_change", args=[definition.pk])
+        return self._url("change", definition)
+
+    def _posted(self, request: HttpRequest, pk: int) -> EngagementDefinition | None:
+        """The version a button on its page acts on: None unless POSTed by someone who may
+        change it."""
+        definition = self.get_object(request, str(pk))
+        if (
+            request.method != "POST"
+            or definition is None
+            or not self.has_change_permission(request, definition)
+        ):
+            return None
+        return definition
+
+    def _changelist(self) -> HttpResponseRedirect:
+        return HttpResponseRedirect(reverse(f"admin:engagement_{self.opts.model_name}_changelist"))
 
     def new_draft_view(self, request: HttpRequest, pk: int):
-        source = self.get_object(request, str(pk))
-        if request.method != "POST" or source is None or not self.has_change_permission(request):
-            return HttpResponseRedirect(reverse("admin:engagement_engagementdefinition_changelist"))
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        source = self._posted(request, pk)
+        if source is None:
+            return self._changelist()
         draft = create_draft(based_on=source, user=request.user)
         self.message_user(
             request,
@@ -117,13 +162,11 @@ class EngagementDefinitionAdmin(admin.ModelAdmin):
         return HttpResponseRedirect(self._change_url(draft))
 
     def publish_view(self, request: HttpRequest, pk: int):
-        definition = self.get_object(request, str(pk))
-        if (
-            request.method != "POST"
-            or definition is None
-            or not self.has_change_permission(request)
-        ):
-            return HttpResponseRedirect(reverse("admin:engagement_engagementdefinition_changelist"))
+        if not self.has_publish_permission(request):
+            raise PermissionDenied
+        definition = self._posted(request, pk)
+        if definition is None:
+            return self._changelist()
         self._publish(request, definition)
         return HttpResponseRedirect(self._change_url(definition))
 
@@ -136,16 +179,23 @@ class EngagementDefinitionAdmin(admin.ModelAdmin):
                 f"Version {definition.version} was not published: " + " ".join(invalid.problems),
                 messages.ERROR,
             )
-        else:
+        except RecomputeNotQueued as not_queued:
             self.message_user(
                 request,
-                f"Version {definition.version} is now the current definition; "
+                f"Version {definition.version} was not published (it stays a draft): {not_queued}",
+                messages.ERROR,
+            )
+        else:
+            scope = f"local lens of {definition.force}" if definition.is_lens else "definition"
+            self.message_user(
+                request,
+                f"Version {definition.version} is now the current {scope}; "
                 "the previous version is retired. Its figures are being recomputed "
                 "(see Recompute runs); until then it has none.",
                 messages.SUCCESS,
             )
 
-    @admin.action(description="Publish the selected draft")
+    @admin.action(description="Publish the selected draft", permissions=["publish"])
     def publish_selected(self, request, queryset):
         drafts = list(queryset)
         if len(drafts) != 1:
@@ -159,7 +209,11 @@ class EngagementDefinitionAdmin(admin.ModelAdmin):
     )
     def recompute_selected(self, request, queryset):
         for definition in queryset:
-            run = request_recompute(definition=definition, full=True, user=request.user)
+            try:
+                run = request_recompute(definition=definition, full=True, user=request.user)
+            except RecomputeNotQueued as not_queued:
+                self.message_user(request, str(not_queued), messages.ERROR)
+                return
             self.message_user(
                 request,
                 f"Recompute run {run.pk} of version {definition.version} is queued"
@@ -167,8 +221,11 @@ class EngagementDefinitionAdmin(admin.ModelAdmin):
                 messages.SUCCESS,
             )
 
+    def has_publish_permission(self, request) -> bool:
+        return request.user.has_perm(PUBLISH_DEFINITION)
+
     def has_recompute_permission(self, request) -> bool:
-        return request.user.has_perm(RECOMPUTE_PERMISSION)
+        return request.user.has_perm(START_RECOMPUTE)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         context["is_draft"] = obj is not None and obj.status == DefinitionStatus.DRAFT
@@ -177,27 +234,174 @@ class EngagementDefinitionAdmin(admin.ModelAdmin):
             context.update(
                 show_save=False, show_save_and_continue=False, show_save_and_add_another=False
             )
+        context["can_publish"] = self.has_publish_permission(request)
+        if obj is not None:
+            context["new_draft_url"] = self._url("new_draft", obj)
+            context["publish_url"] = self._url("publish", obj)
+            context["impact_url"] = reverse("preview:impact", args=[obj.pk])
         return super().render_change_form(request, context, add, change, form_url, obj)
 
+    def save_related(self, request, form, formsets, change):
+        """A draft whose preview the edit made stale gets its preview recomputed at once."""
+        super().save_related(request, form, formsets, change)
+        draft = form.instance
+        if not draft.is_draft:
+            return
+        latest = (
+            RecomputeRun.objects.filter(definition=draft, preview=True)
+            .order_by("-queued_at", "-pk")
+            .first()
+        )
+        if latest is None or latest.status in {
+            RecomputeRun.Status.QUEUED,
+            RecomputeRun.Status.RUNNING,
+        }:
+            return  # no preview asked for yet, or one on its way (it reads the draft as saved)
+        if latest.covered.get("ladder") != ladder_spec(draft).fingerprint():
+            run = request_recompute(definition=draft, full=True, user=request.user)
+            self.message_user(
+                request,
+                f"The draft changed, so its impact preview is being recomputed (run {run.pk}).",
+                messages.INFO,
+            )
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
+
+class LensForm(forms.Form):
+    force = forms.ModelChoiceField(queryset=Force.objects.order_by("name"))
+
+
+@admin.register(LocalLens)
+class LocalLensAdmin(EngagementDefinitionAdmin):
+    """A force's own variant of the ladder: made from the current shared version, edited like a
+    draft, published for that force only. Definition admins keep every force's lens; a force's
+    data managers keep their own force's."""
+
+    list_display = ["force", "version", "name", "status", "published_at", "published_by"]
+    list_filter = ["status", "force"]
+    actions = ["publish_selected"]
+    exclude: list[str] = []
+    change_list_template = "admin/engagement/locallens/change_list.html"
+
+    def get_queryset(self, request):
+        lenses = super().get_queryset(request).select_related("force")
+        if can_manage_definitions(request.user):
+            return lenses
+        return lenses.filter(pk__in=[lens.pk for lens in lenses if self._may_keep(request, lens)])
+
+    def _may_keep(self, request, lens) -> bool:
+        return can_manage_lens(request.user, lens.force)
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["force", *super().get_readonly_fields(request, obj)]
+
+    def has_publish_permission(self, request) -> bool:
+        """Definition admins, and data managers for their own forces' lenses (get_queryset and
+        has_change_permission keep them to those)."""
+        return super().has_publish_permission(request) or request.user.has_perm(LENS_PERMISSION)
+
+    def has_view_permission(self, request, obj=None):
+        if obj is not None:
+            return self._may_keep(request, obj)
+        return super().has_view_permission(request, obj)
 
     def has_change_permission(self, request, obj=None):
-        return False
+        if obj is not None:
+            return self._may_keep(request, obj)
+        return super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):
-        return False
+        return obj is not None and obj.is_draft and self._may_keep(request, obj)
+
+    def get_urls(self):
+        return [
+            path(
+                "new-lens/",
+                self.admin_site.admin_view(self.new_lens_view),
+                name="engagement_locallens_new_lens",
+            ),
+            *super().get_urls(),
+        ]
+
+    def new_lens_view(self, request: HttpRequest):
+        """Choose a force; its lens starts as a copy of the current shared definition."""
+        form = LensForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            force = form.cleaned_data["force"]
+            if not can_manage_lens(request.user, force):
+                raise PermissionDenied(f"You do not keep the local lens of {force.name}.")
+            lens = create_lens(force=force, user=request.user)
+            self.message_user(
+                request,
+                f"Draft lens v{lens.version} of {force.name} created from the shared version "
+                f"{lens.based_on.version}. Edit it below, preview its impact, then publish it.",
+                messages.SUCCESS,
+            )
+            return HttpResponseRedirect(self._change_url(lens))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "form": form,
+            "title": "Create a local lens",
+        }
+        return TemplateResponse(request, "admin/engagement/locallens/new_lens.html", context)
+
+
+class ErasureForm(forms.Form):
+    platform = forms.ChoiceField(choices=Platform.choices)
+    identifier = forms.CharField(
+        max_length=500,
+        strip=False,
+        help_text="As the platform shows it (a leading @ and capitals do not matter). It is "
+        "used to find the person's pseudonym and is not kept.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
 
 
 @admin.register(Interaction)
 class InteractionAdmin(ReadOnlyAdmin):
     list_display = ["occurred_at", "force", "channel", "kind", "external_id"]
+    # The citizen is left out: its pseudonym never appears on a page.
+    fields = ["force", "channel", "kind", "occurred_at", "local_month", "external_id"]
     list_filter = ["kind", "force__region"]
     list_select_related = ["force", "channel"]
     show_full_result_count = False
     date_hierarchy = "occurred_at"
+    change_list_template = "admin/engagement/interaction/change_list.html"
+
+    def get_urls(self):
+        return [
+            path(
+                "erase/",
+                self.admin_site.admin_view(self.erase_view),
+                name="engagement_interaction_erase",
+            ),
+            *super().get_urls(),
+        ]
+
+    def erase_view(self, request: HttpRequest):
+        """Superusers only: erase a citizen (engagement.citizens.services.erase_citizen)."""
+        if not request.user.is_superuser:
+            raise PermissionDenied
+        form = ErasureForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                erasure = erase_citizen(**form.cleaned_data, user=request.user)
+            except ErasureRefused as refused:
+                form.add_error(None, str(refused))
+            else:
+                self.message_user(request, f"Erasure done. {erasure.summary()}", messages.SUCCESS)
+                return HttpResponseRedirect(reverse("admin:engagement_interaction_changelist"))
+        if form.is_bound:
+            # Shown again with its problems, but never with the identifier typed.
+            form.data = form.data.copy()
+            form.data["identifier"] = ""
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Erase a citizen's interactions",
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/engagement/interaction/erase.html", context)
 
 
 @admin.register(ImportBatch)
@@ -223,7 +427,7 @@ class RecomputeRunAdmin(ReadOnlyAdmin):
         "definition",
         "mode",
         "preview",
-        "status",
+        "state",
         "started_at",
         "took",
         "rows_written",
@@ -233,6 +437,12 @@ class RecomputeRunAdmin(ReadOnlyAdmin):
     list_filter = ["status", "mode", "preview"]
     list_select_related = ["definition"]
     change_list_template = "admin/engagement/recomputerun/change_list.html"
+
+    @admin.display(description="status", ordering="status")
+    def state(self, run: RecomputeRun) -> str:
+        """The status, and why a queued run has not started when it is stuck."""
+        waiting = run.waiting
+        return f"{run.get_status_display()}: {waiting}" if waiting else run.get_status_display()
 
     @admin.display(description="duration")
     def took(self, run: RecomputeRun) -> str:
@@ -255,17 +465,23 @@ class RecomputeRunAdmin(ReadOnlyAdmin):
     def changelist_view(self, request, extra_context=None):
         extra_context = {
             **(extra_context or {}),
-            "can_recompute": request.user.has_perm(RECOMPUTE_PERMISSION),
+            "can_recompute": request.user.has_perm(START_RECOMPUTE),
         }
         return super().changelist_view(request, extra_context)
 
     def start_view(self, request: HttpRequest):
         """Queue a recompute of the published definition (changes only, or --full)."""
+        if not request.user.has_perm(START_RECOMPUTE):
+            raise PermissionDenied
         changelist = reverse("admin:engagement_recomputerun_changelist")
-        if request.method != "POST" or not request.user.has_perm(RECOMPUTE_PERMISSION):
+        if request.method != "POST":
             return HttpResponseRedirect(changelist)
         full = request.POST.get("full") == "1"
-        run = request_recompute(definition=current_definition(), full=full, user=request.user)
+        try:
+            run = request_recompute(definition=current_definition(), full=full, user=request.user)
+        except RecomputeNotQueued as not_queued:
+            self.message_user(request, str(not_queued), messages.ERROR)
+            return HttpResponseRedirect(changelist)
         self.message_user(
             request,
             f"Recompute run {run.pk} ({'full rebuild' if full else 'changes only'}) is queued: "
@@ -298,3 +514,44 @@ class DistributionSnapshotAdmin(ReadOnlyAdmin):
     @admin.display(description="rows")
     def row_count(self, obj):
         return obj.row_count
+
+
+class DefinitionRowHistoryAdmin(ReadOnlyAdmin):
+    """The history of a definition's rungs or kinds (edited inline on the definition's page,
+    so its own History shows only the definition's fields): who, when, and the row as it was."""
+
+    list_filter = ["history_type", "definition"]
+    list_select_related = ["definition", "history_user"]
+    date_hierarchy = "history_date"
+
+    @admin.display(description="change")
+    def change(self, record) -> str:
+        return {"+": "created", "~": "changed", "-": "deleted"}[record.history_type]
+
+
+@admin.register(Rung.history.model)
+class RungHistoryAdmin(DefinitionRowHistoryAdmin):
+    list_display = [
+        "history_date",
+        "history_user",
+        "change",
+        "definition",
+        "position",
+        "slug",
+        "name",
+    ]
+
+
+@admin.register(InteractionKind.history.model)
+class InteractionKindHistoryAdmin(DefinitionRowHistoryAdmin):
+    list_display = [
+        "history_date",
+        "history_user",
+        "change",
+        "definition",
+        "slug",
+        "rung",
+        "lasting",
+        "ended_by",
+    ]
+    list_select_related = ["definition", "history_user", "rung"]

@@ -7,8 +7,12 @@ snapshots of the computed figures; pages, the API and exports read those and nev
 interactions.
 """
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from engagement.choices import PeriodType, Scope
 from forces.models import Channel, Force, Platform
@@ -24,8 +28,34 @@ class DefinitionStatus(models.TextChoices):
     RETIRED = "retired", "Retired"
 
 
+class SharedDefinitions(models.Manager):
+    """The shared ladder's versions only. A local lens (LocalLens) is a version too, but the
+    shared readers (the current definition, the API, exports, the dashboard) never see it."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(force__isnull=True)
+
+
+class EveryScope(models.Manager):
+    """Shared versions and local lenses alike: for the code that serves both (the recompute,
+    drafts and publishing)."""
+
+
 class EngagementDefinition(models.Model):
-    version = models.PositiveIntegerField(unique=True)
+    """A version of the ladder: the shared one (force empty), or a force's local lens.
+
+    Versions are numbered within their scope: the shared v1, v2...; Kent's lens v1, v2...
+    """
+
+    version = models.PositiveIntegerField()
+    force = models.ForeignKey(
+        Force,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Empty for the shared definition; a force for that force's local lens.",
+    )
     name = models.CharField(max_length=200)
     status = models.CharField(
         max_length=16, choices=DefinitionStatus.choices, default=DefinitionStatus.DRAFT
@@ -42,25 +72,81 @@ class EngagementDefinition(models.Model):
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Every change (a draft's edits, publishing, retiring): who, when, what (the audit, issue #9).
+    history = HistoricalRecords()
+
+    objects = SharedDefinitions()
+    every_scope = EveryScope()
+    # Every change, by whom (shared versions and lenses alike), as for forces and channels.
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-version"]
         verbose_name = "engagement definition"
+        permissions = [("publish_definition", "Can publish a draft definition")]
         constraints = [
             models.UniqueConstraint(
                 fields=["status"],
-                condition=models.Q(status="published"),
+                condition=models.Q(status="published", force__isnull=True),
                 name="one_published_definition",
                 violation_error_message="Only one definition can be published at a time.",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["force"],
+                condition=models.Q(status="published", force__isnull=False),
+                name="one_published_lens_per_force",
+                violation_error_message="A force has one published local lens at a time.",
+            ),
+            models.UniqueConstraint(
+                fields=["version"],
+                condition=models.Q(force__isnull=True),
+                name="shared_definition_version_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["force", "version"],
+                condition=models.Q(force__isnull=False),
+                name="lens_version_unique",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"v{self.version} {self.name} ({self.get_status_display()})"
+        scope = f"{self.force} lens " if self.force_id else ""
+        return f"{scope}v{self.version} {self.name} ({self.get_status_display()})"
 
     @property
     def is_draft(self) -> bool:
         return self.status == DefinitionStatus.DRAFT
+
+    @property
+    def is_lens(self) -> bool:
+        return self.force_id is not None
+
+
+class Lenses(models.Manager):
+    def get_queryset(self):
+        return super().get_queryset().filter(force__isnull=False)
+
+
+class LocalLens(EngagementDefinition):
+    """A force's own variant of the ladder, for its own use beside the shared one.
+
+    Made from the current shared version, edited like a draft, published for its force only, and
+    computed for that force only. Its figures are never mixed into the shared ones: they are read
+    only when asked for by name (engagement.store.lenses).
+    """
+
+    objects = Lenses()
+
+    class Meta:
+        proxy = True
+        default_manager_name = "objects"
+        verbose_name = "local lens"
+        ordering = ["force__name", "-version"]
+
+
+# A lens's history is its definition version's (kept on the concrete model): the admin's history
+# page of a lens reads it through the same manager.
+LocalLens._meta.simple_history_manager_attribute = "history"
 
 
 class DraftOnlyModel(models.Model):
@@ -70,7 +156,7 @@ class DraftOnlyModel(models.Model):
         abstract = True
 
     def save(self, *args, **kwargs):
-        if not EngagementDefinition.objects.filter(
+        if not EngagementDefinition.every_scope.filter(
             pk=self.definition_id, status=DefinitionStatus.DRAFT
         ).exists():
             raise DefinitionLocked(
@@ -96,6 +182,7 @@ class Rung(DraftOnlyModel):
     slug = models.SlugField(max_length=40)
     name = models.CharField(max_length=80)
     description = models.TextField(blank=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["definition", "position"]
@@ -129,6 +216,7 @@ class InteractionKind(DraftOnlyModel):
         max_length=40, blank=True, help_text="For a lasting kind: the kind that ends it."
     )
     description = models.TextField(blank=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["definition", "rung__position", "slug"]
@@ -147,7 +235,8 @@ class Citizen(models.Model):
     pseudonym = models.CharField(max_length=64, unique=True, help_text="HMAC-SHA256, hex.")
 
     def __str__(self) -> str:
-        return f"{self.platform}:{self.pseudonym[:12]}…"
+        # Never the pseudonym, not even its start: pseudonyms are not shown on any page.
+        return f"citizen {self.pk} on {self.platform}"
 
 
 class Interaction(models.Model):
@@ -219,9 +308,12 @@ class ImportBatch(models.Model):
         DEMO = "demo", "Demo generator"
 
     class Status(models.TextChoices):
+        QUEUED = "queued", "Queued for a worker"
+        RUNNING = "running", "Running"
         SUCCEEDED = "succeeded", "Succeeded"
         REJECTED = "rejected", "Rejected (nothing written)"
         DRY_RUN = "dry_run", "Dry run (nothing written)"
+        FAILED = "failed", "Failed (nothing written)"
 
     kind = models.CharField(max_length=16, choices=Kind.choices)
     source = models.CharField(max_length=16, choices=Source.choices)
@@ -236,6 +328,12 @@ class ImportBatch(models.Model):
     created = models.PositiveIntegerField(default=0)
     duplicates = models.PositiveIntegerField(default=0)
     problems = models.JSONField(default=list, blank=True)
+    # A large upload is imported by a worker: the file waits in UPLOAD_DIR under `upload`, and
+    # the page follows bytes_read of bytes_total until the status is an outcome.
+    dry_run = models.BooleanField(default=False)
+    upload = models.CharField(max_length=255, blank=True)
+    bytes_total = models.PositiveBigIntegerField(null=True, blank=True)
+    bytes_read = models.PositiveBigIntegerField(default=0)
 
     class Meta:
         ordering = ["-started_at"]
@@ -243,6 +341,10 @@ class ImportBatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} import {self.pk} ({self.status})"
+
+    @property
+    def in_progress(self) -> bool:
+        return self.status in {self.Status.QUEUED, self.Status.RUNNING}
 
 
 class RecomputeRun(models.Model):
@@ -273,6 +375,12 @@ class RecomputeRun(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     queued_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the run was last handed to the workers (Redis); empty while it could "
+        "not be, e.g. Redis was down. A run still queued long after is sent again.",
+    )
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     covered = models.JSONField(
@@ -291,6 +399,7 @@ class RecomputeRun(models.Model):
 
     class Meta:
         ordering = ["-queued_at"]
+        permissions = [("start_recompute", "Can start a recompute (or a draft's preview)")]
         constraints = [
             # Two runs never overlap: at most one run is running at any moment.
             models.UniqueConstraint(
@@ -302,6 +411,24 @@ class RecomputeRun(models.Model):
 
     def __str__(self) -> str:
         return f"Run {self.pk} v{self.definition.version} {self.mode} {self.status}"
+
+    @property
+    def waiting(self) -> str:
+        """Why a queued run has not started, in words; empty when it is not stuck.
+
+        Not sent: Redis was unreachable when it was queued. Not picked up: it was sent more
+        than RECOMPUTE_RESEND_MINUTES ago and no worker started it. Both are sent again by
+        engagement.ladder.tasks.resend_waiting_runs.
+        """
+        if self.status != self.Status.QUEUED or self.in_process:
+            return ""
+        if self.sent_at is None:
+            return "not yet handed to the workers (Redis unreachable); it is sent again"
+        waited = timezone.now() - self.sent_at
+        if waited > timedelta(minutes=settings.RECOMPUTE_RESEND_MINUTES):
+            minutes = int(waited.total_seconds() // 60)
+            return f"no worker has picked it up in {minutes} minutes; it is sent again"
+        return ""
 
     @property
     def duration(self):
@@ -375,6 +502,10 @@ class Distribution(models.Model):
     )
 
     class Meta:
+        permissions = [
+            ("read_figures", "Can read the figures: every page, the API and the exports"),
+            ("view_small_numbers", "Can see counts that small-number protection withholds"),
+        ]
         indexes = [
             models.Index(
                 fields=["snapshot", "period_type", "period", "scope", "platform"],
@@ -387,6 +518,41 @@ class Distribution(models.Model):
 
     def __str__(self) -> str:
         return f"{self.period} {self.scope} rung {self.rung_position}: {self.citizens}"
+
+
+class Transition(models.Model):
+    """Mobility: the citizens of one force who stood at `from_rung` in one period and at
+    `to_rung` in the next (0: not engaged there), in one snapshot.
+
+    Written by engagement.ladder.mobility with the distributions of the same snapshot; (0, 0) is
+    never stored. Deleted with its snapshot (a cascade Django runs as one DELETE: nothing points
+    at a transition).
+    """
+
+    snapshot = models.ForeignKey(
+        DistributionSnapshot, on_delete=models.CASCADE, related_name="transitions"
+    )
+    period_type = models.CharField(max_length=16, choices=PeriodType.choices)
+    from_period = models.CharField(max_length=8, help_text="2026-Q1: the earlier period.")
+    to_period = models.CharField(max_length=8, help_text="2026-Q2: the period that follows it.")
+    force = models.ForeignKey(Force, on_delete=models.PROTECT, related_name="+")
+    from_rung = models.PositiveSmallIntegerField(help_text="Rung position in the earlier period.")
+    to_rung = models.PositiveSmallIntegerField(help_text="Rung position in the next period.")
+    citizens = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["snapshot", "period_type", "to_period"], name="transition_lookup_idx"
+            ),
+            models.Index(fields=["snapshot", "force"], name="transition_force_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.from_period} -> {self.to_period}: rung {self.from_rung} -> {self.to_rung}: "
+            f"{self.citizens}"
+        )
 
 
 class RollupRow(models.Model):

@@ -1,58 +1,109 @@
-"""The groups people are put in, with the permissions their work needs.
+"""The roles people are given, as groups holding exactly the permissions their work needs.
 
-Kept in step after every migrate, so a new model's permissions reach the right group.
+- Analysts read every page, the API and every export, and change nothing.
+- Definition admins are analysts who also draft, edit, preview and publish definitions and start
+  recomputes.
+- Force data managers are analysts who manage the channels and import the interactions of the
+  forces they are attached to (forces.models.ForceMembership), and of no other.
+- Superusers hold every permission. The staff flag only opens the admin; what a person may do
+  there is still these permissions.
+
+The groups are kept in step after every migrate: a permission added here reaches its group, and
+one taken away here is taken from it.
 """
 
-from django.contrib.auth.models import Group, Permission
+from __future__ import annotations
 
-ROLES: dict[str, dict[str, list[str]]] = {
-    "Definition admins": {
-        "engagement": [
-            "view_engagementdefinition",
-            "change_engagementdefinition",
-            "delete_engagementdefinition",
-            "view_rung",
-            "add_rung",
-            "change_rung",
-            "delete_rung",
-            "view_interactionkind",
-            "add_interactionkind",
-            "change_interactionkind",
-            "delete_interactionkind",
-            "view_recomputerun",
-            "add_recomputerun",
-            "view_distributionsnapshot",
-        ],
-    },
-    "Force data managers": {
-        "forces": ["view_force", "view_channel", "add_channel", "change_channel"],
-        "engagement": ["view_importbatch", "view_interaction", "add_interaction"],
-    },
-    "Analysts": {
-        "forces": ["view_force", "view_channel"],
-        "engagement": ["view_engagementdefinition", "view_recomputerun"],
-    },
+from django.contrib.auth.decorators import permission_required
+from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import ImproperlyConfigured
+from django.db.models import Q
+
+READ_FIGURES = "engagement.read_figures"
+PUBLISH_DEFINITION = "engagement.publish_definition"
+EDIT_DEFINITION = "engagement.change_engagementdefinition"
+START_RECOMPUTE = "engagement.start_recompute"
+IMPORT_INTERACTIONS = "engagement.add_interaction"
+IMPORT_CHANNELS = "forces.add_channel"
+SEE_SMALL_NUMBERS = "engagement.view_small_numbers"  # counts small-number protection withholds
+
+# A page's decorator: an analyst, or a role built on one (signed in: LoginRequiredMiddleware).
+reader_required = permission_required(READ_FIGURES, raise_exception=True)
+
+ANALYSTS = "Analysts"
+DEFINITION_ADMINS = "Definition admins"
+FORCE_DATA_MANAGERS = "Force data managers"
+
+_READING = [
+    READ_FIGURES,
+    "engagement.view_engagementdefinition",
+    "engagement.view_rung",
+    "engagement.view_interactionkind",
+    "engagement.view_recomputerun",
+    "engagement.view_distributionsnapshot",
+    "forces.view_force",
+    "forces.view_channel",
+]
+
+ROLES: dict[str, list[str]] = {
+    ANALYSTS: _READING,
+    DEFINITION_ADMINS: [
+        *_READING,
+        EDIT_DEFINITION,
+        "engagement.delete_engagementdefinition",
+        "engagement.add_rung",
+        "engagement.change_rung",
+        "engagement.delete_rung",
+        "engagement.add_interactionkind",
+        "engagement.change_interactionkind",
+        "engagement.delete_interactionkind",
+        PUBLISH_DEFINITION,
+        START_RECOMPUTE,
+        SEE_SMALL_NUMBERS,
+        # The history of the definition's parts and the audit log (issue #9).
+        "engagement.view_historicalengagementdefinition",
+        "engagement.view_historicalrung",
+        "engagement.view_historicalinteractionkind",
+        "audit.view_auditentry",
+        # Local lenses (issue #13): any force's.
+        "engagement.view_locallens",
+        "engagement.change_locallens",
+        "engagement.delete_locallens",
+    ],
+    FORCE_DATA_MANAGERS: [
+        *_READING,
+        IMPORT_CHANNELS,
+        "forces.change_channel",
+        IMPORT_INTERACTIONS,
+        "engagement.view_interaction",
+        "engagement.view_importbatch",
+        # A local lens: only their own forces' (engagement.definitions.permissions).
+        "engagement.view_locallens",
+        "engagement.change_locallens",
+    ],
 }
 
 
+def role_permissions(names: list[str]) -> list[Permission]:
+    """The Permission rows for "app_label.codename" names; a name with no row is a mistake here."""
+    query = Q(pk__in=[])
+    for name in names:
+        app_label, codename = name.split(".")
+        query |= Q(content_type__app_label=app_label, codename=codename)
+    found = list(Permission.objects.filter(query).select_related("content_type"))
+    missing = set(names) - {f"{p.content_type.app_label}.{p.codename}" for p in found}
+    if missing:
+        raise ImproperlyConfigured(f"Roles name permissions that do not exist: {sorted(missing)}")
+    return found
+
+
 def ensure_roles(**kwargs) -> None:
-    for name, perms_by_app in ROLES.items():
+    """Create each role's group and give it exactly the role's permissions (post_migrate)."""
+    for name, permissions in ROLES.items():
         group, _ = Group.objects.get_or_create(name=name)
-        wanted = Permission.objects.none()
-        for app_label, codenames in perms_by_app.items():
-            wanted |= Permission.objects.filter(
-                content_type__app_label=app_label, codename__in=codenames
-            )
-        group.permissions.add(*wanted)
-
-
-# Who may start a recompute from the pages: the permission, or staff for now (the sign-in and
-# roles work gives the permission to the right groups).
-START_RECOMPUTE_PERMISSIONS = ("engagement.start_recompute", "engagement.add_recomputerun")
+        group.permissions.set(role_permissions(permissions))
 
 
 def may_start_recompute(user) -> bool:
-    return bool(
-        user.is_authenticated
-        and (user.is_staff or any(user.has_perm(p) for p in START_RECOMPUTE_PERMISSIONS))
-    )
+    """Whether the pages offer this person "Recompute now" (the START_RECOMPUTE permission)."""
+    return bool(user.is_authenticated and user.has_perm(START_RECOMPUTE))

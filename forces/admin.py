@@ -1,18 +1,41 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 
-from forces.models import Channel, Force
+from audit.admin import HistoryAdmin
+from forces.models import Channel, Force, ForceMembership
+from forces.selectors import forces_managed_by
 
 
-class ChannelInline(admin.TabularInline):
+class ManagedForcesOnly:
+    """Channels change only in the forces the person manages (all of them for a superuser)."""
+
+    def _manages(self, request, force: Force | None) -> bool:
+        managed = forces_managed_by(request.user)
+        return managed is None or force is None or force.slug in managed
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        managed = forces_managed_by(request.user)
+        if db_field.name == "force" and managed is not None:
+            kwargs["queryset"] = Force.objects.filter(slug__in=managed)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class ChannelInline(ManagedForcesOnly, admin.TabularInline):
     model = Channel
     extra = 0
     fields = ["slug", "platform", "name", "team", "url", "active"]
     show_change_link = True
 
+    def has_add_permission(self, request, obj=None):
+        return self._manages(request, obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._manages(request, obj) and super().has_change_permission(request, obj)
+
 
 @admin.register(Force)
-class ForceAdmin(SimpleHistoryAdmin):
+class ForceAdmin(HistoryAdmin):
     list_display = ["name", "slug", "region", "country", "population", "population_year"]
     list_filter = ["region", "country"]
     search_fields = ["name", "slug"]
@@ -38,8 +61,43 @@ class ForceAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Channel)
-class ChannelAdmin(SimpleHistoryAdmin):
+class ChannelAdmin(ManagedForcesOnly, HistoryAdmin):
     list_display = ["name", "force", "slug", "platform", "team", "active"]
     list_filter = ["platform", "active", "force__region", "force"]
     list_select_related = ["force"]
     search_fields = ["name", "slug", "team", "force__name"]
+
+    def has_change_permission(self, request, obj=None):
+        force = obj.force if obj is not None else None
+        return self._manages(request, force) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        force = obj.force if obj is not None else None
+        return self._manages(request, force) and super().has_delete_permission(request, obj)
+
+
+class ForceMembershipInline(admin.TabularInline):
+    model = ForceMembership
+    extra = 0
+    verbose_name = "force managed"
+    verbose_name_plural = "Forces managed (a force data manager's channels and imports)"
+    autocomplete_fields = ["force"]
+
+
+User = get_user_model()
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class PersonAdmin(UserAdmin):
+    """People: their roles are their groups; a force data manager's forces are listed here."""
+
+    inlines = [*UserAdmin.inlines, ForceMembershipInline]
+    list_display = [*UserAdmin.list_display, "role_names"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("groups")
+
+    @admin.display(description="roles")
+    def role_names(self, user) -> str:
+        return ", ".join(group.name for group in user.groups.all())

@@ -1,5 +1,8 @@
 """The 43 territorial police forces of England and Wales and the channels they use."""
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from simple_history.models import HistoricalRecords
 
@@ -37,12 +40,33 @@ class Force(models.Model):
         return self.name
 
 
+# LADDER.md ("Channels"): a slug starts with a lower-case letter or a digit (one starting with
+# `-` reads as an option on a command line and as a formula in a spreadsheet).
+CHANNEL_SLUG_PATTERN = r"^[a-z0-9][-a-zA-Z0-9_]*\Z"
+CHANNEL_SLUG_RULE = "starts with a lower-case letter or a digit, then letters, digits, - and _"
+CHANNEL_MOVE_REFUSED = (
+    "This channel already has interactions: its force and platform cannot change (its "
+    "citizens and figures belong to them). Make a new channel instead."
+)
+
+
 class Channel(models.Model):
-    """An account, page or offline programme through which a force meets the public."""
+    """An account, page or offline programme through which a force meets the public.
+
+    A channel belongs to one force and one platform for ever once data refer to it: its citizens'
+    pseudonyms are per platform and its figures per force, so a move would split a citizen in two
+    and leave a follow open for ever. Every route (admin, the force's channel list, imports,
+    code) is refused: in `clean` with a message for a form, and again in `save`.
+    """
 
     force = models.ForeignKey(Force, on_delete=models.PROTECT, related_name="channels")
     slug = models.SlugField(
-        max_length=64, help_text="Unique within the force, e.g. 'twitter-main'."
+        max_length=64,
+        help_text="Unique within the force, e.g. 'twitter-main'; starts with a lower-case letter "
+        "or a digit.",
+        validators=[
+            RegexValidator(CHANNEL_SLUG_PATTERN, f"A channel slug {CHANNEL_SLUG_RULE}.", "slug")
+        ],
     )
     platform = models.CharField(max_length=16, choices=Platform.choices)
     name = models.CharField(max_length=200)
@@ -62,3 +86,54 @@ class Channel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.force.slug}/{self.slug}"
+
+    def save(self, *args, **kwargs) -> None:
+        self.refuse_a_move()
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        super().clean()
+        self.refuse_a_move()
+
+    def refuse_a_move(self) -> None:
+        """ValidationError when this edit moves a channel that data refer to."""
+        if self.pk is None:
+            return
+        held = Channel.objects.filter(pk=self.pk).values_list("force_id", "platform").first()
+        if held is None or held == (self.force_id, self.platform):
+            return
+        if self.has_data():
+            raise ValidationError(CHANNEL_MOVE_REFUSED, code="channel_has_data")
+
+    def has_data(self) -> bool:
+        """Whether rows that must not be moved refer to this channel: the relations that
+        protect it from deletion (interactions, published figures), found without naming them,
+        as forces knows nothing of the apps above it."""
+        return any(
+            relation.related_model._default_manager.filter(
+                **{relation.field.name: self.pk}
+            ).exists()
+            for relation in self._meta.get_fields(include_hidden=True)
+            if relation.one_to_many
+            and relation.auto_created
+            and getattr(relation, "on_delete", None) is models.PROTECT
+        )
+
+
+class ForceMembership(models.Model):
+    """A person attached to a force: a force data manager manages the channels and imports the
+    interactions of the forces they are attached to, and of no other."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="force_memberships"
+    )
+    force = models.ForeignKey(Force, on_delete=models.CASCADE, related_name="memberships")
+
+    class Meta:
+        ordering = ["force__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "force"], name="force_membership_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} manages {self.force}"

@@ -2,9 +2,10 @@
 
 from itertools import groupby
 
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.http import Http404
 
-from forces.models import Force
+from forces.models import Force, ForceMembership
 
 
 def forces_by_region() -> list[tuple[str, list[Force]]]:
@@ -29,3 +30,17 @@ def forces_by_slug(slugs: list[str]) -> dict[str, Force]:
 def force_choices() -> list[tuple[str, str, str]]:
     """(slug, name, region) of every force, by name: the choices of a force picker."""
     return list(Force.objects.order_by("name").values_list("slug", "name", "region"))
+
+
+def forces_managed_by(user: AbstractBaseUser | AnonymousUser) -> frozenset[str] | None:
+    """The slugs of the forces whose data `user` may change; None means every force.
+
+    A superuser manages every force; anyone else only those they are attached to.
+    """
+    if user.is_superuser:
+        return None
+    if not user.is_authenticated:
+        return frozenset()
+    return frozenset(
+        ForceMembership.objects.filter(user=user).values_list("force__slug", flat=True)
+    )

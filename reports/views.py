@@ -6,12 +6,16 @@ writer as `export_distributions`, so a figure is the same wherever it is downloa
 
 from itertools import islice
 
-from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
-from django.shortcuts import render
-from django.views.decorators.http import condition, require_GET
+from django.conf import settings
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import condition, require_GET, require_POST
 
 from engagement.choices import PeriodType
+from engagement.roles import reader_required
 from engagement.store.conditional import distributions_etag, distributions_last_modified
 from engagement.store.exports import (
     cell,
@@ -20,14 +24,17 @@ from engagement.store.exports import (
     streaming_csv_response,
 )
 from engagement.store.filters import DistributionFilterSet, ExportOptionsForm
-from engagement.store.selectors import READ_SCOPE_CHOICES, visible_definitions
+from engagement.store.selectors import READ_SCOPE_CHOICES, FiltersInvalid, visible_definitions
 from forces.choices import Platform
 from forces.selectors import force_choices
+from reports import selectors, services
+from reports.forms import SaveReportForm, ScheduleForm
+from reports.tasks import queue_delivery
 
 PREVIEW_ROWS = 20
 
 
-@login_required
+@reader_required
 @require_GET
 def report(request: HttpRequest) -> HttpResponse:
     submitted = bool(request.GET)
@@ -40,6 +47,7 @@ def report(request: HttpRequest) -> HttpResponse:
             filterset.form.cleaned_data["filters"],
             layout=options.cleaned_data["layout"],
             max_rows=PREVIEW_ROWS,
+            suppress_below=settings.SUPPRESS_BELOW,
         )
         # Each value written as the CSV writes it: the preview is the file's first lines.
         header, *preview = (
@@ -63,13 +71,18 @@ def report(request: HttpRequest) -> HttpResponse:
         "preview": preview,
         "preview_rows": PREVIEW_ROWS,
         "query": request.GET.urlencode(),
+        "save_form": SaveReportForm(),
+        "hidden_choices": [
+            (name, value) for name in SAVED_QUERY_PARAMETERS for value in request.GET.getlist(name)
+        ],
+        "suppress_below": settings.SUPPRESS_BELOW,
     }
     return render(
         request, "reports/report.html", context, status=400 if submitted and not valid else 200
     )
 
 
-@login_required
+@reader_required
 @require_GET
 @condition(etag_func=distributions_etag, last_modified_func=distributions_last_modified)
 def export_csv(request: HttpRequest) -> HttpResponse:
@@ -87,5 +100,108 @@ def export_csv(request: HttpRequest) -> HttpResponse:
         filterset.form.cleaned_data["filters"],
         layout=options.cleaned_data["layout"],
         bom=options.cleaned_data["bom"],
+        suppress_below=settings.SUPPRESS_BELOW,
     )
     return streaming_csv_response(export.lines, filename=export.filename)
+
+
+# Saved and scheduled reports -------------------------------------------------------------------
+
+SAVED_QUERY_PARAMETERS = (
+    "definition",
+    "period_type",
+    "period",
+    "period_from",
+    "period_to",
+    "scope",
+    "force",
+    "region",
+    "channel",
+    "platform",
+)
+
+
+@reader_required
+@require_POST
+def save(request: HttpRequest) -> HttpResponse:
+    """Keep the report page's current choices under a name."""
+    form = SaveReportForm(request.POST)
+    options = ExportOptionsForm(request.POST)
+    query = {
+        name: [value for value in request.POST.getlist(name) if value]
+        for name in SAVED_QUERY_PARAMETERS
+        if any(request.POST.getlist(name))
+    }
+    if not (form.is_valid() and options.is_valid()):
+        messages.error(request, "The report was not saved: give it a name.")
+        return redirect(reverse("reports:report"))
+    try:
+        report = services.save_report(
+            name=form.cleaned_data["name"],
+            query=query,
+            layout=options.cleaned_data["layout"],
+            bom=options.cleaned_data["bom"],
+            suppress_below=form.cleaned_data["suppress_below"] or 0,
+            user=request.user,
+        )
+    except FiltersInvalid as invalid:
+        problems = "; ".join(f"{name}: {message}" for name, message in invalid.problems.items())
+        messages.error(request, f"The report was not saved: {problems}")
+        return redirect(reverse("reports:report"))
+    messages.success(request, f"Saved as \u201c{report.name}\u201d.")
+    return redirect(reverse("reports:saved", args=[report.pk]))
+
+
+@reader_required
+@require_GET
+def saved_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "reports/saved_list.html", {"reports": selectors.saved_reports()})
+
+
+@reader_required
+def saved(request: HttpRequest, pk: int) -> HttpResponse:
+    """A saved report: its choices, its schedule (POST changes it) and its deliveries."""
+    report = selectors.saved_report(pk)
+    form = ScheduleForm(
+        request.POST or None,
+        initial={
+            "schedule": report.schedule,
+            "weekday": report.weekday,
+            "day_of_month": report.day_of_month,
+            "recipients": report.recipients,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        services.schedule_report(report=report, **form.cleaned_data)
+        messages.success(request, "The schedule was saved.")
+        return redirect(reverse("reports:saved", args=[report.pk]))
+    context = {
+        "report": report,
+        "form": form,
+        "query": services.report_query(report).urlencode(),
+        "threshold": services.effective_threshold(report),
+        "deliveries": selectors.deliveries_of(report),
+        "retention_days": settings.REPORT_RETENTION_DAYS,
+    }
+    return render(request, "reports/saved.html", context, status=400 if form.errors else 200)
+
+
+@reader_required
+@require_POST
+def run_now(request: HttpRequest, pk: int) -> HttpResponse:
+    report = selectors.saved_report(pk)
+    queue_delivery(report_id=report.pk, trigger=f"by-hand-{timezone.now():%Y%m%dT%H%M%S.%f}")
+    messages.success(request, "The report is being made; it is listed below when it is ready.")
+    return redirect(reverse("reports:saved", args=[report.pk]))
+
+
+@reader_required
+@require_GET
+def delivery_file(request: HttpRequest, pk: int) -> FileResponse:
+    """A delivered file, byte for byte as it was delivered."""
+    delivery, path = selectors.delivered_file(pk)
+    if path is None:
+        raise Http404("This delivery has no file (it failed, is not made yet, or was removed).")
+    return FileResponse(
+        path.open("rb"), as_attachment=True, filename=delivery.filename, content_type="text/csv"
+    )

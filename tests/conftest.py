@@ -27,12 +27,19 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+@pytest.fixture(autouse=True)
+def roomy_api_throttles(settings):
+    """API limits no test reaches by accident: every test client shares one address, and the
+    throttles' counts live in the shared cache. tests/test_api_access.py sets its own."""
+    settings.API_THROTTLE_RATES = {"anon": "100000/minute", "user": "100000/minute"}
+
+
 @pytest.fixture
 def analyst(db):
-    from tests.factories import UserFactory
+    from tests.factories import AnalystFactory
 
     # No usable password: hashing one takes seconds, and session sign-in needs none.
-    return UserFactory(username="analyst", password=None)
+    return AnalystFactory(username="analyst", password=None)
 
 
 @pytest.fixture
@@ -47,10 +54,10 @@ def empty_cache():
 
 @pytest.fixture
 def reader(client):
-    """A client signed in as a reader of the dashboard (no special permission)."""
-    from tests.factories import UserFactory
+    """A client signed in as a reader of the dashboard (an analyst: reads the figures)."""
+    from tests.factories import AnalystFactory
 
-    client.force_login(UserFactory())
+    client.force_login(AnalystFactory())
     return client
 
 
@@ -74,7 +81,7 @@ def published(db):
 
 @pytest.fixture
 def migrations_data(db):
-    """The data the migrations load (the 43 forces, definition v1), put back if it is missing.
+    """The data the migrations load (the 43 forces, definition v1, the roles), put back if missing.
 
     Transactional tests flush the database and serialized rollback restores that data, but not
     for a browser test: Playwright's event loop (session-wide) starts before the restore, which
@@ -86,6 +93,8 @@ def migrations_data(db):
 
     from django.apps import apps
     from django.conf import settings
+    from django.contrib.auth.models import Group
+    from django.core.management.sql import emit_post_migrate_signal
 
     from engagement.definitions.services import load_definition
     from engagement.models import EngagementDefinition
@@ -96,6 +105,44 @@ def migrations_data(db):
     if not EngagementDefinition.objects.exists():
         data = Path(settings.BASE_DIR) / "engagement" / "data" / "default-definition.json"
         load_definition(json.loads(data.read_text(encoding="utf-8")))
+    if not Group.objects.filter(name="Analysts").exists():
+        # The roles (and the permissions they hold) come from post_migrate.
+        emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
+
+
+@pytest.fixture
+def in_process(monkeypatch, django_capture_on_commit_callbacks):
+    """`in_process(action)`: run action, then the tasks it queued, in this process (as without
+    REDIS_URL), once its transaction commits."""
+    from config.celery import app
+
+    monkeypatch.setitem(app.conf, "task_always_eager", True)
+
+    def run(action):
+        with django_capture_on_commit_callbacks(execute=True):
+            return action()
+
+    return run
+
+
+@pytest.fixture
+def spare_redis(tmp_path):
+    """A Redis of this test's own, on its own port, that the test may stop and start."""
+    from tests.outage_helpers import SpareRedis
+
+    spare = SpareRedis(tmp_path)
+    spare.start()
+    yield spare
+    spare.stop()
+
+
+@pytest.fixture
+def staff_client(client):
+    """Django's test client signed in as a superuser with staff access."""
+    from tests.factories import StaffFactory
+
+    client.force_login(StaffFactory())
+    return client
 
 
 @pytest.fixture(scope="session")

@@ -19,7 +19,7 @@ from django.apps import apps
 from django.utils import timezone
 
 from engagement.ladder.periods import month_index, period_of
-from engagement.models import Distribution, DistributionSnapshot, PeriodType, Scope
+from engagement.models import Distribution, DistributionSnapshot, PeriodType, Scope, Transition
 from forces.models import Channel, Force, Platform
 from tests.factories import RecomputeRunFactory, SnapshotFactory, current_definition
 
@@ -83,11 +83,13 @@ def make_dashboard_data(*, forces: list[Force] | None = None, seed: int = 43) ->
     }
     platform_of = {channel.pk: channel.platform for channel in channels.values()}
     rows: list[Distribution] = []
+    moves: list[Transition] = []
     for index, force in enumerate(forces):
         ceiling = _ceiling(index)
         reach = (force.population or 800_000) * rng.uniform(0.004, 0.02)
         spread = {p: rng.uniform(0.5, 1.6) for p in RUNG_WEIGHTS}
         for period_type, months in _periods():
+            before = None
             for period, length, growth in months:
                 by_channel = {
                     channel.pk: {
@@ -125,6 +127,9 @@ def make_dashboard_data(*, forces: list[Force] | None = None, seed: int = 43) ->
                 rows.append(
                     Distribution(**common, scope=Scope.FORCE, rung_position=0, citizens=none)
                 )
+                if before is not None:
+                    moves += _moves(common, before, engaged, ceiling)
+                before = (period.label, engaged)
                 rows += [
                     Distribution(**common, scope=Scope.FORCE, rung_position=p, citizens=n)
                     for p, n in engaged.items()
@@ -150,12 +155,43 @@ def make_dashboard_data(*, forces: list[Force] | None = None, seed: int = 43) ->
                     if n
                 ]
     Distribution.objects.bulk_create(rows, batch_size=5000)
+    Transition.objects.bulk_create(moves, batch_size=5000)
     return DashboardData(
         snapshot=snapshot,
         forces=forces,
         no_volunteers=[f for i, f in enumerate(forces) if _ceiling(i) == 4],
         no_co_designers=[f for i, f in enumerate(forces) if _ceiling(i) == 5],
     )
+
+
+def _moves(common: dict, before: tuple[str, dict], after: dict, ceiling: int) -> list[Transition]:
+    """Mobility from one period to the next: of each rung, 55% stay, 10% climb one rung (below
+    the ceiling), 10% step down one (above Passive), the rest leave; newcomers fill each rung of
+    the next period up to its count."""
+    label, engaged = before
+    cells: dict[tuple[int, int], int] = {}
+    for p, n in engaged.items():
+        stay, up = round(n * 0.55), round(n * 0.10) if p < ceiling else 0
+        down = round(n * 0.10) if p > 1 else 0
+        for to, moved in ((p, stay), (p + 1, up), (p - 1, down), (0, n - stay - up - down)):
+            cells[(p, to)] = cells.get((p, to), 0) + moved
+    for q, n in after.items():
+        arrived = sum(moved for (p, to), moved in cells.items() if to == q and p)
+        cells[(0, q)] = max(n - arrived, 0)
+    return [
+        Transition(
+            snapshot=common["snapshot"],
+            period_type=common["period_type"],
+            from_period=label,
+            to_period=common["period"],
+            force=common["force"],
+            from_rung=p,
+            to_rung=to,
+            citizens=moved,
+        )
+        for (p, to), moved in cells.items()
+        if moved > 0
+    ]
 
 
 def _periods():

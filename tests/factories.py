@@ -2,6 +2,7 @@
 
 import factory
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 
 from engagement.ladder.periods import local_month_of
 from engagement.models import (
@@ -15,19 +16,45 @@ from engagement.models import (
     RecomputeRun,
     Scope,
 )
-from forces.models import Channel, Force, Platform
+from forces.models import Channel, Force, ForceMembership, Platform
+from reports.models import SavedReport
+
+
+def add_roles(user, names: list[str] | None) -> None:
+    if names:
+        user.groups.add(*(Group.objects.get(name=name) for name in names))
 
 
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = get_user_model()
         django_get_or_create = ["username"]
+        skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"user{n}")
     password = factory.django.Password("a-long-test-password")
 
+    # roles=["Analysts", ...]: the groups (engagement.roles) the user is put in.
+    roles = factory.PostGeneration(lambda user, create, names, **kw: add_roles(user, names))
+
+    @factory.post_generation
+    def forces(self, create, extracted, **kwargs):
+        """forces=["kent", ...]: the forces the user is attached to (ForceMembership)."""
+        for slug in extracted or ():
+            ForceMembership.objects.create(user=self, force=Force.objects.get(slug=slug))
+
+
+class AnalystFactory(UserFactory):
+    """A signed-in reader: the Analysts group, no staff flag."""
+
+    roles = factory.PostGeneration(
+        lambda user, create, names, **kw: add_roles(user, names or ["Analysts"])
+    )
+
 
 class StaffFactory(UserFactory):
+    """A superuser (every permission), with the staff flag to open the admin."""
+
     is_staff = True
     is_superuser = True
 
@@ -201,3 +228,11 @@ def long_layout_size(snapshot, **lookups) -> int:
         .count()
     )
     return engaged * 6 + rows.filter(rung_position=0, scope="force").count()
+
+
+class SavedReportFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SavedReport
+
+    name = factory.Sequence(lambda n: f"Report {n}")
+    query = factory.LazyFunction(dict)

@@ -4,6 +4,11 @@ import io
 from pathlib import Path
 
 INTERACTION_HEADER = "force,channel,citizen,kind,occurred_at,external_id"
+# What a problem says of a kind outside the default definition: the kinds it knows, never the value.
+UNKNOWN_KIND = (
+    "is not a kind of the current definition (v1: attend, campaign, co-design, follow, like, "
+    "mention, message, reply, share, subscribe, unfollow, unsubscribe, view, volunteer)"
+)
 
 
 def csv_file(*lines: str, header: str = INTERACTION_HEADER) -> io.BytesIO:
@@ -17,3 +22,14 @@ EXAMPLES = Path(__file__).resolve().parent / "examples"
 def examples_dir(name: str) -> Path:
     """A worked example of LADDER.md, shipped with the tests in tests/examples/."""
     return EXAMPLES / name
+
+
+def held_rows() -> dict[str, int]:
+    """What an import may write, counted: a refused import leaves every count as it was."""
+    from engagement.models import Citizen, Interaction, StaleMonth
+    from forces.models import Channel
+
+    return {
+        model.__name__: model.objects.count()
+        for model in (Interaction, Citizen, StaleMonth, Channel)
+    }

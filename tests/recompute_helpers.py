@@ -1,8 +1,13 @@
 """Shared helpers for the recompute tests: making interactions and reading the figures."""
 
+import io
 from datetime import UTC, datetime
+from pathlib import Path
 
-from engagement.models import Distribution, DistributionSnapshot
+from engagement.ingest.channels import import_channels
+from engagement.ingest.interactions import import_interactions
+from engagement.ladder.recompute import recompute_now
+from engagement.models import Distribution, DistributionSnapshot, StaleMonth, Transition
 from tests.factories import InteractionFactory
 
 # The columns of the worked examples' expected files (force and channel scope, counts only).
@@ -86,3 +91,49 @@ def snapshot_rows(
         for row in Distribution.objects.filter(snapshot=snapshot).select_related("force", "channel")
         if row.citizens != 0 and (scopes is None or row.scope in scopes)
     }
+
+
+def import_files(folder: Path, *interaction_parts: bytes) -> None:
+    """A worked example's channels, then its interactions (whole, or in the parts given)."""
+    import_channels(source=(folder / "channels.csv").open("rb"), filename="channels.csv")
+    for part in interaction_parts or [(folder / "interactions.csv").read_bytes()]:
+        import_interactions(source=io.BytesIO(part), filename="interactions.csv")
+
+
+def succeed(**options):
+    run = recompute_now(**options)
+    assert run.status == "succeeded", run.error
+    return run
+
+
+def split_import(folder: Path) -> None:
+    """A worked example imported in two halves (every other row), recomputed after each: the
+    second run is incremental."""
+    header, *lines = (folder / "interactions.csv").read_bytes().splitlines(keepends=True)
+    import_files(folder, header + b"".join(lines[::2]))
+    succeed()
+    import_files(folder, header + b"".join(lines[1::2]))
+    succeed()
+
+
+def mark_stale(interactions) -> None:
+    """What an import does: mark the (force, month) of every row it added."""
+    for interaction in interactions:
+        StaleMonth.objects.update_or_create(
+            force_id=interaction.force_id, local_month=interaction.local_month
+        )
+
+
+def snapshot_moves(snapshot: DistributionSnapshot) -> set[tuple]:
+    """Every mobility row of a snapshot."""
+    return set(
+        Transition.objects.filter(snapshot=snapshot).values_list(
+            "period_type",
+            "from_period",
+            "to_period",
+            "force__slug",
+            "from_rung",
+            "to_rung",
+            "citizens",
+        )
+    )

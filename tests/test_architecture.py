@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("config", "api", "dashboard", "reports", "engagement", "forces")
+PACKAGES = ("config", "api", "dashboard", "reports", "engagement", "forces", "audit")
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
 

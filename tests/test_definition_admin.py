@@ -7,7 +7,7 @@ from django.urls import reverse
 from engagement.definitions.selectors import current_definition
 from engagement.definitions.services import create_draft
 from engagement.models import DefinitionStatus, EngagementDefinition
-from tests.factories import StaffFactory
+from tests.factories import StaffFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -103,3 +103,44 @@ def _form_data(response) -> dict:
     for name in adminform.fields:
         data[name] = adminform.initial.get(name, "")
     return data
+
+
+def test_staff_analysts_cannot_publish_through_the_list_action(client):
+    client.force_login(UserFactory(password=None, is_staff=True, roles=["Analysts"]))
+    draft = create_draft()
+    client.post(
+        reverse("admin:engagement_engagementdefinition_changelist"),
+        {"action": "publish_selected", "_selected_action": [draft.pk]},
+    )
+    assert current_definition().version == 1
+
+
+def test_the_list_action_publishes_for_a_definition_admin(client):
+    client.force_login(UserFactory(password=None, is_staff=True, roles=["Definition admins"]))
+    draft = create_draft()
+    client.post(
+        reverse("admin:engagement_engagementdefinition_changelist"),
+        {"action": "publish_selected", "_selected_action": [draft.pk]},
+    )
+    assert current_definition() == draft
+
+
+def test_the_publish_button_is_shown_only_to_those_who_may_publish(client):
+    draft = create_draft()
+    url = reverse("admin:engagement_engagementdefinition_change", args=[draft.pk])
+    client.force_login(UserFactory(password=None, is_staff=True, roles=["Force data managers"]))
+    assert "Publish this draft" not in client.get(url).content.decode()
+    client.force_login(UserFactory(password=None, is_staff=True, roles=["Definition admins"]))
+    assert "Publish this draft" in client.get(url).content.decode()
+
+
+def test_a_drafts_changes_are_kept_with_who_made_them(admin_client):
+    draft = create_draft()
+    url = reverse("admin:engagement_engagementdefinition_change", args=[draft.pk])
+    data = _form_data(admin_client.get(url))
+    data["rungs-3-name"] = "Taking part"
+    assert admin_client.post(url, data).status_code == 302
+    change = draft.rungs.get(position=3).history.first()
+    assert (change.name, change.history_user.is_staff) == ("Taking part", True)
+    history = reverse("admin:engagement_engagementdefinition_history", args=[draft.pk])
+    assert admin_client.get(history).status_code == 200

@@ -1,8 +1,10 @@
 import io
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
+from engagement.demo import ensure_demo_users
 from engagement.models import ImportBatch, Interaction
 from tests.factories import InteractionFactory
 
@@ -21,3 +23,13 @@ def test_setup_demo_leaves_existing_interactions_alone():
     call_command("setup_demo", stdout=io.StringIO())
     assert Interaction.objects.count() == 1
     assert not ImportBatch.objects.exists()
+
+
+def test_the_demo_has_a_superuser_and_an_analyst_without_the_staff_flag():
+    people, password = ensure_demo_users()
+    users = {user.username: user for user in get_user_model().objects.all()}
+    assert [name for name, _ in people] == ["demo", "analyst"]
+    assert users["demo"].is_superuser and users["demo"].check_password(password)
+    analyst = users["analyst"]
+    assert not analyst.is_staff and analyst.check_password(password)
+    assert [group.name for group in analyst.groups.all()] == ["Analysts"]

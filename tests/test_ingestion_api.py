@@ -1,10 +1,10 @@
 import pytest
-from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from engagement.models import ImportBatch, Interaction
 from forces.models import Force, Platform
 from tests.factories import ChannelFactory, StaffFactory, UserFactory
+from tests.ingestion import UNKNOWN_KIND
 
 pytestmark = pytest.mark.django_db
 
@@ -68,7 +68,7 @@ def test_any_bad_object_answers_400_with_every_problem_by_index_and_writes_nothi
             {
                 "index": 1,
                 "field": "kind",
-                "message": "'poke' is not a kind of the current definition (v1)",
+                "message": UNKNOWN_KIND,
             },
             {"index": 2, "field": "occurred_at", "message": "must be text"},
         ],
@@ -161,8 +161,6 @@ def test_a_signed_in_user_without_the_permission_is_refused(client):
     assert client.post(URL, [row()], content_type="application/json").status_code == 403
 
 
-def test_a_force_data_manager_may_import(client):
-    user = UserFactory()
-    user.groups.add(Group.objects.get(name="Force data managers"))
-    client.force_login(user)
+def test_a_force_data_manager_may_import_for_their_force(client):
+    client.force_login(UserFactory(roles=["Force data managers"], forces=["kent"]))
     assert client.post(URL, [row()], content_type="application/json").status_code == 201

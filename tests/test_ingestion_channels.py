@@ -50,16 +50,17 @@ def test_the_small_example_twice_creates_nothing_the_second_time():
 
 def test_a_platform_outside_the_vocabulary_is_a_problem():
     assert problems_of("kent,myspace-main,myspace,Kent on MySpace,,") == [
-        "line 2: platform: 'myspace' is not a platform (one of twitter, facebook, instagram, "
+        "line 2: platform: is not a platform (one of twitter, facebook, instagram, "
         "youtube, tiktok, nextdoor, whatsapp, blog, website, email, offline)"
     ]
 
 
 def test_an_unknown_force_and_a_bad_slug_and_url_are_problems():
     assert problems_of("atlantis,main account,twitter,Main,,not a url") == [
-        "line 2: force: 'atlantis' is not a known force",
-        "line 2: channel: 'main account' is not a slug (letters, digits, - and _)",
-        "line 2: url: 'not a url' is not a URL",
+        "line 2: force: is not the slug of a known force",
+        "line 2: channel: is not a slug (it starts with a lower-case letter or a digit, then "
+        "letters, digits, - and _)",
+        "line 2: url: is not a URL",
     ]
 
 

@@ -15,7 +15,7 @@ from engagement.ladder.periods import month_index
 from engagement.models import Citizen, ImportBatch, Interaction, StaleMonth
 from forces.models import Force, Platform
 from tests.factories import ChannelFactory
-from tests.ingestion import csv_file, examples_dir
+from tests.ingestion import UNKNOWN_KIND, csv_file, examples_dir
 
 pytestmark = pytest.mark.django_db
 
@@ -257,5 +257,21 @@ def test_the_command_fails_with_every_problem_and_writes_nothing(kent_twitter, t
     err = io.StringIO()
     with pytest.raises(CommandError, match="import rejected, 1 problem"):
         call_command("import_interactions", str(path), stderr=err)
-    assert "line 2: kind: 'poke' is not a kind of the current definition (v1)" in err.getvalue()
+    assert f"line 2: kind: {UNKNOWN_KIND}" in err.getvalue()
     assert not Interaction.objects.exists()
+
+
+def test_only_kept_rows_make_a_later_row_without_external_id_a_duplicate():
+    """The reproduction of issue #10: the share is skipped (a1 is held), so it makes the same
+    share without an id no duplicate."""
+    ChannelFactory(force=Force.objects.get(slug="kent"), slug="fb", platform=Platform.FACEBOOK)
+    import_lines("kent,fb,alice,view,2026-03-01T10:00:00Z,a1")
+    result = import_lines(
+        "kent,fb,alice,share,2026-03-10T10:00:00Z,a1",
+        "kent,fb,alice,share,2026-03-10T10:00:00Z,",
+    )
+    assert (result.rows_read, result.created, result.duplicates) == (2, 1, 1)
+    assert sorted(Interaction.objects.values_list("kind", "external_id")) == [
+        ("share", None),
+        ("view", "a1"),
+    ]

@@ -10,7 +10,7 @@ from engagement.ingest.interactions import ImportRejected, import_interactions
 from engagement.models import Citizen, ImportBatch, Interaction, StaleMonth
 from forces.models import Force, Platform
 from tests.factories import ChannelFactory
-from tests.ingestion import csv_file
+from tests.ingestion import UNKNOWN_KIND, csv_file
 
 pytestmark = pytest.mark.django_db
 
@@ -73,40 +73,56 @@ def test_a_row_with_the_wrong_number_of_values_is_a_problem():
 
 def test_an_unknown_force_is_a_problem():
     assert problems_of(csv_file("atlantis,twitter-main,janedoe,view,2026-05-01T10:00:00Z,")) == [
-        "line 2: force: 'atlantis' is not a known force"
+        "line 2: force: is not the slug of a known force"
     ]
 
 
 def test_a_channel_of_another_force_is_unknown_for_this_force():
     assert problems_of(csv_file("kent,essex-only,janedoe,view,2026-05-01T10:00:00Z,")) == [
-        "line 2: channel: 'essex-only' is not a channel of kent"
+        "line 2: channel: is not a channel of kent"
     ]
 
 
 def test_a_kind_outside_the_current_definition_is_a_problem():
     assert problems_of(csv_file("kent,twitter-main,janedoe,poke,2026-05-01T10:00:00Z,")) == [
-        "line 2: kind: 'poke' is not a kind of the current definition (v1)"
+        f"line 2: kind: {UNKNOWN_KIND}"
     ]
 
 
 def test_an_unparseable_timestamp_is_a_problem():
     assert problems_of(csv_file("kent,twitter-main,janedoe,view,last tuesday,")) == [
-        "line 2: occurred_at: 'last tuesday' is not a valid ISO 8601 date and time"
+        "line 2: occurred_at: is not a valid ISO 8601 date and time"
     ]
 
 
 def test_an_impossible_date_is_a_problem():
     assert problems_of(csv_file("kent,twitter-main,janedoe,view,2026-02-30T10:00:00Z,")) == [
-        "line 2: occurred_at: '2026-02-30T10:00:00Z' is not a valid ISO 8601 date and time "
-        "(day is out of range for month)"
+        "line 2: occurred_at: is not a valid ISO 8601 date and time (day is out of range for month)"
     ]
 
 
-def test_a_timestamp_in_the_future_is_a_problem():
-    tomorrow = (timezone.now() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    assert problems_of(csv_file(f"kent,twitter-main,janedoe,view,{tomorrow},")) == [
-        f"line 2: occurred_at: '{tomorrow}' is in the future"
+def test_a_timestamp_more_than_24_hours_ahead_is_a_problem():
+    later = (timezone.now() + timedelta(hours=25)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert problems_of(csv_file(f"kent,twitter-main,janedoe,view,{later},")) == [
+        "line 2: occurred_at: is in the future (more than 24 hours after the import)"
     ]
+
+
+def test_a_timestamp_less_than_24_hours_ahead_is_accepted():
+    soon = (timezone.now() + timedelta(hours=23)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    result = import_interactions(source=csv_file(f"kent,twitter-main,janedoe,view,{soon},"))
+    assert result.created == 1
+
+
+@pytest.mark.parametrize(
+    "occurred_at",
+    ["1999-12-31T23:59:59Z", "0001-01-01T00:00:00Z", "0001-01-01T05:00:00Z", "0001-06-01"],
+)
+def test_an_instant_before_2000_is_a_problem(occurred_at):
+    assert problems_of(csv_file(f"kent,twitter-main,janedoe,view,{occurred_at},")) == [
+        "line 2: occurred_at: is before 2000-01-01"
+    ]
+    assert not Interaction.objects.exists()
 
 
 @pytest.mark.parametrize("citizen", ["", "   ", "@", " @ "])
@@ -149,9 +165,9 @@ def test_every_problem_of_every_row_is_listed_with_its_line():
         "kent,twitter-main,,poke,soon,",
     )
     assert problems_of(source) == [
-        "line 3: force: 'atlantis' is not a known force",
-        "line 4: kind: 'poke' is not a kind of the current definition (v1)",
-        "line 4: occurred_at: 'soon' is not a valid ISO 8601 date and time",
+        "line 3: force: is not the slug of a known force",
+        f"line 4: kind: {UNKNOWN_KIND}",
+        "line 4: occurred_at: is not a valid ISO 8601 date and time",
         "line 4: citizen: is empty",
     ]
 
@@ -183,4 +199,4 @@ def test_a_rejected_import_is_recorded_with_its_problems():
     assert batch.status == ImportBatch.Status.REJECTED
     assert batch.filename == "bad.csv"
     assert batch.rows_read == 2
-    assert batch.problems == ["line 3: kind: 'poke' is not a kind of the current definition (v1)"]
+    assert batch.problems == [f"line 3: kind: {UNKNOWN_KIND}"]

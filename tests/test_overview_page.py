@@ -2,7 +2,7 @@ import pytest
 from django.urls import reverse
 
 from tests.dashboard_data import make_dashboard_data
-from tests.factories import UserFactory
+from tests.factories import AnalystFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -10,12 +10,12 @@ pytestmark = pytest.mark.django_db
 def test_overview_asks_an_anonymous_visitor_to_sign_in(client):
     response = client.get(reverse("dashboard:overview"))
     assert response.status_code == 302
-    assert reverse("admin:login") in response["Location"]
+    assert response["Location"] == reverse("dashboard:sign-in") + "?next=/"
 
 
-def test_overview_lists_all_43_forces_to_a_signed_in_user(client):
+def test_overview_lists_all_43_forces_to_a_signed_in_analyst(client):
     make_dashboard_data()
-    client.force_login(UserFactory())
+    client.force_login(AnalystFactory())
     page = client.get(reverse("dashboard:overview")).content.decode()
     forces_table = page[page.index('id="forces-table"') :]
     assert forces_table.count('<th scope="row"') == 43

@@ -7,11 +7,15 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from engagement.ingest.channels import import_channels
-from engagement.ingest.interactions import import_interactions
-from engagement.ladder.recompute import recompute_now
 from tests.ingestion import EXAMPLES
-from tests.recompute_helpers import LONG_LAYOUT, current_snapshot, snapshot_rows
+from tests.recompute_helpers import (
+    LONG_LAYOUT,
+    current_snapshot,
+    import_files,
+    snapshot_rows,
+    split_import,
+    succeed,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -49,17 +53,6 @@ def test_the_export_holds_every_force_and_channel_row_of_the_published_snapshot(
     )
 
 
-def import_files(folder: Path, *interaction_parts: bytes) -> None:
-    import_channels(source=(folder / "channels.csv").open("rb"), filename="channels.csv")
-    for part in interaction_parts or [(folder / "interactions.csv").read_bytes()]:
-        import_interactions(source=io.BytesIO(part), filename="interactions.csv")
-
-
-def succeed() -> None:
-    run = recompute_now()
-    assert run.status == "succeeded", run.error
-
-
 def test_small_example_gives_exactly_the_expected_distributions():
     folder = EXAMPLES / "small"
     import_files(folder)
@@ -76,10 +69,6 @@ def test_medium_example_gives_the_expected_distributions_with_rung_zero():
 
 def test_small_example_imported_in_two_parts_and_recomputed_incrementally_matches():
     folder = EXAMPLES / "small"
-    header, *lines = (folder / "interactions.csv").read_bytes().splitlines(keepends=True)
-    import_files(folder, header + b"".join(lines[::2]))
-    succeed()
-    import_files(folder, header + b"".join(lines[1::2]))
-    succeed()
+    split_import(folder)
     assert current_snapshot().run.mode == "incremental"
     assert rows_now(with_rung_zero=False) == expected_rows(folder, with_rung_zero=False)

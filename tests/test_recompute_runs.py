@@ -38,7 +38,14 @@ from tests.factories import (
     RecomputeRunFactory,
     SnapshotFactory,
 )
-from tests.recompute_helpers import act, current_snapshot, engaged, snapshot_rows
+from tests.recompute_helpers import (
+    act,
+    current_snapshot,
+    engaged,
+    mark_stale,
+    snapshot_moves,
+    snapshot_rows,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -48,14 +55,6 @@ LASTING = ["follow", "unfollow", "subscribe", "unsubscribe"]
 
 class SimulatedKill(BaseException):
     """Stops a run dead, like a killed worker: no cleanup code catches a BaseException."""
-
-
-def mark_stale(interactions) -> None:
-    """What an import does: mark the (force, month) of every row it added."""
-    for interaction in interactions:
-        StaleMonth.objects.update_or_create(
-            force_id=interaction.force_id, local_month=interaction.local_month
-        )
 
 
 def random_interactions(rng: random.Random, channels, citizens, months, count: int):
@@ -96,9 +95,11 @@ def test_incremental_run_after_a_second_import_equals_a_full_rebuild(seed):
     rebuilt = {work["slug"] for work in incremental.covered["forces"].values() if work["rebuild"]}
     assert rebuilt == {forces[0].slug}
     incremental_rows = snapshot_rows(current_snapshot())
+    incremental_moves = snapshot_moves(current_snapshot())
 
     succeeded(recompute_now(full=True))
     assert incremental_rows == snapshot_rows(current_snapshot())
+    assert incremental_moves == snapshot_moves(current_snapshot())
 
 
 def test_incremental_run_with_nothing_changed_copies_the_figures():
@@ -372,12 +373,16 @@ def test_recompute_command_names_an_unknown_definition():
         call_command("recompute", "--definition", "9")
 
 
-def test_recompute_command_says_when_another_run_is_in_progress():
-    RecomputeRunFactory(
+def test_recompute_command_skipped_by_a_run_in_progress_exits_0_saying_skipped(capsys):
+    """A cron job must not alert because the nightly run was still going."""
+    running = RecomputeRunFactory(
         status=RecomputeRun.Status.RUNNING, started_at=timezone.now(), heartbeat_at=timezone.now()
     )
-    with pytest.raises(CommandError, match="Skipped.*still running"):
-        call_command("recompute")
+    call_command("recompute")  # no CommandError: exit status 0
+    out = capsys.readouterr().out
+    assert "skipped" in out and f"Run {running.pk}" in out and "still running" in out
+    assert RecomputeRun.objects.latest("pk").status == RecomputeRun.Status.SKIPPED
+    assert not DistributionSnapshot.objects.exists()
 
 
 # --- the schedule and the in-process (eager) Celery path of the demo ----------------------------

@@ -1,7 +1,6 @@
 """The nightly recompute end to end: a real Celery worker on the real Redis and PostgreSQL."""
 
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -15,6 +14,7 @@ from config.celery import app as celery_app
 from engagement.ladder.tasks import nightly_recompute
 from engagement.models import RecomputeRun
 from tests.factories import ChannelFactory, CitizenFactory
+from tests.processes import stop
 from tests.recompute_helpers import act, current_snapshot, engaged
 
 pytestmark = [
@@ -54,12 +54,7 @@ def worker(tmp_path):
         assert process.poll() is None, process.log.read_text()
         assert time.monotonic() < deadline, "the worker did not start within 60s"
     yield process
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+    stop(process)
 
 
 def wait_for_run(worker, timeout: float = 90) -> RecomputeRun:
@@ -86,5 +81,12 @@ def test_nightly_task_fans_out_per_force_and_publishes_on_a_real_worker(worker):
 
     assert set(run.covered["done"]) == {kent.force_id, essex.force_id}
     assert current_snapshot().run == run
+    steps = [
+        line
+        for line in worker.log.read_text().splitlines()
+        if "task=engagement.ladder.tasks.compute_force" in line or "published" in line
+    ]
+    assert any("published" in line for line in steps), steps
+    assert all(f"run_id={run.pk}" in line for line in steps), steps  # the run id on each
     assert engaged(period="2026-02", channel=kent) == {1: 1}
     assert engaged(period="2026-02", channel=essex) == {4: 1}

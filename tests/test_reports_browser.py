@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings as django_settings
 
-from tests.factories import UserFactory, distribution_set
+from tests.factories import AnalystFactory, distribution_set
 
 # Playwright's sync API runs an event loop in the test thread; the database calls made there
 # (test set-up, factories) are still synchronous and safe.
@@ -26,7 +26,7 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture
 def signed_in_page(page, live_server, client, migrations_data):
     distribution_set()
-    client.force_login(UserFactory(password=None))
+    client.force_login(AnalystFactory(password=None))
     page.context.add_cookies(
         [
             {
@@ -69,3 +69,37 @@ def test_a_mistake_is_shown_at_the_top_and_linked_to_its_field(signed_in_page, l
     assert "There is a problem" in summary.inner_text()
     summary.get_by_role("link").first.click()
     assert page.evaluate("document.activeElement.id") == "id_period"
+
+
+def test_an_analyst_saves_schedules_runs_and_downloads_a_report(
+    signed_in_page, live_server, monkeypatch, settings, tmp_path
+):
+    from config.celery import app
+
+    monkeypatch.setitem(app.conf, "task_always_eager", True)  # "Run it now" in-process
+    settings.DELIVERED_REPORTS_DIR = tmp_path
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    page = signed_in_page
+    page.goto(f"{live_server.url}/reports/?period_type=quarter&force=alpha")
+    page.get_by_label("Name").fill("Alpha by quarter")
+    page.get_by_role("button", name="Save report").click()
+
+    assert page.get_by_role("heading", level=1).inner_text() == "Alpha by quarter"
+    page.get_by_label("Runs").select_option("weekly")
+    page.get_by_label("Day of the week (weekly)").select_option("Friday")
+    page.get_by_label("E-mail a link to (one address a line)").fill("chief@example.org")
+    page.get_by_role("button", name="Save the schedule").click()
+    assert "The schedule was saved." in page.get_by_role("status").inner_text()
+    assert page.get_by_label("Runs").input_value() == "weekly"
+
+    page.get_by_role("button", name="Run it now").click()
+    link = page.get_by_role("link", name="ladder-v1-quarter-all-periods-long.csv")
+    with page.expect_download() as download_info:
+        link.click()
+    content = Path(download_info.value.path()).read_bytes()
+    assert content.startswith(b"definition_version,period_type,period,scope,force")
+    assert b",alpha," in content and b",bravo," not in content
+
+    page.goto(f"{live_server.url}/reports/saved/")
+    row = page.get_by_role("row", name="Alpha by quarter")
+    assert "Weekly" in row.inner_text() and "succeeded" in row.inner_text()

@@ -18,7 +18,7 @@ def signed_in(client, analyst):
 def test_the_report_page_asks_an_anonymous_visitor_to_sign_in(client):
     response = client.get("/reports/")
     assert response.status_code == 302
-    assert "/admin/login/" in response["Location"]
+    assert response["Location"] == "/sign-in/?next=/reports/"
 
 
 def test_the_download_asks_an_anonymous_visitor_to_sign_in(client):

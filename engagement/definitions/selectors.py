@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from engagement.definitions.diff import LadderSpec, RungSpec
 from engagement.definitions.rules import KindRule, ladder_problems
 from engagement.models import DefinitionStatus, EngagementDefinition
 
@@ -27,3 +28,12 @@ def kind_rules_of(definition: EngagementDefinition) -> list[KindRule]:
         )
         for kind in definition.kinds.select_related("rung")
     ]
+
+
+def ladder_spec(definition: EngagementDefinition) -> LadderSpec:
+    """A version's rungs and kinds as plain data (for comparing versions and fingerprints)."""
+    rungs = definition.rungs.order_by("position").values_list("position", "slug", "name")
+    return LadderSpec(
+        rungs=tuple(RungSpec(*rung) for rung in rungs),
+        kinds=tuple(sorted(kind_rules_of(definition), key=lambda kind: kind.slug)),
+    )

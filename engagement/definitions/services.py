@@ -3,6 +3,10 @@
 A published version is never edited: published figures must stay reproducible. Changing the
 definition means a new draft copied from the current one; publishing it retires the old version
 in the same transaction, so exactly one version is current at any moment.
+
+A force's local lens is written the same way, in its own scope: a draft copied from the current
+shared version (or from an earlier version of the lens), published for that force only, retiring
+the force's previous lens. Versions are numbered within their scope.
 """
 
 from __future__ import annotations
@@ -17,19 +21,44 @@ from django.utils import timezone
 from engagement.definitions.rules import DefinitionInvalid
 from engagement.definitions.selectors import current_definition, definition_problems
 from engagement.definitions.signals import definition_published
-from engagement.models import DefinitionStatus, EngagementDefinition, InteractionKind, Rung
+from engagement.models import (
+    DefinitionStatus,
+    EngagementDefinition,
+    InteractionKind,
+    LocalLens,
+    Rung,
+)
+from forces.models import Force
 
 
 @transaction.atomic
 def create_draft(
     *, based_on: EngagementDefinition | None = None, user: AbstractBaseUser | None = None
 ) -> EngagementDefinition:
-    """A new draft version, a full copy of `based_on` (by default the current definition)."""
+    """A new draft version, a full copy of `based_on` (by default the current definition), in
+    the scope of `based_on` (a draft of a lens is the lens's next version)."""
     source = based_on or current_definition()
-    next_version = (EngagementDefinition.objects.aggregate(v=Max("version"))["v"] or 0) + 1
-    draft = EngagementDefinition.objects.create(
+    return _copy_as_draft(source, force=source.force, name=source.name, user=user)
+
+
+@transaction.atomic
+def create_lens(*, force: Force, user: AbstractBaseUser | None = None) -> LocalLens:
+    """A draft local lens for a force: a full copy of the current shared definition."""
+    draft = _copy_as_draft(
+        current_definition(), force=force, name=f"{force.name} local lens", user=user
+    )
+    return LocalLens.objects.get(pk=draft.pk)
+
+
+def _copy_as_draft(
+    source: EngagementDefinition, *, force: Force | None, name: str, user: AbstractBaseUser | None
+) -> EngagementDefinition:
+    scope = EngagementDefinition.every_scope.filter(force=force)
+    next_version = (scope.aggregate(v=Max("version"))["v"] or 0) + 1
+    draft = EngagementDefinition.every_scope.create(
         version=next_version,
-        name=source.name,
+        force=force,
+        name=name,
         status=DefinitionStatus.DRAFT,
         based_on=source,
         created_by=user if user and user.is_authenticated else None,
@@ -64,8 +93,11 @@ def publish_definition(
     recompute under it (sent once this transaction commits), so that its figures appear now
     rather than after the nightly run. Until that run finishes the new version has no figures:
     a preview computed under the draft is never served (see selectors.published_snapshots).
+
+    A lens is published in its own scope: it retires the force's previous lens, never the shared
+    definition.
     """
-    definition = EngagementDefinition.objects.select_for_update().get(pk=definition.pk)
+    definition = EngagementDefinition.every_scope.select_for_update().get(pk=definition.pk)
     if not definition.is_draft:
         raise DefinitionInvalid(
             [f"Version {definition.version} is {definition.status}: only a draft can be published."]
@@ -73,12 +105,19 @@ def publish_definition(
     problems = definition_problems(definition)
     if problems:
         raise DefinitionInvalid(problems)
-    EngagementDefinition.objects.select_for_update().filter(
-        status=DefinitionStatus.PUBLISHED
-    ).update(status=DefinitionStatus.RETIRED)
+    author = user if user and user.is_authenticated else None
+    # Saved one by one (there is one), not updated in bulk: the retirement is in the history.
+    # A lens retires only its own force's previous lens; the shared version only the shared one.
+    for previous in EngagementDefinition.every_scope.select_for_update().filter(
+        status=DefinitionStatus.PUBLISHED, force=definition.force_id
+    ):
+        previous.status = DefinitionStatus.RETIRED
+        previous._history_user = author
+        previous.save(update_fields=["status"])
     definition.status = DefinitionStatus.PUBLISHED
     definition.published_at = timezone.now()
-    definition.published_by = user if user and user.is_authenticated else None
+    definition.published_by = author
+    definition._history_user = author
     definition.save(update_fields=["status", "published_at", "published_by"])
     definition_published.send(sender=EngagementDefinition, definition=definition, user=user)
     return definition

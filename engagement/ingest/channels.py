@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from typing import IO
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -18,12 +19,14 @@ from engagement.ingest.rows import (
     Progress,
     checked_row,
     csv_rows,
+    guarded,
+    logged_import,
+    not_yours,
     record_result,
     reject,
-    shown,
 )
 from engagement.models import ImportBatch
-from forces.models import Channel, Force, Platform
+from forces.models import CHANNEL_SLUG_PATTERN, CHANNEL_SLUG_RULE, Channel, Force, Platform
 
 CHANNEL_COLUMNS = (
     Column("force", 64),
@@ -33,9 +36,11 @@ CHANNEL_COLUMNS = (
     Column("team", 200, required=False),
     Column("url", 500, required=False),
 )
-SLUG = re.compile(r"^[-a-zA-Z0-9_]+$")
+SLUG = re.compile(CHANNEL_SLUG_PATTERN)
 
 
+@guarded
+@logged_import
 def import_channels(
     *,
     source: IO[bytes],
@@ -44,14 +49,16 @@ def import_channels(
     user: AbstractBaseUser | None = None,
     origin: str = ImportBatch.Source.COMMAND,
     progress: Progress | None = None,
+    forces: Collection[str] | None = None,
 ) -> ImportResult:
     """Import a channels CSV: all new channels, or none and ImportRejected.
 
     A channel already held (same force and slug, same platform) is a duplicate and left as it
     is. A held channel on another platform is a problem: its citizens' pseudonyms depend on it.
+    `forces` limits the forces rows may name (a force data manager's); None allows every force.
     """
     problems = Problems("line")
-    forces = dict(Force.objects.values_list("slug", "pk"))
+    known_forces = dict(Force.objects.values_list("slug", "pk"))
     held = {
         (force_slug, slug): platform
         for force_slug, slug, platform in Channel.objects.values_list(
@@ -71,15 +78,17 @@ def import_channels(
         row = {name: value.strip() for name, value in row.items()}
         before = problems.count
         force, slug, platform = row["force"], row["channel"], row["platform"]
-        if force not in forces:
-            problems.add(line, "force", f"{shown(force)} is not a known force")
+        if force not in known_forces:
+            problems.add(line, "force", "is not the slug of a known force")
+        elif forces is not None and force not in forces:
+            problems.add(line, "force", not_yours(force))
         if not SLUG.match(slug):
-            problems.add(line, "channel", f"{shown(slug)} is not a slug (letters, digits, - and _)")
+            problems.add(line, "channel", f"is not a slug (it {CHANNEL_SLUG_RULE})")
         if platform not in Platform.values:
             problems.add(
                 line,
                 "platform",
-                f"{shown(platform)} is not a platform (one of {', '.join(Platform.values)})",
+                f"is not a platform (one of {', '.join(Platform.values)})",
             )
         if not row["name"]:
             problems.add(line, "name", "is empty")
@@ -87,8 +96,10 @@ def import_channels(
             try:
                 URLValidator()(row["url"])
             except ValidationError:
-                problems.add(line, "url", f"{shown(row['url'])} is not a URL")
+                problems.add(line, "url", "is not a URL")
         key = (force, slug)
+        if problems.count != before:
+            continue  # the checks below name the force and slug: only once both are valid
         if key in seen and seen[key][1] != platform:
             problems.add(
                 line,
@@ -107,7 +118,7 @@ def import_channels(
         seen[key] = (line, platform)
         new.append(
             Channel(
-                force_id=forces[force],
+                force_id=known_forces[force],
                 slug=slug,
                 platform=platform,
                 name=row["name"],

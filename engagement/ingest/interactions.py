@@ -8,23 +8,25 @@ INSERT ... SELECT adds the rows that are not duplicates under LADDER.md's two ru
 
 - a row with an external_id is a duplicate when its channel already holds that external_id, or
   an earlier row of the same import has the same channel and external_id;
-- a row without one is a duplicate when a held row, or an earlier row of the import, has the same
-  channel, citizen, kind and instant.
+- a row without one is a duplicate when a held row, or an earlier row of the import that is kept,
+  has the same channel, citizen, kind and instant (a row skipped as a duplicate makes no later row
+  a duplicate).
 
 The (force, month) pairs that received rows are marked stale for the incremental recompute.
 
 Time: `occurred_at` with an offset or `Z` is that instant. Without one it is Europe/London local
 time. A local time the spring-forward skips (01:30 on the last Sunday of March) does not exist
 and is a problem; a local time the autumn change repeats (01:30 on the last Sunday of October)
-is taken as its first occurrence, still in BST (fold=0). A time more than FUTURE_TOLERANCE ahead
-of now is a problem.
+is taken as its first occurrence, still in BST (fold=0). An instant before EARLIEST (2000-01-01)
+or more than FUTURE_TOLERANCE (24 hours) after the moment of import is a problem: a typing or
+export error that would stretch the range of periods, and every figure, over decades.
 """
 
 from __future__ import annotations
 
 import csv
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import IO, Any
 
@@ -43,9 +45,11 @@ from engagement.ingest.rows import (
     Row,
     checked_row,
     csv_rows,
+    guarded,
+    logged_import,
+    not_yours,
     record_result,
     reject,
-    shown,
 )
 from engagement.ladder.periods import LONDON, local_month_of
 from engagement.models import ImportBatch
@@ -62,7 +66,8 @@ __all__ = [
 
 
 KIND = ImportBatch.Kind.INTERACTIONS
-FUTURE_TOLERANCE = timedelta(minutes=5)
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+FUTURE_TOLERANCE = timedelta(hours=24)
 STAGING_BATCH = 5000
 WORK_MEM = "256MB"
 
@@ -87,6 +92,8 @@ STAGING_COLUMNS = (
 )
 
 
+@guarded
+@logged_import
 def import_interactions(
     *,
     source: IO[bytes],
@@ -95,13 +102,27 @@ def import_interactions(
     user: AbstractBaseUser | None = None,
     origin: str = ImportBatch.Source.COMMAND,
     progress: Progress | None = None,
+    forces: Collection[str] | None = None,
 ) -> ImportResult:
-    """Import an interactions CSV (see LADDER.md): all rows, or none and ImportRejected."""
+    """Import an interactions CSV (see LADDER.md): all rows, or none and ImportRejected.
+
+    `forces` limits the forces rows may name (a force data manager's); None allows every force.
+    """
     problems = Problems("line")
     rows = csv_rows(source, columns=INTERACTION_COLUMNS, problems=problems, progress=progress)
-    return _import(rows, problems, filename=filename, dry_run=dry_run, user=user, origin=origin)
+    return _import(
+        rows,
+        problems,
+        filename=filename,
+        dry_run=dry_run,
+        user=user,
+        origin=origin,
+        forces=forces,
+    )
 
 
+@guarded
+@logged_import
 def import_interaction_rows(
     *,
     rows: Iterable[Row],
@@ -110,44 +131,58 @@ def import_interaction_rows(
     user: AbstractBaseUser | None = None,
     origin: str = ImportBatch.Source.API,
     where: str = "index",
+    forces: Collection[str] | None = None,
 ) -> ImportResult:
     """Import interaction objects with the CSV's fields (the API, the demo generator).
 
-    Problems are located by the object's index in `rows` (0 first).
+    Problems are located by the object's index in `rows` (0 first); `forces` as for
+    import_interactions.
     """
     problems = Problems(where)
     return _import(
-        enumerate(rows), problems, filename=filename, dry_run=dry_run, user=user, origin=origin
+        enumerate(rows),
+        problems,
+        filename=filename,
+        dry_run=dry_run,
+        user=user,
+        origin=origin,
+        forces=forces,
     )
 
 
 def parse_occurred_at(text: str) -> datetime:
-    """The UTC instant an `occurred_at` value names, or ValueError saying what is wrong."""
+    """The UTC instant an `occurred_at` value names, or ValueError saying what is wrong (without
+    repeating the value: it may be an identifier from a shifted column)."""
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError as error:
-        detail = "" if str(error).startswith("Invalid isoformat") else f" ({error})"
-        raise ValueError(f"{shown(text)} is not a valid ISO 8601 date and time{detail}") from None
+        # Python's own message quotes the value when the layout is wrong; only the others
+        # ("month must be in 1..12") are kept.
+        reason = str(error)
+        quotes = reason.startswith("Invalid isoformat") or (text.strip() and text in reason)
+        detail = "" if quotes else f" ({reason})"
+        raise ValueError(f"is not a valid ISO 8601 date and time{detail}") from None
     try:
         if parsed.tzinfo is None:
             local = parsed.replace(tzinfo=LONDON, fold=0)
             instant = local.astimezone(UTC)
             if instant.astimezone(LONDON).replace(tzinfo=None) != parsed:
                 raise ValueError(
-                    f"{shown(text)} does not exist in Europe/London (the clocks went forward "
+                    "does not exist in Europe/London (the clocks went forward "
                     "then); give the time with its offset"
                 )
             return instant
         return parsed.astimezone(UTC)
     except OverflowError:
-        raise ValueError(f"{shown(text)} is out of range") from None
+        raise ValueError("is out of range") from None
 
 
 class _RowChecker:
     """Checks one row against the reference data and turns it into a staging record."""
 
-    def __init__(self, problems: Problems):
+    def __init__(self, problems: Problems, allowed_forces: Collection[str] | None):
         self.problems = problems
+        self.allowed_forces = allowed_forces
         self.channels = {
             (force_slug, slug): (pk, force_id, platform)
             for pk, force_id, force_slug, slug, platform in Channel.objects.values_list(
@@ -158,6 +193,10 @@ class _RowChecker:
         definition = current_definition()
         self.definition_version = definition.version
         self.kinds = set(definition.kinds.values_list("slug", flat=True))
+        self.unknown_kind = (
+            f"is not a kind of the current definition (v{self.definition_version}: "
+            f"{', '.join(sorted(self.kinds))})"
+        )
         self.latest = timezone.now() + FUTURE_TOLERANCE
         self.adapt_instant = connection.ops.adapt_datetimefield_value
         self.pseudonymise = Pseudonymiser()
@@ -170,24 +209,23 @@ class _RowChecker:
         kind = row["kind"].strip()
         channel = self.channels.get((force, channel_slug))
         if force not in self.forces:
-            add(position, "force", f"{shown(force)} is not a known force")
+            add(position, "force", "is not the slug of a known force")
+        elif self.allowed_forces is not None and force not in self.allowed_forces:
+            add(position, "force", not_yours(force))
         elif channel is None:
-            add(position, "channel", f"{shown(channel_slug)} is not a channel of {force}")
+            add(position, "channel", f"is not a channel of {force}")
         if kind not in self.kinds:
-            add(
-                position,
-                "kind",
-                f"{shown(kind)} is not a kind of the current definition "
-                f"(v{self.definition_version})",
-            )
+            add(position, "kind", self.unknown_kind)
         text = row["occurred_at"].strip()
         instant = None
         try:
             instant = parse_occurred_at(text)
         except ValueError as error:
             add(position, "occurred_at", str(error))
-        if instant is not None and instant > self.latest:
-            add(position, "occurred_at", f"{shown(text)} is in the future")
+        if instant is not None and instant < EARLIEST:
+            add(position, "occurred_at", "is before 2000-01-01")
+        elif instant is not None and instant > self.latest:
+            add(position, "occurred_at", "is in the future (more than 24 hours after the import)")
         citizen = row["citizen"]
         if not normalise(citizen):
             add(position, "citizen", "is empty")
@@ -216,8 +254,9 @@ def _import(
     dry_run: bool,
     user: AbstractBaseUser | None,
     origin: str,
+    forces: Collection[str] | None,
 ) -> ImportResult:
-    checker = _RowChecker(problems)
+    checker = _RowChecker(problems, forces)
     rows_read = 0
     with tempfile.TemporaryFile("w+", newline="", encoding="utf-8") as staging:
         writer = csv.writer(staging)
@@ -272,32 +311,44 @@ _CREATE_STAGING = {
         )""",
 }
 
-# The rows to add: the first of each duplicate group in the import, and not already held.
+# The rows to add. A row with an external_id: the first of its (channel, external_id) in the
+# import, and not already held. A row without one: not matching a held row, nor an earlier row of
+# the import that is kept (the rows with an id that are kept, and the first of the rows without).
 _SELECT_NEW = """
     WITH staged AS (
         SELECT s.seq, s.force_id, s.channel_id, c.id AS citizen_id, s.kind, s.occurred_at,
                s.local_month, s.external_id
         FROM ingest_staging s JOIN engagement_citizen c ON c.pseudonym = s.pseudonym
     ),
+    kept_with_id AS (
+        SELECT r.* FROM (
+            SELECT staged.*,
+                   MIN(seq) OVER (PARTITION BY channel_id, external_id) AS first_with_external_id
+            FROM staged WHERE external_id IS NOT NULL
+        ) r
+        WHERE r.seq = r.first_with_external_id AND NOT EXISTS (
+            SELECT 1 FROM engagement_interaction i
+            WHERE i.channel_id = r.channel_id AND i.external_id = r.external_id)
+    ),
     ranked AS (
-        SELECT staged.*,
-               MIN(seq) OVER (PARTITION BY channel_id, external_id) AS first_with_external_id,
+        SELECT k.*,
                MIN(seq) OVER (PARTITION BY channel_id, citizen_id, kind, occurred_at)
                    AS first_at_instant
-        FROM staged
+        FROM (
+            SELECT seq, force_id, channel_id, citizen_id, kind, occurred_at, local_month,
+                   external_id
+            FROM kept_with_id
+            UNION ALL
+            SELECT * FROM staged WHERE external_id IS NULL
+        ) k
     )
     SELECT seq, force_id, channel_id, citizen_id, kind, occurred_at, local_month, external_id
     FROM ranked r
-    WHERE CASE WHEN r.external_id IS NOT NULL THEN
-        r.seq = r.first_with_external_id AND NOT EXISTS (
-            SELECT 1 FROM engagement_interaction i
-            WHERE i.channel_id = r.channel_id AND i.external_id = r.external_id)
-    ELSE
+    WHERE r.external_id IS NOT NULL OR (
         r.seq = r.first_at_instant AND NOT EXISTS (
             SELECT 1 FROM engagement_interaction i
             WHERE i.channel_id = r.channel_id AND i.citizen_id = r.citizen_id
-              AND i.kind = r.kind AND i.occurred_at = r.occurred_at)
-    END
+              AND i.kind = r.kind AND i.occurred_at = r.occurred_at))
 """
 
 

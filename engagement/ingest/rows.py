@@ -3,20 +3,31 @@
 An import reads every row before it writes anything. Problems are collected (up to a cap, with a
 count of the rest) rather than raised at the first one, so a person fixes a file in one go.
 A problem names where it is (`line N` of a file, `index N` of an API request), the column, and
-what is wrong; it never repeats a citizen's identifier.
+what is wrong. It never quotes a cell's value: when a column is shifted or a file has the wrong
+layout, any cell may hold a citizen's identifier, and problems are shown, returned by the API and
+kept on the import record. A message may name only values it has checked against the project's
+own vocabulary (a known force, the platforms, the kinds of the current definition), and column
+or field names.
 """
 
 from __future__ import annotations
 
 import csv
+import functools
 import logging
+import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import IO, Any, NoReturn
+from functools import lru_cache, wraps
+from typing import IO, Any, NoReturn, ParamSpec, TypeVar
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.db import InterfaceError, OperationalError, connection
 from django.utils import timezone
+from structlog.contextvars import bound_contextvars
 
 from engagement.models import ImportBatch
 
@@ -27,6 +38,28 @@ PROGRESS_EVERY_BYTES = 1 << 20
 
 Row = dict[str, Any]
 Progress = Callable[[int], None]
+P = ParamSpec("P")
+R = TypeVar("R")
+
+DATABASE_LOST = (
+    "The database connection was lost during the import; nothing was written. "
+    "Try again in a moment."
+)
+
+Importer = TypeVar("Importer", bound=Callable[..., Any])
+
+
+def logged_import(importer: Importer) -> Importer:
+    """Give every line logged during an import one import id (settings, "Logs"), so that an
+    import's lines can be found together; the lines never hold a citizen's identifier."""
+
+    @wraps(importer)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        with bound_contextvars(import_id=uuid.uuid4().hex):
+            logger.info("Import started (%s, %s)", importer.__name__, kwargs.get("filename") or "-")
+            return importer(*args, **kwargs)
+
+    return run  # type: ignore[return-value]
 
 
 @dataclass(frozen=True)
@@ -66,7 +99,9 @@ class Problems:
     def add(self, position: int | None, field: str, message: str) -> None:
         self.count += 1
         if len(self.kept) < self.cap:
-            self.kept.append(Problem(self.where, position, field, message))
+            self.kept.append(
+                Problem(self.where, position, without_nul(field), without_nul(message))
+            )
 
     @property
     def more(self) -> int:
@@ -97,6 +132,38 @@ class ImportRejected(Exception):
         return lines
 
 
+class ImportFailed(Exception):
+    """The import could not finish (the database went away): nothing was written."""
+
+
+def guarded(importer: Callable[P, R]) -> Callable[P, R]:
+    """An import whose lost database connection is ImportFailed with a message, not a traceback.
+
+    The transaction is gone with the connection, so nothing was written. Outside a transaction
+    the dead connection is closed, so the page that reports the failure can query again.
+    """
+
+    @functools.wraps(importer)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return importer(*args, **kwargs)
+        except (OperationalError, InterfaceError) as error:
+            logger.warning(
+                "import failed: the database connection was lost (%s)", type(error).__name__
+            )
+            if not connection.in_atomic_block:
+                connection.close()
+            raise ImportFailed(DATABASE_LOST) from error
+
+    return run
+
+
+class LineTooLong(Exception):
+    def __init__(self, line: int, limit: int):
+        self.line = line
+        self.limit = limit
+
+
 @dataclass(frozen=True)
 class ImportResult:
     rows_read: int
@@ -113,9 +180,16 @@ class ImportResult:
         return f"Dry run (nothing written): {text}" if self.dry_run else text
 
 
-def shown(value: str, limit: int = 40) -> str:
-    """A non-personal value quoted for a message, cut short so a message stays readable."""
-    return repr(value if len(value) <= limit else value[:limit] + "…")
+def without_nul(text: str) -> str:
+    """NUL written as `\\x00`: PostgreSQL cannot store it in text or JSON, and a header or a JSON
+    key holding one is repeated in its problem, which the import record keeps."""
+    return text.replace("\x00", "\\x00")
+
+
+def not_yours(force: str) -> str:
+    """The problem of a row naming a force the person importing does not manage."""
+    # A known force's slug (checked before this is said), so naming it quotes no one.
+    return f"'{force}' is not one of your forces; you may import only for your own"
 
 
 def csv_rows(
@@ -130,7 +204,27 @@ def csv_rows(
     Header problems (missing, unknown or repeated columns) stop the reading: no row can be
     understood. Rows with invalid UTF-8 or the wrong number of values are reported and come as
     None; every other check is the caller's. A byte-order mark and CRLF line ends are accepted.
+    A line longer than IMPORT_MAX_LINE_BYTES stops the reading too: it is not a CSV file, and
+    would otherwise be read whole into memory.
     """
+    try:
+        yield from _csv_rows(source, columns=columns, problems=problems, progress=progress)
+    except LineTooLong as error:
+        problems.add(
+            error.line,
+            "row",
+            f"is longer than {error.limit:,} bytes (the longest line an import reads); "
+            "is this a CSV file?",
+        )
+
+
+def _csv_rows(
+    source: IO[bytes],
+    *,
+    columns: tuple[Column, ...],
+    problems: Problems,
+    progress: Progress | None = None,
+) -> Iterator[tuple[int, Row | None]]:
     reader = csv.reader(_decoded_lines(source, progress, bad_lines := []))
     header = _next_record(reader, problems)
     if header is None:
@@ -212,6 +306,21 @@ def _names(columns: tuple[Column, ...]) -> frozenset[str]:
     return frozenset(column.name for column in columns)
 
 
+# The record an import run by the worker fills in (the upload page created it, queued), rather
+# than a new one: the page follows that record's progress to its outcome.
+_filling: ContextVar[ImportBatch | None] = ContextVar("filling", default=None)
+
+
+@contextmanager
+def filling(batch: ImportBatch) -> Iterator[None]:
+    """Imports run inside record their outcome on `batch` instead of a new ImportBatch."""
+    token = _filling.set(batch)
+    try:
+        yield
+    finally:
+        _filling.reset(token)
+
+
 def record_batch(
     *,
     kind: str,
@@ -225,17 +334,26 @@ def record_batch(
     problems: list[str] | None = None,
 ) -> ImportBatch:
     """The audit record of an import. Problems never hold identifiers, so they may be kept."""
+    outcome = {
+        "finished_at": timezone.now(),
+        "status": status,
+        "rows_read": rows_read,
+        "created": created,
+        "duplicates": duplicates,
+        "problems": problems or [],
+    }
+    batch = _filling.get()
+    if batch is not None:
+        for name, value in outcome.items():
+            setattr(batch, name, value)
+        batch.save(update_fields=list(outcome))
+        return batch
     return ImportBatch.objects.create(
         kind=kind,
         source=origin,
-        filename=filename[:255],
+        filename=without_nul(filename)[:255],
         user=user if user is not None and user.is_authenticated else None,
-        finished_at=timezone.now(),
-        status=status,
-        rows_read=rows_read,
-        created=created,
-        duplicates=duplicates,
-        problems=problems or [],
+        **outcome,
     )
 
 
@@ -292,7 +410,7 @@ def _decoded_lines(
 ) -> Iterator[str]:
     """Lines as text. Invalid UTF-8 is kept as surrogate escapes and noted, to report by column."""
     unreported = 0
-    for number, raw in enumerate(source, start=1):
+    for number, raw in enumerate(_raw_lines(source, settings.IMPORT_MAX_LINE_BYTES), start=1):
         if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
             raw = raw[3:]
         try:
@@ -308,6 +426,17 @@ def _decoded_lines(
         yield text
     if progress is not None and unreported:
         progress(unreported)
+
+
+def _raw_lines(source: IO[bytes], limit: int) -> Iterator[bytes]:
+    """The lines of `source`, each read with `limit` bytes at most, so a file that is one long
+    line never sits whole in memory."""
+    number = 0
+    while raw := source.readline(limit + 1):
+        number += 1
+        if len(raw) > limit:
+            raise LineTooLong(number, limit)
+        yield raw
 
 
 def _next_record(reader, problems: Problems, start: int = 1) -> list[str] | None:

@@ -1,55 +1,103 @@
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import render
-from django.urls import reverse
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from engagement.definitions.selectors import current_definition
-from engagement.ingest.channels import import_channels
 from engagement.ingest.forms import ImportForm
-from engagement.ingest.interactions import import_interactions
-from engagement.ingest.rows import ImportRejected
+from engagement.ingest.rows import ImportFailed, ImportRejected
+from engagement.ingest.tasks import request_import
+from engagement.ingest.uploads import IMPORTERS, store_upload
 from engagement.ladder.tasks import request_recompute
 from engagement.models import ImportBatch
-from engagement.roles import may_start_recompute
+from engagement.roles import IMPORT_CHANNELS, IMPORT_INTERACTIONS, may_start_recompute
+from forces.selectors import forces_managed_by
 
-IMPORTERS = {"interactions": import_interactions, "channels": import_channels}
+PERMISSIONS = {"interactions": IMPORT_INTERACTIONS, "channels": IMPORT_CHANNELS}
+# Room for the form's other fields and the multipart framing around the file.
+FORM_OVERHEAD_BYTES = 64 * 1024
 
 
-@login_required
+def allowed_imports(request: HttpRequest) -> list[str]:
+    """What this person may import ("interactions", "channels"); 403 when nothing."""
+    allowed = [
+        what for what, permission in PERMISSIONS.items() if request.user.has_perm(permission)
+    ]
+    if not allowed:
+        raise PermissionDenied("Only force data managers can import data.")
+    return allowed
+
+
+@csrf_exempt  # checked below, once the size is known: the check would read the whole body
 def import_page(request: HttpRequest) -> HttpResponse:
-    """Upload a channels or interactions CSV; shows the summary or every problem."""
-    if not request.user.is_staff:
-        raise PermissionDenied("Only staff can import data.")
-    context: dict = {}
-    form = ImportForm(request.POST or None, request.FILES or None)
+    """Upload a channels or interactions CSV; shows the summary or every problem.
+
+    Force data managers import for their own forces only: a file naming another force is refused
+    whole, each such row named. A body over the upload limit is refused before it is read; a
+    large file is handed to a worker and the page follows it (import_batch).
+    """
+    allowed = allowed_imports(request)
+    declared = request.META.get("CONTENT_LENGTH") or "0"
+    if declared.isdigit() and int(declared) > settings.UPLOAD_MAX_BYTES + FORM_OVERHEAD_BYTES:
+        context = {"form": ImportForm(allowed=allowed), "refused": ImportForm.too_large()}
+        return render(request, "engagement/import.html", context, status=413)
+    return _import_page(request, allowed)
+
+
+@csrf_protect
+def _import_page(request: HttpRequest, allowed: list[str]) -> HttpResponse:
+    managed = forces_managed_by(request.user)
+    context: dict = {"managed": None if managed is None else sorted(managed)}
+    status = 200
+    form = ImportForm(request.POST or None, request.FILES or None, allowed=allowed)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
+        what = form.cleaned_data["what"]
+        dry_run = form.cleaned_data["dry_run"]
+        if upload.size > settings.UPLOAD_BACKGROUND_BYTES:
+            batch = store_upload(upload=upload, kind=what, dry_run=dry_run, user=request.user)
+            request_import(batch)
+            return redirect("engagement:import-batch", pk=batch.pk)
         try:
-            context["result"] = IMPORTERS[form.cleaned_data["what"]](
+            context["result"] = IMPORTERS[what](
                 source=upload,
                 filename=upload.name,
-                dry_run=form.cleaned_data["dry_run"],
+                dry_run=dry_run,
                 user=request.user,
                 origin=ImportBatch.Source.UPLOAD,
+                forces=managed,
             )
         except ImportRejected as rejected:
             context["rejected"] = rejected
+            status = 400
+        except ImportFailed as failed:
+            context["refused"] = str(failed)
+            status = 503
         context["filename"] = upload.name
+    elif form.errors:
+        status = 413 if form.too_large_file else 400
     context["form"] = form
     context["recompute_at"] = settings.RECOMPUTE_AT
     context["may_recompute"] = may_start_recompute(request.user)
-    status = 400 if "rejected" in context else 200
     return render(request, "engagement/import.html", context, status=status)
 
 
-@login_required
+def import_batch(request: HttpRequest, pk: int) -> HttpResponse:
+    """An upload a worker imports: its progress, refreshed, then its outcome."""
+    allowed_imports(request)
+    uploads = ImportBatch.objects.filter(source=ImportBatch.Source.UPLOAD)
+    if not request.user.is_superuser:
+        uploads = uploads.filter(user=request.user)  # a person follows their own uploads
+    batch = get_object_or_404(uploads, pk=pk)
+    return render(request, "engagement/import_batch.html", {"batch": batch})
+
+
 @require_POST
 def recompute_now(request: HttpRequest) -> HttpResponse:
-    """Queue a recompute of the current definition now, rather than tonight."""
+    """Queue a recompute of the current definition now, rather than tonight (START_RECOMPUTE)."""
     if not may_start_recompute(request.user):
         raise PermissionDenied("You may not start a recompute.")
     run = request_recompute(definition=current_definition(), user=request.user)
@@ -58,4 +106,4 @@ def recompute_now(request: HttpRequest) -> HttpResponse:
         f"Recompute run {run.pk} is queued: the figures change when it has finished "
         "(the bar at the top of every page says when).",
     )
-    return HttpResponseRedirect(reverse("engagement:imports"))
+    return redirect("engagement:imports")

@@ -31,7 +31,10 @@ makes the result safe to serve:
   moved backwards (data older than the previous earliest month, or data removed), or when the
   previous snapshot predates platform scope.
 - A run under a draft definition is a preview: a full rebuild into a snapshot marked is_preview,
-  under the draft, that never touches the published definition's figures nor the marks.
+  under the draft, that never touches the published definition's figures nor the marks. Its plan
+  keeps the draft's fingerprint (`ladder`), so the impact preview knows when the draft changed.
+- A run under a force's local lens counts that force only, always in full, and never consumes
+  the marks (the shared run needs them): see "Local lenses" at the end.
 """
 
 from __future__ import annotations
@@ -39,17 +42,19 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
+from structlog.contextvars import bound_contextvars
 
-from engagement.definitions.selectors import current_definition
-from engagement.ladder import counting
+from engagement.definitions.selectors import current_definition, ladder_spec
+from engagement.ladder import counting, mobility, upkeep
 from engagement.ladder.periods import period_of
+from engagement.ladder.signals import figures_published
 from engagement.models import (
     DefinitionStatus,
     Distribution,
@@ -168,7 +173,7 @@ def queue_run(
     user: AbstractBaseUser | None = None,
 ) -> RecomputeRun:
     """Record a run to start. Only the published definition can be recomputed incrementally."""
-    published = definition.status == DefinitionStatus.PUBLISHED
+    published = definition.status == DefinitionStatus.PUBLISHED and not definition.is_lens
     return RecomputeRun.objects.create(
         definition=definition,
         mode=RecomputeRun.Mode.INCREMENTAL if published and not full else RecomputeRun.Mode.FULL,
@@ -264,7 +269,7 @@ def _plan(run: RecomputeRun) -> dict:
      "forces": {force id: {"slug", "rebuild": "all" | [months], "recount_from": month | None}},
      "marks": [[mark id, marked_at]], "done": [force ids]}
     """
-    published = run.definition.status == DefinitionStatus.PUBLISHED
+    published = run.definition.status == DefinitionStatus.PUBLISHED and not run.definition.is_lens
     # Marks first, then the range: an import committed before the marks were read is inside
     # the range; one committed later leaves a mark that survives for the next run.
     marks = list(StaleMonth.objects.values_list("pk", "force_id", "local_month", "marked_at"))
@@ -283,6 +288,7 @@ def _plan(run: RecomputeRun) -> dict:
         "forces": {},
         "marks": [],
         "done": [],
+        "ladder": ladder_spec(run.definition).fingerprint(),
     }
     if data is None:
         return plan
@@ -295,7 +301,8 @@ def _plan(run: RecomputeRun) -> dict:
     if published:
         plan["marks"] = [[pk, marked_at.isoformat()] for pk, _, _, marked_at in covered_marks]
     forces = dict(
-        Force.objects.filter(Exists(Interaction.objects.filter(force=OuterRef("pk"))))
+        _forces_of(run.definition)
+        .filter(Exists(Interaction.objects.filter(force=OuterRef("pk"))))
         .order_by("id")
         .values_list("id", "slug")
     )
@@ -336,7 +343,25 @@ def _why_full(run, previous: DistributionSnapshot | None, data) -> str:
         return "The horizon moved back (data removed): full rebuild."
     if _lacks_platform_scope(previous):
         return "The previous figures have no platform scope (older release): full rebuild."
+    if _lacks_mobility(previous):
+        return "The previous figures have no mobility (older release): full rebuild."
     return ""
+
+
+def _lacks_mobility(snapshot: DistributionSnapshot) -> bool:
+    """Whether a snapshot was written before mobility existed.
+
+    Over two months or more, anyone engaged at force scope is in some pair of consecutive
+    months, so engaged citizens without a single transition mean an older snapshot.
+    """
+    spans_two_months = (snapshot.horizon_month or 0) > (snapshot.first_month or 0)
+    return (
+        spans_two_months
+        and Distribution.objects.filter(
+            snapshot=snapshot, scope=Scope.FORCE, rung_position__gt=0, citizens__gt=0
+        ).exists()
+        and not snapshot.transitions.exists()
+    )
 
 
 def _lacks_platform_scope(snapshot: DistributionSnapshot) -> bool:
@@ -386,6 +411,16 @@ def compute_force(*, run_id: int, force_id: int) -> int:
                 first_month=data["first_month"],
                 horizon_month=data["horizon_month"],
             )
+            # Mobility (engagement.ladder.mobility): the same force's pairs of periods, from
+            # the same rollups, into the same snapshot and transaction.
+            mobility.count_force_moves(
+                snapshot_id=run.snapshot.pk,
+                definition_id=run.definition_id,
+                force_id=force_id,
+                first_month=data["first_month"],
+                horizon_month=data["horizon_month"],
+                recount_from=work["recount_from"],
+            )
             run = RecomputeRun.objects.select_for_update().get(pk=run_id)
             run.covered["done"] = sorted({*run.covered["done"], force_id})
             run.heartbeat_at = timezone.now()
@@ -411,7 +446,15 @@ def finish_run(*, run_id: int, before_publish: Callable[[], None] | None = None)
             before_publish()
         _publish(run)
     _prune_snapshots(run)
+    upkeep.tidy_rollups()
     run.refresh_from_db()
+    if not run.preview:
+        figures_published.send(
+            sender=RecomputeRun,
+            snapshot_id=run.snapshot.pk,
+            definition_version=run.definition.version,
+            current=run.definition.status == DefinitionStatus.PUBLISHED,
+        )
     logger.info("Recompute run %s published: %s rows in %s", run.pk, run.rows_written, run.duration)
     return run
 
@@ -424,21 +467,24 @@ def _write_rest(run: RecomputeRun) -> None:
         if snapshot.written_at is not None or data is None:
             return
         if run.covered["previous_snapshot"]:
-            counting.copy_unchanged(
-                snapshot_id=snapshot.pk,
-                previous_snapshot_id=run.covered["previous_snapshot"],
-                recount_from={
+            unchanged = {
+                "snapshot_id": snapshot.pk,
+                "previous_snapshot_id": run.covered["previous_snapshot"],
+                "recount_from": {
                     int(force_id): work["recount_from"] or 0
                     for force_id, work in run.covered["forces"].items()
                 },
-                first_month=data["first_month"],
-                horizon_month=data["horizon_month"],
-            )
+                "first_month": data["first_month"],
+                "horizon_month": data["horizon_month"],
+            }
+            counting.copy_unchanged(**unchanged)
+            mobility.copy_unchanged_moves(**unchanged)  # the pairs, as the distributions
         counting.count_rung_zero(
             snapshot_id=snapshot.pk,
             first_month=data["first_month"],
             horizon_month=data["horizon_month"],
         )
+        _keep_only_the_lens_force(run, snapshot)
         snapshot.written_at = timezone.now()
         snapshot.save(update_fields=["written_at"])
 
@@ -511,22 +557,50 @@ def recompute_now(
     user: AbstractBaseUser | None = None,
     before_publish: Callable[[], None] | None = None,
 ) -> RecomputeRun:
-    """Run a recompute start to finish in this process: the same steps the Celery tasks run.
-
-    Holds the run's lock throughout, so a killed process is seen as dead at once.
-    """
+    """Run a recompute start to finish in this process: the same steps the Celery tasks run."""
     run = queue_run(definition=definition or current_definition(), full=full, user=user)
-    with holding_run(run.pk):
-        force_ids = start_run(run_id=run.pk, in_process=True)
+    return run_queued(run_id=run.pk, before_publish=before_publish)
+
+
+def run_queued(*, run_id: int, before_publish: Callable[[], None] | None = None) -> RecomputeRun:
+    """Run a queued run start to finish in this process (the command; the admin and publishing
+    without REDIS_URL). Every failure marks it failed; it holds the run's lock throughout, so
+    a killed process is seen as dead at once. Every log line carries the run id."""
+    with bound_contextvars(run_id=run_id), holding_run(run_id):
+        logger.info("Recompute run %s starting in this process", run_id)
+        force_ids = start_run(run_id=run_id, in_process=True)
         if force_ids is not None:
             try:
                 for force_id in force_ids:
-                    compute_force(run_id=run.pk, force_id=force_id)
-                finish_run(run_id=run.pk, before_publish=before_publish)
+                    compute_force(run_id=run_id, force_id=force_id)
+                finish_run(run_id=run_id, before_publish=before_publish)
             except Exception as error:
-                fail_run(run_id=run.pk, error=error)
-    run.refresh_from_db()
-    return run
+                fail_run(run_id=run_id, error=error)
+    return RecomputeRun.objects.get(pk=run_id)
+
+
+def mark_sent(*, run_id: int, at: datetime | None) -> None:
+    """Record when a queued run was handed to the workers (None: the send failed); the message
+    carries the same time, so that only the latest send of a run starts it."""
+    RecomputeRun.objects.filter(pk=run_id, status=Status.QUEUED).update(sent_at=at)
+
+
+def is_latest_send(*, run_id: int, sent: str) -> bool:
+    """Whether a message sent at `sent` (ISO time) is the run's latest send."""
+    sent_at = RecomputeRun.objects.filter(pk=run_id).values_list("sent_at", flat=True).first()
+    return sent_at is not None and sent_at.isoformat() == sent
+
+
+def runs_to_resend() -> list[int]:
+    """Queued runs that never reached the workers, or that no worker started in
+    settings.RECOMPUTE_RESEND_MINUTES: oldest first."""
+    waited = timezone.now() - timedelta(minutes=settings.RECOMPUTE_RESEND_MINUTES)
+    return list(
+        RecomputeRun.objects.filter(status=Status.QUEUED, in_process=False)
+        .filter(Q(sent_at__isnull=True) | Q(sent_at__lt=waited))
+        .order_by("queued_at", "pk")
+        .values_list("pk", flat=True)
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -558,3 +632,35 @@ def describe_coverage(covered: dict) -> str:
 def label(month: int) -> str:
     """A month index as people write it (2026-04)."""
     return period_of(PeriodType.MONTH, month).label
+
+
+# ---------------------------------------------------------------------------------------------
+# Local lenses: a force's own variant of the ladder, counted for that force only
+# ---------------------------------------------------------------------------------------------
+
+
+def _forces_of(definition: EngagementDefinition):
+    """The forces a run under this version counts: every force, or a lens's own force."""
+    if definition.is_lens:
+        return Force.objects.filter(pk=definition.force_id)
+    return Force.objects.all()
+
+
+def _keep_only_the_lens_force(run: RecomputeRun, snapshot: DistributionSnapshot) -> None:
+    """Rung 0 is written for every force; a lens snapshot holds its own force's figures only."""
+    if run.definition.is_lens:
+        Distribution.objects.filter(snapshot=snapshot).exclude(
+            force_id=run.definition.force_id
+        ).delete()
+
+
+def recompute_lenses(*, user: AbstractBaseUser | None = None) -> list[RecomputeRun]:
+    """Recompute every published local lens, one after the other, in this process.
+
+    Run after the shared run (a lens is one force, so one process does it quickly); the shared
+    figures are not touched.
+    """
+    lenses = EngagementDefinition.every_scope.filter(
+        force__isnull=False, status=DefinitionStatus.PUBLISHED
+    ).order_by("force_id")
+    return [recompute_now(definition=lens, full=True, user=user) for lens in lenses]

@@ -8,7 +8,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from engagement.ingest.rows import ImportRejected, ImportResult
+from engagement.ingest.rows import ImportFailed, ImportRejected, ImportResult
 
 
 class ImportCommand(BaseCommand):
@@ -21,7 +21,8 @@ class ImportCommand(BaseCommand):
         )
 
     def run_import(self, importer: Callable[..., ImportResult], path: str, **kwargs) -> None:
-        """Run `importer` on the file; a rejected import prints its problems and exits 1."""
+        """Run `importer` on the file; a rejected import prints its problems and exits 1, as does
+        one that lost its database (one line)."""
         with ExitStack() as stack:
             if path == "-":
                 source, size = sys.stdin.buffer, None
@@ -52,6 +53,8 @@ class ImportCommand(BaseCommand):
                     f"{path}: import rejected, {len(rejected.problems) + rejected.more} "
                     "problem(s); nothing was written"
                 ) from None
+            except ImportFailed as failed:
+                raise CommandError(f"{path}: {failed}") from None
             finally:
                 bar.close()
         self.stdout.write(self.style.SUCCESS(f"{path}: {result.summary()}"))

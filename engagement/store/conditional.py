@@ -13,12 +13,28 @@ from django.http import HttpRequest
 
 from engagement.definitions.selectors import current_definition
 from engagement.models import DistributionSnapshot, EngagementDefinition
-from engagement.store.selectors import current_snapshot, visible_definitions
+from engagement.store.selectors import (
+    DistributionFilters,
+    FiltersInvalid,
+    current_snapshot,
+    figures_definition,
+    visible_definitions,
+)
+from engagement.store.suppression import threshold_for
 
 
 def snapshot_of_request(request: HttpRequest) -> DistributionSnapshot | None:
     """The snapshot a request reads, or None (no validators) when its definition is not valid."""
     version = request.GET.get("definition") or None
+    if request.GET.get("lens"):
+        try:
+            number = int(version) if version else None
+            definition = figures_definition(
+                DistributionFilters(definition=number, lens=request.GET["lens"])
+            )
+        except (ValueError, OverflowError, FiltersInvalid):
+            return None
+        return current_snapshot(definition)
     try:
         definition = (
             current_definition()
@@ -45,4 +61,6 @@ def distributions_etag(request: HttpRequest, *args, **kwargs) -> str | None:
     # One URL may answer JSON, the browsable page or CSV: each representation has its own tag.
     renderer = getattr(request, "accepted_renderer", None)
     representation = getattr(renderer, "format", "csv")
-    return f'"snapshot-{snapshot.pk}-{published.timestamp():.0f}-{representation}"'
+    # Small-number protection makes a second version of the same figures.
+    protected = f"c{threshold_for(request.user)}" if hasattr(request, "user") else "c"
+    return f'"snapshot-{snapshot.pk}-{published.timestamp():.0f}-{representation}-{protected}"'

@@ -24,11 +24,12 @@ from engagement.store.selectors import (
     SHARE_PLACES,
     DistributionFilters,
     DistributionRows,
-    definition_for,
     distribution_rows,
+    figures_definition,
     row_values,
     rung_columns,
 )
+from engagement.store.suppression import is_on, protect_group, protected, suppression_note
 
 BOM = "\ufeff"
 # A cell starting with one of these is read as a formula (or a formula's start) by Excel,
@@ -86,11 +87,24 @@ def _stream(rows: DistributionRows) -> Iterator[dict]:
     return rows.iterator(chunk_size=STREAM_CHUNK)
 
 
-def long_rows(rows: DistributionRows) -> Iterator[Sequence[object]]:
-    """LADDER.md's long layout: the header, then one row per rung."""
-    yield ROW_FIELDS
-    for row in _stream(rows):
-        yield row_values(row)
+def _scope_and_period(row: dict) -> tuple:
+    """The group a row belongs to: one scope (force, platform or channel) in one period."""
+    return tuple(row[name] for name in WIDE_KEY)
+
+
+def with_note(header: Sequence[str], threshold: int) -> list[str]:
+    """A protected file says what its marker means in its header row (a line above the header
+    would break CSV readers): one more column, empty in every row."""
+    return [*header, suppression_note(threshold)] if is_on(threshold) else list(header)
+
+
+def long_rows(rows: DistributionRows, *, suppress_below: int = 0) -> Iterator[Sequence[object]]:
+    """LADDER.md's long layout: the header, then one row per rung (small counts withheld when
+    `suppress_below` is on)."""
+    yield with_note(ROW_FIELDS, suppress_below)
+    note = [""] if is_on(suppress_below) else []
+    for row in protected(_stream(rows), threshold=suppress_below, group_key=_scope_and_period):
+        yield [*row_values(row), *note]
 
 
 # The wide layout's key: the long layout's, with the force's name and region beside its slug.
@@ -120,23 +134,29 @@ def wide_header(rungs: Sequence[tuple[int, str]]) -> list[str]:
 
 
 def wide_rows(
-    rows: DistributionRows, rungs: Sequence[tuple[int, str]]
+    rows: DistributionRows, rungs: Sequence[tuple[int, str]], *, suppress_below: int = 0
 ) -> Iterator[Sequence[object]]:
-    """The wide layout: one row per scope and period, the counts per rung, then the shares.
+    """The wide layout: one row per scope and period, the counts per rung, then the shares
+    (small counts, and every share from them, withheld when `suppress_below` is on).
 
     The numbers are the long layout's, moved into columns: a rung with no row is empty. Rows
     arrive grouped (see `distribution_rows`), so one group is held at a time.
     """
     positions = [position for position, _ in rungs]
     engaged = [position for position in positions if position > 0]
-    yield wide_header(rungs)
-    for key, group in groupby(_stream(rows), key=lambda row: tuple(row[n] for n in WIDE_KEY)):
-        by_position = {row["rung_position"]: row for row in group}
+    yield with_note(wide_header(rungs), suppress_below)
+    note = [""] if is_on(suppress_below) else []
+    for key, group in groupby(_stream(rows), key=_scope_and_period):
+        by_position = {
+            row["rung_position"]: row
+            for row in protect_group(group, threshold=suppress_below)
+        }
         yield [
             *key,
             *_column(by_position, "citizens", positions),
             *_column(by_position, "share_of_engaged", engaged),
             *_column(by_position, "share_of_population", positions),
+            *note,
         ]
 
 
@@ -145,11 +165,15 @@ def _column(by_position: dict[int, dict], name: str, positions: list[int]) -> li
 
 
 def layout_rows(
-    rows: DistributionRows, *, layout: str, rungs: Sequence[tuple[int, str]]
+    rows: DistributionRows,
+    *,
+    layout: str,
+    rungs: Sequence[tuple[int, str]],
+    suppress_below: int = 0,
 ) -> Iterator[Sequence[object]]:
     if layout == "wide":
-        return wide_rows(rows, rungs)
-    return long_rows(rows)
+        return wide_rows(rows, rungs, suppress_below=suppress_below)
+    return long_rows(rows, suppress_below=suppress_below)
 
 
 @dataclass(frozen=True)
@@ -173,6 +197,7 @@ def export_filename(filters: DistributionFilters, *, version: int, layout: str) 
         periods = "all-periods"
     parts = [
         "ladder",
+        f"lens-{filters.lens}" if filters.lens else "",
         f"v{version}",
         filters.period_type or "",
         periods,
@@ -188,25 +213,34 @@ def export_filename(filters: DistributionFilters, *, version: int, layout: str) 
 
 
 def distribution_table(
-    filters: DistributionFilters, *, layout: str = "long", max_rows: int | None = None
+    filters: DistributionFilters,
+    *,
+    layout: str = "long",
+    max_rows: int | None = None,
+    suppress_below: int = 0,
 ) -> Iterator[Sequence[object]]:
     """The header and rows of a layout for some filters; `max_rows` bounds a preview in SQL."""
-    definition = definition_for(filters.definition)
+    definition = figures_definition(filters)
     rungs = rung_columns(definition)
     rows = distribution_rows(filters)
     if max_rows is not None:
         rows = rows[: max_rows * (len(rungs) if layout == "wide" else 1)]
-    return layout_rows(rows, layout=layout, rungs=rungs)
+    return layout_rows(rows, layout=layout, rungs=rungs, suppress_below=suppress_below)
 
 
 def distribution_export(
-    filters: DistributionFilters, *, layout: str = "long", bom: bool = False
+    filters: DistributionFilters,
+    *,
+    layout: str = "long",
+    bom: bool = False,
+    suppress_below: int = 0,
 ) -> DistributionExport:
     """The distributions CSV for some filters, as a named stream of lines."""
-    version = definition_for(filters.definition).version
+    version = figures_definition(filters).version
+    table = distribution_table(filters, layout=layout, suppress_below=suppress_below)
     return DistributionExport(
         filename=export_filename(filters, version=version, layout=layout),
-        lines=csv_lines(distribution_table(filters, layout=layout), bom=bom),
+        lines=csv_lines(table, bom=bom),
     )
 
 

@@ -15,14 +15,15 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.datastructures import MultiValueDict
 
-from engagement.models import Distribution, PeriodType, RecomputeRun
+from engagement.models import Distribution, PeriodType, RecomputeRun, Transition
+from engagement.store.mobility import mobility_rows
 from engagement.store.selectors import (
     READ_SCOPE_CHOICES,
     DistributionFilters,
     DistributionRows,
     FiltersInvalid,
-    definition_for,
     distribution_rows,
+    figures_definition,
     resolve_periods,
 )
 from forces.models import Channel, Force, Platform
@@ -65,9 +66,10 @@ class DistributionFilterForm(forms.Form):
             region=data.get("region") or None,
             channel=data.get("channel") or None,
             platform=data.get("platform") or None,
+            lens=data.get("lens") or None,
         )
         problems: dict[str, str] = {}
-        for check in (lambda: definition_for(filters.definition), lambda: resolve_periods(filters)):
+        for check in (lambda: figures_definition(filters), lambda: resolve_periods(filters)):
             try:
                 check()
             except FiltersInvalid as invalid:
@@ -130,6 +132,12 @@ class DistributionFilterSet(django_filters.FilterSet):
         choices=Platform.choices,
         help_text="A platform: its platform-scope rows and the channel-scope rows of its channels.",
     )
+    lens = django_filters.CharFilter(
+        field_name="snapshot__definition__force__slug",
+        max_length=64,
+        help_text="A force's local lens, by the force's slug or the lens's id: its figures only "
+        "(with definition: that version of the lens). Never included otherwise.",
+    )
 
     class Meta:
         model = Distribution
@@ -147,12 +155,41 @@ FILTER_PARAMETERS: tuple[str, ...] = tuple(DistributionFilterSet.base_filters)
 
 def parse_distribution_filters(params: Mapping) -> DistributionFilters:
     """Filters from plain parameters (a QueryDict or the command's options), or FiltersInvalid."""
-    filterset = DistributionFilterSet(params, queryset=Distribution.objects.none())
+    return _parsed(DistributionFilterSet(params, queryset=Distribution.objects.none()))
+
+
+def _parsed(filterset: django_filters.FilterSet) -> DistributionFilters:
     if not filterset.is_valid():
         raise FiltersInvalid(
             {name: " ".join(messages) for name, messages in filterset.errors.items()}
         )
     return filterset.form.cleaned_data["filters"]
+
+
+class MobilityFilterSet(django_filters.FilterSet):
+    """The mobility figures' parameters: the distributions' own filters, fewer of them (mobility
+    is at force scope, over every pair of periods of a type)."""
+
+    definition = DistributionFilterSet.declared_filters["definition"]
+    period_type = DistributionFilterSet.declared_filters["period_type"]
+    force = DistributionFilterSet.declared_filters["force"]
+    region = DistributionFilterSet.declared_filters["region"]
+
+    class Meta:
+        model = Transition
+        fields: list[str] = []
+        form = DistributionFilterForm
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        return mobility_rows(self.form.cleaned_data["filters"])
+
+
+MOBILITY_PARAMETERS: tuple[str, ...] = tuple(MobilityFilterSet.base_filters)
+
+
+def parse_mobility_filters(params: Mapping) -> DistributionFilters:
+    """Mobility filters from plain parameters, or FiltersInvalid naming the parameter at fault."""
+    return _parsed(MobilityFilterSet(params, queryset=Transition.objects.none()))
 
 
 class ExportOptionsForm(forms.Form):

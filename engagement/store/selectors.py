@@ -19,15 +19,20 @@ Both shares are computed in SQL, each named for its denominator (LADDER.md, "The
 `share_of_engaged` over the citizens at rungs 1 to 6 of the row's scope and period, and
 `share_of_population` (force scope, where rung 0 is known) over rungs 0 to 6. Both are rounded to
 SHARE_PLACES, enough that a single citizen of the largest force area is never a share of 0.
+
+A force's local lens is read only when asked for by name (`lens`: the force's slug, or the lens's
+id); its figures are its force's only. Without `lens`, no reader ever sees a lens: the shared
+definitions (`EngagementDefinition.objects`) do not include them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Max, QuerySet
 
 from engagement.definitions.selectors import current_definition
 from engagement.ladder.periods import Period, parse_period
@@ -36,10 +41,12 @@ from engagement.models import (
     Distribution,
     DistributionSnapshot,
     EngagementDefinition,
+    LocalLens,
     PeriodType,
     Rung,
     Scope,
 )
+from engagement.store.suppression import withheld_on_page
 from forces.models import Channel, Force
 
 # Every scope the store holds, in the order a force's rows are listed.
@@ -96,6 +103,7 @@ class DistributionFilters:
     region: str | None = None
     channel: str | None = None
     platform: str | None = None
+    lens: str | None = None
 
 
 def visible_definitions() -> QuerySet[EngagementDefinition]:
@@ -115,6 +123,34 @@ def definition_for(version: int | None) -> EngagementDefinition:
         ) from None
 
 
+def lens_for(name: str, version: int | None = None) -> EngagementDefinition:
+    """A local lens named by its force's slug (its published version, or that `version` of it)
+    or by its id; FiltersInvalid when there is no such lens with figures to read."""
+    lenses = LocalLens.objects.exclude(status=DefinitionStatus.DRAFT)
+    if name.isdigit():
+        lenses = lenses.filter(pk=int(name))
+    else:
+        lenses = lenses.filter(force__slug=name)
+        if version is None:
+            lenses = lenses.filter(status=DefinitionStatus.PUBLISHED)
+    if version is not None:
+        lenses = lenses.filter(version=version)
+    lens = lenses.select_related("force").first()
+    if lens is None:
+        which = f"version {version} of " if version is not None else ""
+        raise FiltersInvalid(
+            {"lens": f"There is no published or retired {which}local lens {name!r}."}
+        )
+    return lens
+
+
+def figures_definition(filters: DistributionFilters) -> EngagementDefinition:
+    """The version whose figures the filters read: a lens when named, else a shared version."""
+    if filters.lens:
+        return lens_for(filters.lens, filters.definition)
+    return definition_for(filters.definition)
+
+
 def published_snapshots(definition: EngagementDefinition) -> QuerySet[DistributionSnapshot]:
     """The snapshot whose figures readers may serve for a version (at most one).
 
@@ -130,6 +166,26 @@ def published_snapshots(definition: EngagementDefinition) -> QuerySet[Distributi
 
 def current_snapshot(definition: EngagementDefinition) -> DistributionSnapshot | None:
     return published_snapshots(definition).only("pk", "created_at", "published_at").first()
+
+
+def snapshot_periods(snapshot: DistributionSnapshot, period_type: str) -> list[str]:
+    """The periods of a type that a snapshot holds, oldest first."""
+    rows = (
+        Distribution.objects.filter(snapshot=snapshot, period_type=period_type)
+        .values_list("period_start", "period")
+        .distinct()
+        .order_by("period_start")
+    )
+    return [label for _, label in rows]
+
+
+def newest_publication() -> datetime | None:
+    """When the newest figures being served were published (any version); None before any."""
+    return (
+        DistributionSnapshot.objects.filter(is_current=True, is_preview=False)
+        .aggregate(newest=Max("published_at"))
+        .get("newest")
+    )
 
 
 def rung_columns(definition: EngagementDefinition) -> list[tuple[int, str]]:
@@ -291,6 +347,29 @@ class DistributionRows:
             offset=self.offset + start,
         )
 
+    def in_groups(self, keys) -> DistributionRows:
+        """Only the rows of the given groups (`group_key`s): a page's whole scopes and periods,
+        for small-number protection, in one query."""
+        clauses: list[str] = []
+        params = dict(self.params)
+        for index, key in enumerate(keys):
+            names = [f"group_{index}_{part}" for part in range(len(key))]
+            params.update(zip(names, key, strict=True))
+            columns = ("period_type", "period", "scope", "force", "platform", "channel")
+            clauses.append(
+                "("
+                + " AND ".join(
+                    f"grouped.{column} IS NULL"
+                    if value is None
+                    else f"grouped.{column} = %({name})s"
+                    for column, name, value in zip(columns, names, key, strict=True)
+                )
+                + ")"
+            )
+        where = " OR ".join(clauses) or "1 = 0"
+        sql = f"SELECT * FROM ({self._bounded()}) AS grouped WHERE {where}"
+        return DistributionRows(sql, params)
+
     def iterator(self, chunk_size: int = 2000) -> Iterator[dict]:
         """The rows one chunk at a time (a server-side cursor on PostgreSQL)."""
         with connection.chunked_cursor() as cursor:
@@ -355,7 +434,7 @@ def distribution_rows(filters: DistributionFilters) -> DistributionRows:
     force-scope rows, its platforms, its channels, then rung: the order the long layout lists and
     the wide layout groups.
     """
-    definition = definition_for(filters.definition)
+    definition = figures_definition(filters)
     period_type, first, last = resolve_periods(filters)
     snapshot = current_snapshot(definition)
     conditions, params = _conditions(filters, period_type, first, last)
@@ -379,3 +458,28 @@ def distribution_rows(filters: DistributionFilters) -> DistributionRows:
         channel_scope=Scope.CHANNEL,
     )
     return DistributionRows(sql, params)
+
+
+def group_key(row: dict) -> tuple:
+    """The scope and period a row of `distribution_rows` belongs to."""
+    return (
+        row["period_type"],
+        row["period"],
+        row["scope"],
+        row["force"],
+        row["platform"],
+        row["channel"],
+    )
+
+
+def with_small_numbers_withheld(
+    rows: list[dict], filters: DistributionFilters, *, threshold: int
+) -> list[dict]:
+    """A page of distribution rows with small numbers withheld (see withheld_on_page)."""
+
+    def whole_groups(keys) -> list[dict]:
+        return list(distribution_rows(filters).in_groups(keys))
+
+    return withheld_on_page(
+        rows, whole_groups=whole_groups, group_key=group_key, threshold=threshold
+    )

@@ -3,22 +3,20 @@
 python manage.py export_distributions [--definition VERSION] [--period-type T]
     [--period P | --period-from P --period-to P] [--scope S] [--force kent,essex]
     [--region R] [--channel SLUG] [--platform P] [--layout long|wide] [--bom]
-    [--output PATH]
+    [--suppress-below N] [--output PATH] [--lens FORCE-SLUG-OR-ID]
+
+A force's local lens is never part of the shared figures: its figures are written only when
+asked for by name with --lens (with --definition: that version of the lens).
 """
 
-import os
-import sys
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
-from django.http import QueryDict
-
+from engagement.management.exportcommand import ExportCommand
 from engagement.store.exports import LAYOUTS, distribution_export
 from engagement.store.filters import FILTER_PARAMETERS, parse_distribution_filters
-from engagement.store.selectors import FiltersInvalid
 
 
-class Command(BaseCommand):
+class Command(ExportCommand):
     help = "Write the current published distributions as CSV (long or wide layout of LADDER.md)."
 
     def add_arguments(self, parser):
@@ -34,43 +32,23 @@ class Command(BaseCommand):
         parser.add_argument(
             "--platform", help="A platform: its platform-scope rows and its channels' rows."
         )
+        parser.add_argument(
+            "--lens",
+            help="A force's local lens (the force's slug, or the lens's id): its figures only.",
+        )
         parser.add_argument("--layout", choices=LAYOUTS, default="long")
-        parser.add_argument("--bom", action="store_true", help="Start with a UTF-8 BOM (Excel).")
-        parser.add_argument("--output", type=Path, help="Write here instead of standard output.")
+        self.add_export_arguments(parser)
 
-    def handle(self, *args, layout: str, bom: bool, output: Path | None, **options):
-        params = QueryDict(mutable=True)
-        for name in FILTER_PARAMETERS:
-            if options.get(name):
-                params[name] = options[name]
-        try:
-            filters = parse_distribution_filters(params)
-        except FiltersInvalid as invalid:
-            raise CommandError(
-                "; ".join(
-                    f"--{name.replace('_', '-')}: {m}" for name, m in invalid.problems.items()
-                )
-            ) from None
-        export = distribution_export(filters, layout=layout, bom=bom)
-        if output is None:
-            try:
-                for line in export.lines:
-                    self.stdout.write(line, ending="")
-                self.stdout.flush()
-            except BrokenPipeError:
-                self._reader_left(export.lines)
-            return
-        with output.open("w", encoding="utf-8", newline="") as target:
-            target.writelines(export.lines)
-        self.stderr.write(f"Wrote {output}")
-
-    def _reader_left(self, lines) -> None:
-        """The reader stopped early (`| head`): end quietly, as command-line tools do.
-
-        Closing the stream ends its database cursor while the connection is still open, and
-        standard output goes to /dev/null so that the exit flush finds no broken pipe either.
-        Exits 1, as Python itself does on a broken pipe: the output is not complete.
-        """
-        lines.close()
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        raise SystemExit(1)
+    def handle(
+        self,
+        *args,
+        layout: str,
+        bom: bool,
+        output: Path | None,
+        suppress_below: int | None,
+        **options,
+    ):
+        filters = self.filters_from(options, FILTER_PARAMETERS, parse_distribution_filters)
+        threshold = self.threshold(suppress_below)
+        export = distribution_export(filters, layout=layout, bom=bom, suppress_below=threshold)
+        self.write_export(export, output)

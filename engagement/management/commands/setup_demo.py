@@ -1,7 +1,7 @@
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from engagement.demo import ensure_demo_user
+from engagement.demo import ensure_demo_users
 from engagement.ladder.recompute import describe_coverage, recompute_now
 from engagement.models import Interaction
 
@@ -13,7 +13,7 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000)
 
     def handle(self, *args, port: int, **options):
-        username, password = ensure_demo_user()
+        people, password = ensure_demo_users()
         if not Interaction.objects.exists():
             self.stdout.write("Generating demo data for the 43 forces…")
             call_command("generate_demo", stdout=self.stdout, stderr=self.stderr)
@@ -22,6 +22,7 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"\nLadder is starting at http://127.0.0.1:{port}/\n"
-                f"Sign in as '{username}' with password '{password}'.\n"
+                f"Sign in at http://127.0.0.1:{port}/sign-in/ with password '{password}' as\n"
+                + "".join(f"  '{username}' ({what})\n" for username, what in people)
             )
         )

@@ -1,0 +1,276 @@
+"""Mobility and the forces most alike, as the pages show them.
+
+The figures come cached from dashboard.page_selectors; the rules (what "moved up", "newcomers"
+and "lost" count) are engagement.ladder.mobility's, and the shapes' distance is
+engagement.ladder.similarity's. Every share names its denominator on the page.
+
+The pair of periods a page shows ends in the period the reader chose: 2026-Q1 -> 2026-Q2 for
+2026-Q2. The first period held has no pair before it, and the pages say so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.urls import reverse
+
+from dashboard import page_selectors
+from dashboard.ladders import ALL_POSITIONS, CONVERSATION, RUNG_COLOURS, RungInfo, _round
+from dashboard.page_filters import Filters
+from engagement.ladder import mobility
+from engagement.ladder.similarity import MIN_ENGAGED
+
+if TYPE_CHECKING:
+    from forces.models import Force
+
+NOT_ENGAGED = "Not engaged"
+PASSIVE = 1
+
+
+def previous_period(filters: Filters) -> str:
+    """The period before the chosen one ("" for the first period held)."""
+    index = filters.periods.index(filters.period) if filters.period in filters.periods else 0
+    return filters.periods[index - 1] if index > 0 else ""
+
+
+def percent(part: int, whole: int) -> float | None:
+    return 100.0 * part / whole if whole else None
+
+
+@dataclass(frozen=True)
+class MovedUpShare:
+    """ "Moved up" for a force, a region or the nation: `moved` of the `of` citizens engaged in
+    the earlier period stood on a higher rung in the next."""
+
+    moved: int
+    of: int
+    region: str = ""
+
+    @property
+    def share(self) -> float | None:
+        return percent(self.moved, self.of)
+
+
+def moved_up_shares(filters: Filters) -> dict[int, MovedUpShare]:
+    """Force pk -> its "moved up" for the pair ending in the chosen period (empty for the first)."""
+    if not previous_period(filters):
+        return {}
+    figures = page_selectors.moved_up_by_force(
+        filters.snapshot, period_type=filters.period_type, to_period=filters.period
+    )
+    return {pk: MovedUpShare(f.moved_up, f.engaged_before, f.region) for pk, f in figures.items()}
+
+
+def added(shares: Iterable[MovedUpShare]) -> MovedUpShare:
+    """A reference line: the forces' citizens added together (not an average of shares)."""
+    shares = list(shares)
+    return MovedUpShare(sum(s.moved for s in shares), sum(s.of for s in shares))
+
+
+# --- The force page: the matrix, the headlines, the forces most alike ---------------------------
+
+
+def _name(rungs: Mapping[int, RungInfo], position: int) -> str:
+    if position == 0:
+        return NOT_ENGAGED
+    return rungs[position].name if position in rungs else f"Rung {position}"
+
+
+def matrix_chart(
+    matrix: mobility.Matrix, rungs: Mapping[int, RungInfo], *, before: str, after: str
+) -> dict[str, Any]:
+    """One bar per rung in the earlier period (the top rung at the top, as in the table), split
+    by where its citizens stood in the next, in shares of that rung's citizens (the `stacked`
+    kind of static/js/ladder-charts.js)."""
+    positions = [p for p in ALL_POSITIONS if p == 0 or p in rungs]
+    bars = list(reversed(positions))
+    from_totals = {p: mobility.from_rungs(matrix, [p]) for p in positions}
+    return {
+        "kind": "stacked",
+        "title": f"Where the citizens at each rung in {before} stood in {after}",
+        "labels": [_name(rungs, p) for p in bars],
+        "links": [],
+        "emphasis": [False for _ in bars],
+        "datasets": [
+            {
+                "label": f"{_name(rungs, after_position)} in {after}",
+                "colour": RUNG_COLOURS.get(after_position, "#505a5f"),
+                "data": [
+                    _round(percent(matrix.get((p, after_position), 0), from_totals[p]))
+                    for p in bars
+                ],
+                "counts": [matrix.get((p, after_position), 0) for p in bars],
+            }
+            for after_position in positions
+        ],
+    }
+
+
+def matrix_rows(matrix: mobility.Matrix, rungs: Mapping[int, RungInfo]) -> list[dict[str, Any]]:
+    """The table: a row per rung before (top rung first), a cell per rung after, and the row's
+    total, the denominator of its shares. (0, 0) is never counted: its cell is empty."""
+    positions = [p for p in ALL_POSITIONS if p == 0 or p in rungs]
+    rows = []
+    for before in reversed(positions):
+        total = mobility.from_rungs(matrix, [before])
+        rows.append(
+            {
+                "position": before,
+                "name": _name(rungs, before),
+                "total": total,
+                "cells": [
+                    {
+                        "position": after,
+                        "citizens": None
+                        if before == after == 0
+                        else matrix.get((before, after), 0),
+                        "share": None
+                        if before == 0
+                        else percent(matrix.get((before, after), 0), total),
+                    }
+                    for after in positions
+                ],
+            }
+        )
+    return rows
+
+
+def headlines(
+    matrix: mobility.Matrix, rungs: Mapping[int, RungInfo], *, before: str, after: str
+) -> list[dict[str, Any]]:
+    """The figures a chief officer can quote, each with its denominator in the sentence."""
+    passive, conversation = _name(rungs, PASSIVE), _name(rungs, CONVERSATION)
+    at_passive = mobility.from_rungs(matrix, [PASSIVE])
+    upper = [p for p in ALL_POSITIONS if p >= CONVERSATION]
+    at_upper = mobility.from_rungs(matrix, upper)
+    engaged_before, engaged_after = mobility.engaged_before(matrix), mobility.engaged_after(matrix)
+    climbed = mobility.from_rungs_to_at_least(matrix, [PASSIVE], CONVERSATION)
+    stayed = mobility.from_rungs_to_at_least(matrix, upper, CONVERSATION)
+    newcomers, lost = mobility.newcomers(matrix), mobility.lost(matrix)
+    moved = mobility.moved_up(matrix)
+    return [
+        {
+            "key": "climbed",
+            "share": percent(climbed, at_passive),
+            "part": climbed,
+            "whole": at_passive,
+            "text": f"of the {at_passive:,} people at {passive} in {before} reached "
+            f"{conversation} or above in {after}",
+            "none": f"Nobody was at {passive} in {before}.",
+        },
+        {
+            "key": "stayed",
+            "share": percent(stayed, at_upper),
+            "part": stayed,
+            "whole": at_upper,
+            "text": f"of the {at_upper:,} people at {conversation} or above in {before} were "
+            f"still there in {after}",
+            "none": f"Nobody was at {conversation} or above in {before}.",
+        },
+        {
+            "key": "moved-up",
+            "share": percent(moved, engaged_before),
+            "part": moved,
+            "whole": engaged_before,
+            "text": f"of the {engaged_before:,} people engaged in {before} stood on a higher "
+            f"rung in {after} (moved up)",
+            "none": f"Nobody was engaged in {before}.",
+        },
+        {
+            "key": "newcomers",
+            "share": percent(newcomers, engaged_after),
+            "part": newcomers,
+            "whole": engaged_after,
+            "text": f"of the {engaged_after:,} people engaged in {after} were newcomers "
+            f"({newcomers:,} not engaged in {before})",
+            "none": f"Nobody was engaged in {after}.",
+        },
+        {
+            "key": "lost",
+            "share": percent(lost, engaged_before),
+            "part": lost,
+            "whole": engaged_before,
+            "text": f"of the {engaged_before:,} people engaged in {before} were lost "
+            f"({lost:,} not engaged in {after})",
+            "none": f"Nobody was engaged in {before}.",
+        },
+    ]
+
+
+def force_mobility_context(filters: Filters, force: Force) -> dict[str, Any]:
+    """The force page's "Moving up the ladder" section."""
+    before = previous_period(filters)
+    if not before:
+        return {"mobility": {"before": "", "after": filters.period}}
+    rungs = page_selectors.snapshot_rungs(filters.snapshot)
+    matrix = page_selectors.pair_moves(
+        filters.snapshot, force, period_type=filters.period_type, to_period=filters.period
+    )
+    after = filters.period
+    return {
+        "mobility": {
+            "before": before,
+            "after": after,
+            "positions": [
+                {"position": p, "name": _name(rungs, p)}
+                for p in ALL_POSITIONS
+                if p == 0 or p in rungs
+            ],
+            "rows": matrix_rows(matrix, rungs),
+            "headlines": headlines(matrix, rungs, before=before, after=after),
+            "chart": matrix_chart(matrix, rungs, before=before, after=after),
+            "legend": [
+                RungInfo(position=p, name=_name(rungs, p), slug="", description="")
+                for p in ALL_POSITIONS
+                if p == 0 or p in rungs
+            ],
+            "nobody": not matrix,
+        }
+    }
+
+
+def similar_context(filters: Filters, force: Force) -> dict[str, Any]:
+    """The force page's "Forces most alike" section, with a link opening them on compare."""
+    found = page_selectors.similar_forces(
+        filters.snapshot, period_type=filters.period_type, period=filters.period
+    )
+    likeness = found.forces.get(force.slug)
+    neighbours = [
+        {
+            "slug": n.key,
+            "name": found.names[n.key],
+            "distance": n.distance,
+            "url": reverse("dashboard:force", args=[n.key]) + f"?{filters.query()}",
+        }
+        for n in (likeness.neighbours if likeness else ())
+    ]
+    slugs = [force.slug, *(n["slug"] for n in neighbours)]
+    return {
+        "similar": {
+            "engaged": likeness.engaged if likeness else 0,
+            "has_shape": bool(likeness and likeness.has_shape),
+            "min_engaged": MIN_ENGAGED,
+            "neighbours": neighbours,
+            "compare_url": reverse("dashboard:compare")
+            + f"?forces={','.join(slugs)}&{filters.query()}",
+        }
+    }
+
+
+def compare_moved_up(
+    filters: Filters, forces: list[Force], *, national: str
+) -> list[dict[str, Any]]:
+    """The compare page's "moved up" table: each force, then its region and the nation as
+    reference lines (every force of the region or nation added together)."""
+    shares = moved_up_shares(filters)
+    rows = [
+        {"label": force.name, "slug": force.slug, "moved_up": shares.get(force.pk)}
+        for force in forces
+    ]
+    for region in dict.fromkeys(force.region for force in forces):
+        members = [share for share in shares.values() if share.region == region]
+        rows.append({"label": f"{region} (region)", "reference": True, "moved_up": added(members)})
+    rows.append({"label": national, "reference": True, "moved_up": added(shares.values())})
+    return rows

@@ -1,0 +1,104 @@
+"""Large uploads: kept on disk and imported by a worker, the page following the import record.
+
+A request never imports a file for minutes: the upload page stores a file larger than
+UPLOAD_BACKGROUND_BYTES under UPLOAD_DIR, records the import as queued, and a worker (Celery;
+in-process without REDIS_URL) runs the same import service on it, filling that record with its
+progress (bytes read) and its outcome. The stored file is deleted once the import has ended.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.files.storage import FileSystemStorage
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from engagement.ingest.channels import import_channels
+from engagement.ingest.interactions import import_interactions
+from engagement.ingest.rows import (
+    ImportFailed,
+    ImportRejected,
+    ImportResult,
+    filling,
+    without_nul,
+)
+from engagement.models import ImportBatch
+from forces.selectors import forces_managed_by
+
+logger = logging.getLogger(__name__)
+
+IMPORTERS: dict[str, Callable[..., ImportResult]] = {
+    ImportBatch.Kind.INTERACTIONS: import_interactions,
+    ImportBatch.Kind.CHANNELS: import_channels,
+}
+UNEXPECTED = "The import stopped on an unexpected error (it has been logged); nothing was written."
+
+
+def upload_storage() -> FileSystemStorage:
+    return FileSystemStorage(location=settings.UPLOAD_DIR)
+
+
+def store_upload(
+    *, upload: UploadedFile, kind: str, dry_run: bool, user: AbstractBaseUser | None
+) -> ImportBatch:
+    """Keep the upload where a worker can read it, and record its import as queued."""
+    name = upload_storage().save(f"{uuid.uuid4().hex}.csv", upload)
+    with transaction.atomic():
+        return ImportBatch.objects.create(
+            kind=kind,
+            source=ImportBatch.Source.UPLOAD,
+            filename=without_nul(upload.name or "")[:255],
+            user=user if user is not None and user.is_authenticated else None,
+            status=ImportBatch.Status.QUEUED,
+            dry_run=dry_run,
+            upload=name,
+            bytes_total=upload.size,
+        )
+
+
+def run_stored_upload(*, batch_id: int) -> None:
+    """Import a queued upload into its record. Safe to run twice: only a queued one starts."""
+    if not ImportBatch.objects.filter(pk=batch_id, status=ImportBatch.Status.QUEUED).update(
+        status=ImportBatch.Status.RUNNING
+    ):
+        return
+    batch = ImportBatch.objects.select_related("user").get(pk=batch_id)
+    storage = upload_storage()
+    try:
+        with storage.open(batch.upload, "rb") as source, filling(batch):
+            IMPORTERS[batch.kind](
+                source=source,
+                filename=batch.filename,
+                dry_run=batch.dry_run,
+                user=batch.user,
+                origin=ImportBatch.Source.UPLOAD,
+                progress=lambda read: _advance(batch_id, read),
+                # A force data manager's upload names only their forces, as on the page.
+                forces=forces_managed_by(batch.user) if batch.user else None,
+            )
+    except ImportRejected:
+        pass  # its problems are on the record
+    except ImportFailed as failed:
+        _fail(batch_id, str(failed))
+    except Exception:
+        logger.exception("import %s of an upload failed", batch_id)
+        _fail(batch_id, UNEXPECTED)
+    finally:
+        storage.delete(batch.upload)
+
+
+def _advance(batch_id: int, read: int) -> None:
+    ImportBatch.objects.filter(pk=batch_id).update(bytes_read=F("bytes_read") + read)
+
+
+def _fail(batch_id: int, message: str) -> None:
+    ImportBatch.objects.filter(pk=batch_id, status=ImportBatch.Status.RUNNING).update(
+        status=ImportBatch.Status.FAILED, finished_at=timezone.now(), problems=[message]
+    )

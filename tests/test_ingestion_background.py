@@ -1,0 +1,123 @@
+"""Large uploads go to a worker: the request stores the file and answers at once; the page follows
+the import record's progress to its outcome. Here the task runs in-process (as without
+REDIS_URL) once the request's transaction commits."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from engagement.ingest.uploads import run_stored_upload
+from engagement.models import ImportBatch, Interaction
+from forces.models import Force
+from tests.factories import ChannelFactory, StaffFactory
+from tests.ingestion import INTERACTION_HEADER, UNKNOWN_KIND, held_rows
+
+pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
+
+ROWS = 3000  # about 150 kB, over the lowered threshold below, and over a progress step
+
+
+@pytest.fixture(autouse=True)
+def small_threshold(settings, tmp_path):
+    settings.UPLOAD_BACKGROUND_BYTES = 10_000
+    settings.UPLOAD_DIR = tmp_path / "uploads"
+    ChannelFactory(force=Force.objects.get(slug="kent"), slug="tw", platform="twitter")
+
+
+@pytest.fixture
+def in_process(monkeypatch):
+    from config.celery import app
+
+    monkeypatch.setitem(app.conf, "task_always_eager", True)  # as without REDIS_URL
+
+
+@pytest.fixture
+def staff_client(client):
+    client.force_login(StaffFactory())
+    return client
+
+
+def large_csv(*extra: str) -> bytes:
+    lines = [f"kent,tw,c{n},view,2026-05-01T10:00:00Z,e{n}" for n in range(ROWS)]
+    return ("\n".join([INTERACTION_HEADER, *lines, *extra]) + "\n").encode()
+
+
+def post(client, data: bytes, **fields):
+    upload = SimpleUploadedFile("big.csv", data, content_type="text/csv")
+    return client.post(
+        reverse("engagement:imports"), {"what": "interactions", "file": upload, **fields}
+    )
+
+
+def test_a_large_upload_is_queued_and_the_request_answers_at_once(staff_client, settings):
+    response = post(staff_client, large_csv())  # no commit here: the task is not run
+    batch = ImportBatch.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("engagement:import-batch", args=[batch.pk])
+    assert batch.status == ImportBatch.Status.QUEUED
+    assert (settings.UPLOAD_DIR / batch.upload).stat().st_size == batch.bytes_total
+    page = staff_client.get(response["Location"]).content.decode()
+    assert "Waiting for a worker" in page
+    assert '<meta http-equiv="refresh" content="2">' in page
+    assert not Interaction.objects.exists()
+
+
+def test_the_worker_imports_it_and_the_page_shows_the_outcome(
+    staff_client, settings, in_process, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post(staff_client, large_csv())
+    batch = ImportBatch.objects.get()
+    assert batch.status == ImportBatch.Status.SUCCEEDED
+    assert (batch.rows_read, batch.created, batch.duplicates) == (ROWS, ROWS, 0)
+    assert batch.bytes_read == batch.bytes_total
+    assert Interaction.objects.count() == ROWS
+    assert not (settings.UPLOAD_DIR / batch.upload).exists()
+    page = staff_client.get(response["Location"]).content.decode()
+    assert "big.csv: imported" in page
+    assert "http-equiv" not in page
+
+
+def test_a_rejected_large_upload_lists_its_problems_and_keeps_nothing(
+    staff_client, in_process, django_capture_on_commit_callbacks
+):
+    before = held_rows()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post(staff_client, large_csv("kent,tw,x,poke,2026-05-01T10:00:00Z,"))
+    batch = ImportBatch.objects.get()
+    assert batch.status == ImportBatch.Status.REJECTED
+    assert batch.problems == [f"line {ROWS + 2}: kind: {UNKNOWN_KIND}"]
+    page = staff_client.get(response["Location"]).content.decode()
+    assert "big.csv was not imported: nothing was written" in page
+    assert held_rows() == before
+
+
+def test_a_large_dry_run_is_counted_and_writes_nothing(
+    staff_client, in_process, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        post(staff_client, large_csv(), dry_run="on")
+    batch = ImportBatch.objects.get()
+    assert (batch.status, batch.created) == (ImportBatch.Status.DRY_RUN, ROWS)
+    assert not Interaction.objects.exists()
+
+
+def test_the_task_run_twice_imports_once(staff_client):
+    post(staff_client, large_csv())
+    batch = ImportBatch.objects.get()
+    run_stored_upload(batch_id=batch.pk)
+    run_stored_upload(batch_id=batch.pk)
+    assert ImportBatch.objects.get().created == ROWS
+    assert Interaction.objects.count() == ROWS
+
+
+def test_a_file_gone_from_the_upload_folder_fails_the_record_with_a_message(staff_client, settings):
+    post(staff_client, large_csv())
+    batch = ImportBatch.objects.get()
+    (settings.UPLOAD_DIR / batch.upload).unlink()
+    run_stored_upload(batch_id=batch.pk)
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.FAILED
+    assert batch.problems == [
+        "The import stopped on an unexpected error (it has been logged); nothing was written."
+    ]

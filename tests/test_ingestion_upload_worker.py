@@ -1,0 +1,49 @@
+"""A large upload imported by a real Celery worker on the real Redis and PostgreSQL."""
+
+import time
+
+import pytest
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from engagement.models import ImportBatch, Interaction
+from forces.models import Force
+from tests.factories import ChannelFactory, StaffFactory
+from tests.ingestion import INTERACTION_HEADER
+from tests.test_recompute_worker import worker  # noqa: F401 (the fixture: a real worker)
+
+pytestmark = [
+    pytest.mark.worker,
+    pytest.mark.postgres,
+    pytest.mark.skipif(not settings.REDIS_URL, reason="needs Redis (REDIS_URL is unset)"),
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+def test_a_large_upload_is_imported_by_the_worker_and_the_page_shows_the_outcome(
+    worker,  # noqa: F811
+    client,
+    migrations_data,
+    settings,
+):
+    settings.UPLOAD_BACKGROUND_BYTES = 10_000
+    ChannelFactory(force=Force.objects.get(slug="kent"), slug="tw", platform="twitter")
+    client.force_login(StaffFactory())
+    lines = [f"kent,tw,c{n},view,2026-05-01T10:00:00Z,e{n}" for n in range(2000)]
+    data = ("\n".join([INTERACTION_HEADER, *lines]) + "\n").encode()
+
+    response = client.post(
+        reverse("engagement:imports"),
+        {"what": "interactions", "file": SimpleUploadedFile("big.csv", data)},
+    )
+
+    assert response.status_code == 302
+    batch = ImportBatch.objects.get()
+    deadline = time.monotonic() + 60
+    while batch.in_progress and time.monotonic() < deadline:
+        time.sleep(0.3)
+        batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.SUCCEEDED, worker.log.read_text()
+    assert batch.created == Interaction.objects.count() == 2000
+    assert "big.csv: imported" in client.get(response["Location"]).content.decode()
