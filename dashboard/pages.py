@@ -486,7 +486,6 @@ def compare_context(filters: Filters, forces: list[Force]) -> dict[str, Any]:
         ),
         moving_up=mobility.compare_moved_up(filters, forces, national=NATIONAL),
         moved_up_from=mobility.previous_period(filters),
-        ),
         export_compare=filters.export_url(scope=scope, force=slugs),
         export_compare_trend=filters.export_url(scope=scope, force=slugs, all_periods=True),
     )

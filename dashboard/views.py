@@ -10,7 +10,7 @@ from django.shortcuts import render
 from dashboard import page_selectors, pages
 from dashboard.page_filters import read_filters
 from engagement.roles import EDIT_DEFINITION, reader_required
-from forces.selectors import forces_by_region, forces_by_slug
+from forces.selectors import force_by_slug, forces_by_region, forces_by_slug
 
 
 def _status(request: HttpRequest) -> dict[str, Any]:

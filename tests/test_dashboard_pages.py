@@ -19,7 +19,6 @@ from engagement.models import Distribution, DistributionSnapshot, PeriodType, Re
 from forces.models import Force, Platform
 from tests.dashboard_data import make_dashboard_data, store_counts
 from tests.factories import (
-    AnalystFactory,
     DistributionFactory,
     RecomputeRunFactory,
     SnapshotFactory,

@@ -148,8 +148,7 @@ def wide_rows(
     note = [""] if is_on(suppress_below) else []
     for key, group in groupby(_stream(rows), key=_scope_and_period):
         by_position = {
-            row["rung_position"]: row
-            for row in protect_group(group, threshold=suppress_below)
+            row["rung_position"]: row for row in protect_group(group, threshold=suppress_below)
         }
         yield [
             *key,
