@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 from django.core.cache import cache
 from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
-from django.shortcuts import get_object_or_404
+from django.http import Http404
 
 from dashboard.ladders import RungInfo
 from engagement.models import (
@@ -493,7 +493,10 @@ def force_with_lens(slug: str) -> Force:
     lens = LocalLens.objects.filter(force=OuterRef("pk"), status=DefinitionStatus.PUBLISHED).values(
         "pk"
     )[:1]
-    return get_object_or_404(Force.objects.annotate(lens_id=Subquery(lens)), slug=slug)
+    force = Force.objects.annotate(lens_id=Subquery(lens)).filter(slug=slug).first()
+    if force is None:
+        raise Http404(f"There is no force “{slug}”.")
+    return force
 
 
 def lens_figures(force: Force, *, period_type: str, period: str) -> LensFigures | None:

@@ -38,7 +38,7 @@ def test_without_filters_every_row_of_the_current_snapshot_is_listed(api_client,
 
 def test_a_row_carries_the_long_layout_fields(api_client, published):
     row = rows(api_client, period="2026-04", scope="force", force="alpha")[1]
-    assert set(row) == {*ROW_FIELDS, *ROW_EXTRAS}
+    assert set(row) == {*ROW_FIELDS, *ROW_EXTRAS, "suppressed"}
     assert (row["definition_version"], row["force"], row["channel"]) == (1, "alpha", None)
     assert row["rung"] == ["none", "passive"][row["rung_position"]] or row["rung_position"] > 1
 
