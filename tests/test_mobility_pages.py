@@ -8,17 +8,11 @@ import pytest
 from engagement.models import Transition
 from forces.models import Force
 from tests.dashboard_data import make_dashboard_data
-from tests.factories import DistributionFactory, SnapshotFactory, UserFactory
+from tests.factories import DistributionFactory, SnapshotFactory
 
 pytestmark = pytest.mark.django_db
 PAIR = {"period_type": "month", "to_period": "2026-04"}
 QUERY = "period_type=month&period=2026-04"
-
-
-@pytest.fixture
-def reader(client):
-    client.force_login(UserFactory())
-    return client
 
 
 @pytest.fixture

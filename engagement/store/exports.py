@@ -221,7 +221,7 @@ def distribution_table(
     """The header and rows of a layout for some filters; `max_rows` bounds a preview in SQL."""
     definition = figures_definition(filters)
     rungs = rung_columns(definition)
-    rows = distribution_rows(filters)
+    rows = distribution_rows(filters, definition=definition)
     if max_rows is not None:
         rows = rows[: max_rows * (len(rungs) if layout == "wide" else 1)]
     return layout_rows(rows, layout=layout, rungs=rungs, suppress_below=suppress_below)

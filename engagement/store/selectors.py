@@ -427,14 +427,16 @@ def _force_order(forces: tuple[str, ...]) -> str:
     return f"CASE f.slug {whens} END, f.slug,"
 
 
-def distribution_rows(filters: DistributionFilters) -> DistributionRows:
+def distribution_rows(
+    filters: DistributionFilters, *, definition: EngagementDefinition | None = None
+) -> DistributionRows:
     """The figures the filters select, in LADDER.md's long layout (see `row_values`).
 
     Ordered by period type, period, force (in the order asked for, else by slug), then the
     force-scope rows, its platforms, its channels, then rung: the order the long layout lists and
     the wide layout groups.
     """
-    definition = figures_definition(filters)
+    definition = definition or figures_definition(filters)  # a caller that has it saves a query
     period_type, first, last = resolve_periods(filters)
     snapshot = current_snapshot(definition)
     conditions, params = _conditions(filters, period_type, first, last)
