@@ -35,7 +35,7 @@ def cell(page: str, table: str, key: str, attribute: str = "data-key") -> str:
     table_html = page[page.index(f'id="{table}"') :]
     row = re.search(rf'<tr {attribute}="{re.escape(key)}".*?</tr>', table_html, re.S).group(0)
     return re.sub(
-        r"\s+", " ", re.search(r"<td class=\"numeric\" data-moved-up>(.*?)</td>", row).group(1)
+        r"\s+", " ", re.search(r"<td class=\"numeric\" data-moved-up[^>]*>(.*?)</td>", row).group(1)
     )
 
 
