@@ -29,3 +29,17 @@ def serious_violations(page) -> list[dict]:
         for v in result["violations"]
         if v["impact"] in ("serious", "critical")
     ]
+
+
+def charts_drawn(page) -> int:
+    """How many canvases hold a Chart.js chart with data; fails on any canvas left empty."""
+    state = page.evaluate(
+        """() => Array.from(document.querySelectorAll('canvas[data-chart]')).map(c => {
+               const chart = Chart.getChart(c);
+               return {id: c.id, drawn: !!chart && chart.data.datasets.length > 0
+                       && c.width > 0 && c.height > 0};
+           })"""
+    )
+    assert state, "the page has no chart"
+    assert all(chart["drawn"] for chart in state), state
+    return len(state)

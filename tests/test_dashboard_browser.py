@@ -14,8 +14,8 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from tests.browser_checks import serious_violations
-from tests.dashboard_data import ensure_reference_data
+from tests.browser_checks import charts_drawn, serious_violations
+from tests.dashboard_data import ensure_reference_data, make_dashboard_data
 from tests.factories import StaffFactory
 
 # Playwright's sync API runs an event loop in this thread; the tests' own ORM calls are safe.
@@ -27,11 +27,19 @@ pytestmark = [
 ]
 
 SCREENSHOTS = Path(settings.BASE_DIR) / "test-artifacts" / "screenshots"
+__all__ = ["charts_drawn"]  # shared with the other browser modules
 
 
 @pytest.fixture(scope="session")
 def browser_context_args():
     return {"viewport": {"width": 1280, "height": 900}, "locale": "en-GB"}
+
+
+@pytest.fixture
+def data(signed_in):
+    """The dashboard's figures (43 forces), for a test of its own (tests/test_pages_browser.py
+    shares one set per module)."""
+    return make_dashboard_data()
 
 
 @pytest.fixture

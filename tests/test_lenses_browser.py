@@ -10,7 +10,6 @@ from tests.ingestion import EXAMPLES
 from tests.test_dashboard_browser import (  # noqa: F401 (fixtures)
     assert_sound,
     browser_context_args,
-    browser_type_launch_args,
     charts_drawn,
     open_page,
     signed_in,

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from engagement.models import PeriodType, Scope
+from engagement.models import PeriodType, Scope, Transition
+from engagement.store.similarity import similar_forces_in
 from tests.browser_checks import serious_violations
 from tests.dashboard_data import store_counts
 
@@ -313,4 +314,46 @@ def test_compare_page_chooses_forces_with_checkboxes(signed_in, pages_site):
     show_figures(page)
     assert page.locator("#compare-table tbody tr").count() == 2
     assert all(chart["drawn"] for chart in charts_drawn(page))
+    page.close()
+
+
+def test_force_page_matrix_and_forces_most_alike_hold_the_stores_figures(signed_in, pages_site):
+    snapshot = pages_site.data.snapshot
+    page = opened(
+        signed_in, pages_site.url, "/forces/kent/?period_type=quarter&period=2026-Q2", 1440
+    )
+    moves = {
+        (m.from_rung, m.to_rung): m.citizens
+        for m in Transition.objects.filter(
+            snapshot=snapshot, force__slug="kent", period_type="quarter", to_period="2026-Q2"
+        )
+    }
+    assert moves
+    for row in page.locator("#mobility-table tbody tr").all():
+        before = int(row.get_attribute("data-from"))
+        for cell in row.locator("td[data-to]").all():
+            after = int(cell.get_attribute("data-to"))
+            if (before, after) != (0, 0):
+                assert count_in(cell) == moves.get((before, after), 0)
+    at_passive = sum(n for (before, _), n in moves.items() if before == 1)
+    climbed = sum(n for (before, after), n in moves.items() if before == 1 and after >= 2)
+    line = page.locator("[data-headline='climbed']")
+    assert (line.get_attribute("data-part"), line.get_attribute("data-whole")) == (
+        str(climbed),
+        str(at_passive),
+    )
+    nearest = similar_forces_in(snapshot, period_type="quarter", period="2026-Q2")
+    expected = [n.key for n in nearest.forces["kent"].neighbours]
+    assert len(expected) == 5
+    assert (
+        page.locator("#similar-table tbody tr").evaluate_all("rows => rows.map(r => r.dataset.key)")
+        == expected
+    )
+    page.get_by_test_id("compare-similar").click()
+    page.wait_for_load_state("networkidle")
+    shown = page.locator("#compare-table tbody tr").evaluate_all(
+        "rows => rows.map(r => r.dataset.key)"
+    )
+    assert shown == ["kent", *expected]
+    assert page.locator("#f-period").input_value() == "2026-Q2"
     page.close()
