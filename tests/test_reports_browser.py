@@ -93,7 +93,7 @@ def test_an_analyst_saves_schedules_runs_and_downloads_a_report(
     assert page.get_by_label("Runs").input_value() == "weekly"
 
     page.get_by_role("button", name="Run it now").click()
-    link = page.get_by_role("link", name="ladder-v1-quarter-all-periods-long.csv")
+    link = page.get_by_role("link", name="ladder-v1-quarter-all-periods-all-scopes-alpha-long.csv")
     with page.expect_download() as download_info:
         link.click()
     content = Path(download_info.value.path()).read_bytes()
