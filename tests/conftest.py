@@ -171,6 +171,7 @@ def pages_site(django_db_setup, django_db_blocker, browser):
     from types import SimpleNamespace
 
     from django.conf import settings
+    from django.contrib.contenttypes.models import ContentType
     from django.core.management import call_command
     from django.test import Client
     from pytest_django.live_server_helper import LiveServer
@@ -179,6 +180,7 @@ def pages_site(django_db_setup, django_db_blocker, browser):
     from tests.factories import StaffFactory
 
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    content_types = {db: dict(models) for db, models in ContentType.objects._cache.items()}
     with django_db_blocker.unblock():
         # Sequences kept, as a transactional test's flush keeps them: rows restored later with
         # their own ids must not meet a sequence started again from 1.
@@ -210,3 +212,8 @@ def pages_site(django_db_setup, django_db_blocker, browser):
                 reset_sequences=False,
                 inhibit_post_migrate=True,
             )
+            # The content types this module made have gone with the flush; the next test gets
+            # the ones from before back (serialized rollback), and the audit log's signals,
+            # while they are restored, must find those ids in the cache, as they were.
+            ContentType.objects.clear_cache()
+            ContentType.objects._cache.update(content_types)
