@@ -47,6 +47,7 @@ from engagement.store.filters import (
 )
 from engagement.store.selectors import (
     READ_SCOPE_CHOICES,
+    SHARE_PLACES,
     FiltersInvalid,
     distribution_rows,
     visible_definitions,
@@ -152,28 +153,48 @@ class RecomputeRunViewSet(ReadOnlyViewSet):
     csv_name = "recompute-runs"
 
 
+def _share_field(help_text: str) -> WithheldDecimalField:
+    """A share as the CSV writes it: SHARE_PLACES places at most, a number in JSON (null where
+    small-number protection withholds it)."""
+    return WithheldDecimalField(
+        max_digits=SHARE_PLACES + 1,
+        decimal_places=SHARE_PLACES,
+        allow_null=True,
+        coerce_to_string=False,
+        help_text=help_text,
+    )
+
+
 class DistributionSerializer(serializers.Serializer):
-    """One rung of one scope and period (the long layout of LADDER.md, as JSON)."""
+    """One rung of one scope and period: LADDER.md's long layout as JSON, with the force's name
+    and region beside its slug. Each share is named for its denominator."""
 
     definition_version = serializers.IntegerField()
     period_type = serializers.ChoiceField(choices=PeriodType.choices)
     period = serializers.CharField()
     period_start = serializers.DateField()
     scope = serializers.ChoiceField(choices=READ_SCOPE_CHOICES)
-    force = serializers.CharField(source="force__slug")
-    channel = serializers.CharField(source="channel__slug", allow_null=True)
+    force = serializers.CharField()
+    force_name = serializers.CharField()
+    region = serializers.CharField()
+    platform = serializers.CharField(
+        allow_null=True,
+        help_text="The platform (platform and channel scope); empty at force scope.",
+    )
+    channel = serializers.CharField(allow_null=True, help_text="The channel (channel scope).")
     rung_position = serializers.IntegerField()
     rung = serializers.CharField()
     citizens = WithheldIntegerField(
         allow_null=True,
-        help_text="Empty for rung 0 where the population is unknown, and where withheld.",
+        help_text="Empty for rung 0 where it is unknown, and where withheld; 0 is written as 0.",
     )
-    share = WithheldDecimalField(
-        max_digits=7,
-        decimal_places=6,
-        allow_null=True,
-        coerce_to_string=False,
-        help_text="citizens / total of the scope and period (rung 0 included where known).",
+    share_of_engaged = _share_field(
+        "citizens / the citizens at rungs 1 to 6 of the scope and period; "
+        "empty for rung 0, when nobody is engaged, and where withheld."
+    )
+    share_of_population = _share_field(
+        "citizens / rungs 0 to 6 (the population, or the engaged where they outnumber it); "
+        "force scope only, empty where rung 0 is unknown, and where withheld."
     )
     suppressed = serializers.BooleanField(
         help_text="True where small-number protection (SUPPRESS_BELOW) withholds citizens, share."

@@ -12,6 +12,7 @@ from api import ingest as ingest_api
 from api.figures import DefinitionViewSet, DistributionViewSet, RecomputeRunViewSet
 from api.forces import ChannelViewSet, ForceViewSet
 from api.mobility import MobilityViewSet, SimilarForcesViewSet
+from api.root import api_root
 
 COLLECTIONS = {
     "forces": (ForceViewSet, "api-force"),
@@ -41,6 +42,7 @@ csv_lists = [
 ]
 
 urlpatterns = [
+    path("", api_root, name="api-root"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path(

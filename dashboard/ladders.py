@@ -1,11 +1,14 @@
-"""Ladders as the pages show them: counts per rung, shares, colours and chart specifications.
+"""Ladders as the pages show them: counts per rung, the two shares, changes, colours and charts.
 
 Plain Python on figures already read from the distribution store (no queries here), so the same
 arithmetic serves every page and the cached figures are reshaped per request cheaply.
 
-A share is the rung's citizens over the total of the rungs shown: rungs 1 to 6 by default, or 0 to 6
-when the reader includes rung 0 (none) and the population is known. Rung 0 dwarfs the others (the
-whole population of a force area), so the engaged public is the default view.
+Every share is named for its denominator, as in LADDER.md and the CSV:
+- share of engaged: the rung's citizens over the citizens at rungs 1 to 6 (a percentage);
+- share of population: over rungs 0 to 6, where rung 0 is known; its figures are tiny, so the
+  pages show it as a rate per 1,000 residents rather than a wall of 0.0 %.
+Passive holds most of the engaged public, so the charts start with it hidden (the rungs above it
+on their own scale) and a reader can show it.
 """
 
 from __future__ import annotations
@@ -14,22 +17,27 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-# An ordered, colour-blind safe sequential scale (ColorBrewer YlGnBu) for rungs 1 to 6, light to
-# dark as people climb; rung 0 (none) is a neutral grey outside the scale. The pages' swatches take
-# the same colours from static/css/ladder.css (.swatch.rung-N): no style attribute (the CSP).
+# Okabe and Ito's colour-blind safe palette, one colour per rung, and a pattern per rung (drawn
+# by static/js/ladder-charts.js and the legend's CSS) so that no reader depends on colour alone.
+# Rung 0 (none) is a neutral grey outside the palette.
+# The pages' swatches take the same colours from static/css/ladder.css (.swatch.rung-N): no
+# style attribute (the CSP).
 RUNG_COLOURS: dict[int, str] = {
-    0: "#cfcfcf",
-    1: "#c7e9b4",
-    2: "#7fcdbb",
-    3: "#41b6c4",
-    4: "#1d91c0",
-    5: "#225ea8",
-    6: "#0c2c84",
+    0: "#bababa",
+    1: "#56b4e9",
+    2: "#e69f00",
+    3: "#009e73",
+    4: "#f0e442",
+    5: "#0072b2",
+    6: "#cc79a7",
 }
 ENGAGED_POSITIONS: tuple[int, ...] = (1, 2, 3, 4, 5, 6)
 ALL_POSITIONS: tuple[int, ...] = (0, *ENGAGED_POSITIONS)
+PASSIVE = 1
 # "Share at Conversation or above": the rung where the public starts talking back.
 CONVERSATION = 2
+PER = 1000  # the share of population is shown per 1,000 residents
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 @dataclass(frozen=True)
@@ -38,6 +46,17 @@ class RungInfo:
     name: str
     slug: str
     description: str
+
+
+def period_name(period_type: str, label: str) -> str:
+    """A period as people say it: month 2026-10 is "Oct 2026", quarter 2026-Q2 is "2026 Q2";
+    years (2026) and financial years (2026-27) read as they are written."""
+    if period_type == "month":
+        year, month = label.split("-")
+        return f"{MONTHS[int(month) - 1]} {year}"
+    if period_type == "quarter":
+        return label.replace("-", " ")
+    return label
 
 
 @dataclass
@@ -50,6 +69,8 @@ class Ladder:
     slug: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
     columns: tuple[int, ...] = ()  # the table's rungs, when some rows count fewer
+    previous: Ladder | None = None  # the period before
+    year_before: Ladder | None = None  # the same period a year before
 
     def count(self, position: int) -> int | None:
         value = self.counts.get(position)
@@ -58,37 +79,82 @@ class Ladder:
         return value
 
     @property
+    def engaged(self) -> int:
+        return sum(self.count(position) or 0 for position in ENGAGED_POSITIONS)
+
+    @property
     def total(self) -> int:
+        """The citizens counted at the rungs shown (the engaged, plus rung 0 where shown)."""
         return sum(self.count(position) or 0 for position in self.positions)
 
-    def share(self, position: int) -> float | None:
-        """Percentage of the shown total; None where the figure is unknown or nobody is counted."""
-        value = self.count(position)
-        if value is None or not self.total:
+    @property
+    def population(self) -> int | None:
+        """Rungs 0 to 6: the share of population's denominator; None where rung 0 is unknown."""
+        none = self.counts.get(0)
+        return None if none is None else none + self.engaged
+
+    def share_of_engaged(self, position: int) -> float | None:
+        """Percentage of the engaged (rungs 1 to 6); None for rung 0 and when nobody is engaged."""
+        if position == 0 or not self.engaged:
             return None
-        return 100.0 * value / self.total
+        return 100.0 * (self.count(position) or 0) / self.engaged
+
+    def per_thousand(self, position: int) -> float | None:
+        """The share of population, per 1,000 residents; None where rung 0 is unknown."""
+        value, population = self.count(position), self.population
+        if value is None or not population:
+            return None
+        return PER * value / population
+
+    @property
+    def per_thousand_engaged(self) -> float | None:
+        population = self.population
+        return PER * self.engaged / population if population else None
 
     def share_from(self, position: int) -> float | None:
-        """Percentage at `position` or above."""
-        if not self.total:
+        """Percentage of the engaged at `position` or above."""
+        if not self.engaged:
             return None
-        above = sum(self.count(p) or 0 for p in self.positions if p >= position)
-        return 100.0 * above / self.total
-
-    def cells(self) -> list[dict[str, Any]]:
-        """One table cell per column: the count and its share (None where unknown)."""
-        return [
-            {
-                "position": p,
-                "citizens": self.count(p) if p in self.positions else None,
-                "share": self.share(p) if p in self.positions else None,
-            }
-            for p in self.columns or self.positions
-        ]
+        above = sum(self.count(p) or 0 for p in ENGAGED_POSITIONS if p >= position)
+        return 100.0 * above / self.engaged
 
     @property
     def share_conversation_up(self) -> float | None:
         return self.share_from(CONVERSATION)
+
+    def cells(self) -> list[dict[str, Any]]:
+        """One table cell per column: the count and both shares (None where unknown)."""
+        return [
+            {
+                "position": p,
+                "citizens": self.count(p) if p in self.positions else None,
+                "share_of_engaged": self.share_of_engaged(p) if p in self.positions else None,
+                "per_thousand": self.per_thousand(p) if p in self.positions else None,
+                "changes": self.changes(p),
+            }
+            for p in self.columns or self.positions
+        ]
+
+    def changes(self, position: int | None = None) -> dict[str, float | None]:
+        """Percentage points of the share of engaged (at a rung, or at Conversation or above when
+        `position` is None) against the period before and the same period a year before."""
+
+        def measure(ladder: Ladder | None) -> float | None:
+            if ladder is None:
+                return None
+            if position is None:
+                return ladder.share_conversation_up
+            return ladder.share_of_engaged(position)
+
+        now = measure(self)
+        return {
+            "previous": _difference(now, measure(self.previous)),
+            "year_before": _difference(now, measure(self.year_before)),
+        }
+
+
+def _difference(now: float | None, then: float | None) -> float | None:
+    return None if now is None or then is None else now - then
 
 
 def shown_positions(*, with_none: bool) -> tuple[int, ...]:
@@ -99,11 +165,10 @@ def add_counts(label: str, ladders: Iterable[Ladder], positions: tuple[int, ...]
     """A reference row adding up others. Rung 0 adds up the rows where it is known."""
     ladders = list(ladders)
     counts: dict[int, int | None] = {
-        p: sum(ladder.count(p) or 0 for ladder in ladders) for p in positions if p != 0
+        p: sum(ladder.count(p) or 0 for ladder in ladders) for p in ENGAGED_POSITIONS
     }
-    if 0 in positions:
-        known = [ladder.counts[0] for ladder in ladders if ladder.counts.get(0) is not None]
-        counts[0] = sum(known) if known else None
+    known = [ladder.counts[0] for ladder in ladders if ladder.counts.get(0) is not None]
+    counts[0] = sum(known) if known else None
     return Ladder(label=label, counts=counts, positions=positions, extra={"reference": True})
 
 
@@ -116,23 +181,39 @@ def ladder_with_none_where_known(ladder: Ladder) -> Ladder:
     return ladder
 
 
+def _rung_name(rungs: Mapping[int, RungInfo], position: int) -> str:
+    return rungs[position].name if position in rungs else f"Rung {position}"
+
+
 def stacked_chart(
-    ladders: list[Ladder], rungs: Mapping[int, RungInfo], *, title: str, links: bool = False
+    ladders: list[Ladder],
+    rungs: Mapping[int, RungInfo],
+    *,
+    title: str,
+    links: bool = False,
+    per_thousand: bool = False,
 ) -> dict[str, Any]:
-    """A 100% stacked horizontal bar per ladder, one colour per rung, in the table's order."""
-    positions = sorted({p for ladder in ladders for p in ladder.positions})
+    """A stacked horizontal bar per ladder, one colour and pattern per rung, in the table's order.
+
+    Shares of the engaged by default (rungs 1 to 6 make 100 %); with `per_thousand`, the engaged
+    rungs per 1,000 residents (rung 0 would fill the bar, so it is left to the table).
+    """
+    positions = ENGAGED_POSITIONS
     return {
         "kind": "stacked",
         "title": title,
+        "measure": "per_thousand" if per_thousand else "share_of_engaged",
         "labels": [ladder.label for ladder in ladders],
         "links": [ladder.extra.get("url", "") for ladder in ladders] if links else [],
         "emphasis": [bool(ladder.extra.get("reference")) for ladder in ladders],
         "datasets": [
             {
-                "label": rungs[p].name if p in rungs else f"Rung {p}",
-                "colour": RUNG_COLOURS.get(p, "#505a5f"),
+                "label": _rung_name(rungs, p),
+                "position": p,
+                "passive": p == PASSIVE,
                 "data": [
-                    _round(ladder.share(p)) if p in ladder.positions else 0 for ladder in ladders
+                    _round(ladder.per_thousand(p) if per_thousand else ladder.share_of_engaged(p))
+                    for ladder in ladders
                 ],
                 "counts": [ladder.count(p) for ladder in ladders],
             }
@@ -141,30 +222,78 @@ def stacked_chart(
     }
 
 
+def ranked_chart(
+    ladders: list[Ladder], references: list[Ladder], *, title: str, links: bool = True
+) -> dict[str, Any]:
+    """Forces ranked by their share of engaged at Conversation or above, the references first,
+    with markers for the period before and the same period a year before."""
+    ranked = sorted(ladders, key=lambda ladder: -(ladder.share_conversation_up or -1))
+    shown = [*references, *ranked]
+
+    def series(pick) -> list[float | None]:
+        return [
+            _round(pick(ladder).share_conversation_up) if pick(ladder) else None for ladder in shown
+        ]
+
+    return {
+        "kind": "ranked",
+        "title": title,
+        "measure": "share_of_engaged",
+        "labels": [ladder.label for ladder in shown],
+        "links": [ladder.extra.get("url", "") for ladder in shown] if links else [],
+        "emphasis": [bool(ladder.extra.get("reference")) for ladder in shown],
+        "data": series(lambda ladder: ladder),
+        "previous": series(lambda ladder: ladder.previous),
+        "year_before": series(lambda ladder: ladder.year_before),
+        "counts": [
+            sum(ladder.count(p) or 0 for p in ENGAGED_POSITIONS if p >= CONVERSATION)
+            for ladder in shown
+        ],
+    }
+
+
 def ladder_chart(ladder: Ladder, rungs: Mapping[int, RungInfo], *, title: str) -> dict[str, Any]:
-    """One force's ladder drawn as a ladder: the top rung at the top."""
-    positions = sorted(ladder.positions, reverse=True)
+    """One ladder drawn as a ladder (the top rung at the top): shares of the engaged, with the
+    period before and the same period a year before beside each rung where they exist."""
+    positions = sorted(ENGAGED_POSITIONS, reverse=True)
+
+    def shares(other: Ladder | None) -> list[float | None]:
+        return [_round(other.share_of_engaged(p)) if other else None for p in positions]
+
     return {
         "kind": "ladder",
         "title": title,
-        "labels": [rungs[p].name if p in rungs else f"Rung {p}" for p in positions],
-        "colours": [RUNG_COLOURS.get(p, "#505a5f") for p in positions],
-        "data": [_round(ladder.share(p)) for p in positions],
+        "measure": "share_of_engaged",
+        "labels": [_rung_name(rungs, p) for p in positions],
+        "positions": list(positions),
+        "passive_index": positions.index(PASSIVE),
+        "data": shares(ladder),
+        "previous": shares(ladder.previous),
+        "year_before": shares(ladder.year_before),
         "counts": [ladder.count(p) for p in positions],
     }
 
 
 def lines_chart(
-    labels: list[str], series: list[tuple[str, str, list[float | None]]], *, title: str
+    labels: list[str],
+    series: list[dict[str, Any]],
+    *,
+    title: str,
+    measure: str = "share_of_engaged",
 ) -> dict[str, Any]:
-    """Lines over periods, each a (label, colour, percentages) triple."""
+    """Lines over periods; each series is {label, data, and position (a rung) or colour}."""
     return {
         "kind": "lines",
         "title": title,
+        "measure": measure,
         "labels": labels,
         "datasets": [
-            {"label": label, "colour": colour, "data": [_round(v) for v in values]}
-            for label, colour, values in series
+            {
+                **item,
+                "data": [_round(v) for v in item["data"]],
+                "passive": item.get("position") == PASSIVE,
+            }
+            for item in series
         ],
     }
 
@@ -178,7 +307,9 @@ SERIES_COLOURS: tuple[str, ...] = (
     "#e69f00",
     "#56b4e9",
 )
+REFERENCE_COLOUR = "#0b0c0c"
 
 
 def _round(value: float | None) -> float | None:
-    return None if value is None else round(value, 2)
+    """Chart data keeps four places: enough that a small non-zero share is never drawn as 0."""
+    return None if value is None else round(value, 4)

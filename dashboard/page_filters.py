@@ -2,7 +2,10 @@
 
 Anything unknown (a version without figures, a period the snapshot does not hold, a platform that
 does not exist) falls back to the default rather than failing: a shared link that has gone stale
-still opens a page.
+still opens a page, and the page says what it ignored (`Filters.ignored`).
+
+A period is partial when it is not over yet (London time) or when the figures held cover only
+part of it (the data start or end inside it); pages mark it so.
 """
 
 from __future__ import annotations
@@ -17,9 +20,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dashboard import page_selectors
-from dashboard.ladders import CONVERSATION, ENGAGED_POSITIONS
+from dashboard.ladders import CONVERSATION, ENGAGED_POSITIONS, period_name
 from engagement.choices import PeriodType, Scope
-from engagement.ladder.periods import local_month_of, months_in, parse_period
+from engagement.ladder.periods import local_month_of, months_in, parse_period, period_of
 from forces.choices import Platform
 
 if TYPE_CHECKING:
@@ -46,10 +49,52 @@ class Filters:
     region: str = ""
     sort: str = SORT_BY_NAME
     with_none: bool = False
+    partial: frozenset[str] = frozenset()
+    ignored: tuple[str, ...] = ()
 
     @property
     def period_noun(self) -> str:
         return PERIOD_NOUNS.get(self.period_type, self.period_type)
+
+    def name(self, label: str) -> str:
+        """A period as people say it, marked when it is partial."""
+        return period_name(self.period_type, label) + (
+            " (partial)" if label in self.partial else ""
+        )
+
+    @property
+    def period_name(self) -> str:
+        return self.name(self.period) if self.period else ""
+
+    @property
+    def period_choices(self) -> list[tuple[str, str]]:
+        """(label, name) of every period held, newest first: the period list of the form."""
+        return [(label, self.name(label)) for label in reversed(self.periods)]
+
+    def previous_period(self, label: str | None = None) -> str | None:
+        """The period before, where the snapshot holds it."""
+        label = label or self.period
+        index = self.periods.index(label) if label in self.periods else -1
+        return self.periods[index - 1] if index > 0 else None
+
+    @property
+    def previous_period_name(self) -> str:
+        previous = self.previous_period()
+        return self.name(previous) if previous else ""
+
+    @property
+    def year_before_name(self) -> str:
+        earlier = self.year_before()
+        return self.name(earlier) if earlier else ""
+
+    def year_before(self, label: str | None = None) -> str | None:
+        """The same period a year before, where the snapshot holds it."""
+        label = label or self.period
+        if not label:
+            return None
+        period = parse_period(self.period_type, label)
+        earlier = period_of(self.period_type, period.start_month - 12).label
+        return earlier if earlier in self.periods else None
 
     @property
     def version(self) -> int:
@@ -76,7 +121,7 @@ class Filters:
             "period_type": self.period_type,
             "period": "" if all_periods else self.period,
             "scope": scope,
-            "platform": self.platform if scope == Scope.CHANNEL else "",
+            "platform": self.platform if scope in (Scope.CHANNEL, Scope.PLATFORM) else "",
             "layout": "wide",
         }
         params.update(extra)
@@ -92,32 +137,83 @@ def latest_complete(periods: list[str], period_type: str, *, now: datetime | Non
     return periods[-1] if periods else ""
 
 
+def partial_periods(
+    period_type: str, periods: list[str], months: list[str], *, now: datetime | None = None
+) -> frozenset[str]:
+    """The periods not over yet, or only partly inside the months the figures hold."""
+    if not periods or not months:
+        return frozenset()
+    first = parse_period(PeriodType.MONTH, months[0]).start_month
+    last = parse_period(PeriodType.MONTH, months[-1]).start_month
+    this_month = local_month_of(now or timezone.now())
+    partial = set()
+    for label in periods:
+        covered = months_in(parse_period(period_type, label))
+        if covered[0] < first or covered[-1] > last or covered[-1] >= this_month:
+            partial.add(label)
+    return frozenset(partial)
+
+
 def read_filters(query: QueryDict, snapshots: list[DistributionSnapshot]) -> Filters | None:
-    """The reader's choices, or None when no definition version has figures yet."""
+    """The reader's choices, or None when no definition version has figures yet.
+
+    Each choice that cannot be honoured is replaced by its default, and `ignored` says so in
+    words.
+    """
     snapshot = page_selectors.default_snapshot(snapshots)
     if snapshot is None:
         return None
+    ignored: list[str] = []
     wanted = query.get("definition", "")
-    snapshot = next((s for s in snapshots if str(s.definition.version) == wanted), snapshot)
+    chosen = next((s for s in snapshots if str(s.definition.version) == wanted), None)
+    if wanted and chosen is None:
+        ignored.append(
+            f"definition={wanted}: no published version {wanted} has figures; "
+            f"showing version {snapshot.definition.version}."
+        )
+    snapshot = chosen or snapshot
     period_type = query.get("period_type", "")
     if period_type not in PeriodType.values:
+        if period_type:
+            ignored.append(f"period_type={period_type}: not a period type; showing months.")
         period_type = PeriodType.MONTH
     periods = page_selectors.snapshot_periods(snapshot, period_type)
+    months = page_selectors.snapshot_periods(snapshot, PeriodType.MONTH)
+    partial = partial_periods(period_type, periods, months)
     period = query.get("period", "")
     if period not in periods:
-        period = latest_complete(periods, period_type)
+        default = latest_complete(periods, period_type)
+        if period:
+            ignored.append(
+                f"period={period}: no {PERIOD_NOUNS[period_type]} {period} is held; showing "
+                f"{period_name(period_type, default) if default else 'none'}."
+            )
+        period = default
     platform = query.get("platform", "")
     if platform not in Platform.values:
+        if platform:
+            ignored.append(f"platform={platform}: not a platform; showing all platforms.")
         platform = ""
+    region = query.get("region", "").strip()[:64]
+    if region and region not in page_selectors.region_names(snapshot):
+        ignored.append(f"region={region}: not a region; showing every region.")
+        region = ""
+    sort = query.get("sort", "")
+    if sort not in sort_keys():
+        if sort:
+            ignored.append(f"sort={sort}: not a way to sort; sorted by force name.")
+        sort = SORT_BY_NAME
     return Filters(
         snapshot=snapshot,
         period_type=period_type,
         period=period,
         periods=tuple(periods),
         platform=platform,
-        region=query.get("region", "").strip()[:64],
-        sort=query.get("sort", "") if query.get("sort", "") in sort_keys() else SORT_BY_NAME,
+        region=region,
+        sort=sort,
         with_none=query.get("rung0", "") == "on" and not platform,
+        partial=partial,
+        ignored=tuple(ignored),
     )
 
 

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 from django.core.cache import cache
 from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
-from django.shortcuts import get_object_or_404
+from django.http import Http404
 
 from dashboard.ladders import RungInfo
 from engagement.models import (
@@ -120,6 +120,23 @@ def _summed(rows, *keys: str):
     return rows.values(*keys, "rung_position").annotate(citizens=Sum("citizens")).order_by()
 
 
+def _of_scope(rows, platform: str):
+    """A force's own rows: force scope, or with a platform its platform-scope rows (each citizen
+    once over the force's channels on that platform)."""
+    if platform:
+        return rows.filter(scope=Scope.PLATFORM, platform=platform)
+    return rows.filter(scope=Scope.FORCE)
+
+
+def region_names(snapshot: DistributionSnapshot) -> list[str]:
+    """Every force region, in alphabetical order (cached with the snapshot's figures)."""
+
+    def compute() -> list[str]:
+        return list(Force.objects.order_by("region").values_list("region", flat=True).distinct())
+
+    return cached(snapshot, "regions", compute=compute)
+
+
 # --- Overview -------------------------------------------------------------------------------------
 
 
@@ -134,32 +151,35 @@ class ForceFigures:
 
 
 def overview_figures(
-    snapshot: DistributionSnapshot, *, period_type: str, period: str, platform: str
-) -> list[ForceFigures]:
-    """Every force with its counts per rung for one period (two queries, cached).
+    snapshot: DistributionSnapshot, *, period_type: str, periods: tuple[str, ...], platform: str
+) -> dict[str, list[ForceFigures]]:
+    """Every force with its counts per rung, for each of a few periods (the one shown and those
+    it is compared with): two queries, cached.
 
     With a platform, a force's counts are its platform-scope rows: each citizen once, at the
     highest rung reached on any of the force's channels on that platform. Rung 0 is unknown there
     (it exists at force scope only).
     """
 
-    def compute() -> list[ForceFigures]:
-        rows = Distribution.objects.filter(
-            snapshot=snapshot, period_type=period_type, period=period
+    def compute() -> dict[str, list[ForceFigures]]:
+        rows = _of_scope(
+            Distribution.objects.filter(
+                snapshot=snapshot, period_type=period_type, period__in=periods
+            ),
+            platform,
         )
-        if platform:
-            rows = rows.filter(scope=Scope.PLATFORM, platform=platform)
-        else:
-            rows = rows.filter(scope=Scope.FORCE)
-        counts = _counts_by(rows.values("force_id", "rung_position", "citizens"), "force_id")
-        return [
-            ForceFigures(counts=counts.get(force["pk"], {}), **force)
-            for force in Force.objects.order_by("name").values(
-                "pk", "slug", "name", "region", "population"
-            )
-        ]
+        counts: dict[str, dict[int, Counts]] = {period: defaultdict(dict) for period in periods}
+        for row in rows.values("period", "force_id", "rung_position", "citizens"):
+            counts[row["period"]][row["force_id"]][row["rung_position"]] = row["citizens"]
+        forces = list(
+            Force.objects.order_by("name").values("pk", "slug", "name", "region", "population")
+        )
+        return {
+            period: [ForceFigures(counts=counts[period].get(f["pk"], {}), **f) for f in forces]
+            for period in periods
+        }
 
-    return cached(snapshot, "overview", period_type, period, platform, compute=compute)
+    return cached(snapshot, "overview", period_type, periods, platform, compute=compute)
 
 
 # --- Force page -----------------------------------------------------------------------------------
@@ -185,15 +205,21 @@ class ForcePageFigures:
 
 
 def force_page_figures(
-    snapshot: DistributionSnapshot, force: Force, *, period_type: str, period: str
+    snapshot: DistributionSnapshot,
+    force: Force,
+    *,
+    period_type: str,
+    period: str,
+    platform: str = "",
 ) -> ForcePageFigures:
-    """Everything the force page draws, in four queries (cached)."""
+    """Everything the force page draws, in four queries (cached). With a platform, the force's
+    figures on that platform, its channels on it, and the region and nation on it."""
 
     def compute() -> ForcePageFigures:
         of_force = Distribution.objects.filter(snapshot=snapshot, force=force)
         trend: dict[str, Counts] = defaultdict(dict)
         for label, position, citizens in (
-            of_force.filter(period_type=period_type, scope=Scope.FORCE)
+            _of_scope(of_force.filter(period_type=period_type), platform)
             .order_by("period_start", "rung_position")
             .values_list("period", "rung_position", "citizens")
         ):
@@ -214,11 +240,16 @@ def force_page_figures(
                 active=channel.active,
                 counts=by_channel.get(channel.pk, {}),
             )
-            for channel in Channel.objects.filter(force=force).order_by("platform", "name")
+            for channel in Channel.objects.filter(
+                force=force, **({"platform": platform} if platform else {})
+            ).order_by("platform", "name")
         ]
         references = (
-            Distribution.objects.filter(
-                snapshot=snapshot, period_type=period_type, period=period, scope=Scope.FORCE
+            _of_scope(
+                Distribution.objects.filter(
+                    snapshot=snapshot, period_type=period_type, period=period
+                ),
+                platform,
             )
             .values("rung_position")
             .annotate(
@@ -244,7 +275,7 @@ def force_page_figures(
             channels_reaching=reaching,
         )
 
-    return cached(snapshot, "force", force.pk, period_type, period, compute=compute)
+    return cached(snapshot, "force", force.pk, period_type, period, platform, compute=compute)
 
 
 # --- Compare --------------------------------------------------------------------------------------
@@ -253,43 +284,90 @@ def force_page_figures(
 @dataclass(frozen=True)
 class CompareFigures:
     trends: dict[int, list[tuple[str, Counts]]]  # force pk -> every period, oldest first
-    national: Counts
+    national: list[tuple[str, Counts]]  # England and Wales, every period, oldest first
 
 
 def compare_figures(
-    snapshot: DistributionSnapshot, forces: list[Force], *, period_type: str, period: str
+    snapshot: DistributionSnapshot,
+    forces: list[Force],
+    *,
+    period_type: str,
+    platform: str = "",
 ) -> CompareFigures:
-    """Two to six forces over every period of a type, and the national shape (two queries)."""
+    """Two to six forces and the nation over every period of a type (two queries, cached)."""
     force_ids = sorted(force.pk for force in forces)
 
     def compute() -> CompareFigures:
+        of_type = _of_scope(
+            Distribution.objects.filter(snapshot=snapshot, period_type=period_type), platform
+        )
         trends: dict[int, dict[str, Counts]] = {pk: defaultdict(dict) for pk in force_ids}
         for force_id, label, position, citizens in (
-            Distribution.objects.filter(
-                snapshot=snapshot,
-                period_type=period_type,
-                scope=Scope.FORCE,
-                force_id__in=force_ids,
-            )
+            of_type.filter(force_id__in=force_ids)
             .order_by("period_start", "rung_position")
             .values_list("force_id", "period", "rung_position", "citizens")
         ):
             trends[force_id][label][position] = citizens
-        national = dict(
-            Distribution.objects.filter(
-                snapshot=snapshot, period_type=period_type, period=period, scope=Scope.FORCE
-            )
-            .values("rung_position")
+        national: dict[str, Counts] = defaultdict(dict)
+        for label, position, citizens in (
+            of_type.values("period_start", "period", "rung_position")
             .annotate(citizens=Sum("citizens"))
-            .order_by()
-            .values_list("rung_position", "citizens")
-        )
+            .order_by("period_start", "rung_position")
+            .values_list("period", "rung_position", "citizens")
+        ):
+            national[label][position] = citizens
         return CompareFigures(
             trends={pk: list(periods.items()) for pk, periods in trends.items()},
-            national=national,
+            national=list(national.items()),
         )
 
-    return cached(snapshot, "compare", tuple(force_ids), period_type, period, compute=compute)
+    return cached(snapshot, "compare", tuple(force_ids), period_type, platform, compute=compute)
+
+
+# --- Channel page ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChannelPageFigures:
+    slug: str
+    name: str
+    platform: str
+    platform_label: str
+    team: str
+    active: bool
+    trend: list[tuple[str, Counts]]  # every period of the type, oldest first
+
+
+def channel_page_figures(
+    snapshot: DistributionSnapshot, force: Force, slug: str, *, period_type: str
+) -> ChannelPageFigures | None:
+    """One channel of a force and its figures over every period of a type (two queries, cached);
+    None when the force has no such channel."""
+
+    def compute() -> ChannelPageFigures | None:
+        channel = Channel.objects.filter(force=force, slug=slug).first()
+        if channel is None:
+            return None
+        trend: dict[str, Counts] = defaultdict(dict)
+        for label, position, citizens in (
+            Distribution.objects.filter(
+                snapshot=snapshot, period_type=period_type, scope=Scope.CHANNEL, channel=channel
+            )
+            .order_by("period_start", "rung_position")
+            .values_list("period", "rung_position", "citizens")
+        ):
+            trend[label][position] = citizens
+        return ChannelPageFigures(
+            slug=channel.slug,
+            name=channel.name,
+            platform=channel.platform,
+            platform_label=channel.get_platform_display(),
+            team=channel.team,
+            active=channel.active,
+            trend=list(trend.items()),
+        )
+
+    return cached(snapshot, "channel", force.pk, slug, period_type, compute=compute)
 
 
 # --- Definition -----------------------------------------------------------------------------------
@@ -415,7 +493,10 @@ def force_with_lens(slug: str) -> Force:
     lens = LocalLens.objects.filter(force=OuterRef("pk"), status=DefinitionStatus.PUBLISHED).values(
         "pk"
     )[:1]
-    return get_object_or_404(Force.objects.annotate(lens_id=Subquery(lens)), slug=slug)
+    force = Force.objects.annotate(lens_id=Subquery(lens)).filter(slug=slug).first()
+    if force is None:
+        raise Http404(f"There is no force “{slug}”.")
+    return force
 
 
 def lens_figures(force: Force, *, period_type: str, period: str) -> LensFigures | None:

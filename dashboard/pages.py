@@ -1,8 +1,8 @@
 """What each page shows, shaped from the selectors' figures and the reader's filters.
 
 The figures come cached from dashboard.page_selectors; everything here is arithmetic on at most
-a few hundred numbers (43 forces by 7 rungs), so region filters, sorting and the rung 0 switch
-cost no query.
+a few hundred numbers (43 forces by 7 rungs, three periods), so region filters, sorting, the rung
+0 switch and the changes against earlier periods cost no query.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from dashboard import mobility, page_selectors
 from dashboard.ladders import (
     CONVERSATION,
     ENGAGED_POSITIONS,
-    RUNG_COLOURS,
+    REFERENCE_COLOUR,
     SERIES_COLOURS,
     Ladder,
     RungInfo,
@@ -24,6 +24,7 @@ from dashboard.ladders import (
     ladder_chart,
     ladder_with_none_where_known,
     lines_chart,
+    ranked_chart,
     shown_positions,
     stacked_chart,
 )
@@ -42,9 +43,10 @@ if TYPE_CHECKING:
 
 NATIONAL = "England and Wales"
 MIN_COMPARE, MAX_COMPARE = 2, 6
+Counts = dict[int, int | None]
 
 
-def _ladder(label: str, counts: dict, filters: Filters, **extra: Any) -> Ladder:
+def _ladder(label: str, counts: Counts, filters: Filters, **extra: Any) -> Ladder:
     ladder = Ladder(
         label=label,
         counts=counts,
@@ -55,6 +57,31 @@ def _ladder(label: str, counts: dict, filters: Filters, **extra: Any) -> Ladder:
     return ladder_with_none_where_known(ladder)
 
 
+def _with_history(
+    ladder: Ladder, by_period: dict[str, Counts], filters: Filters, label: str
+) -> Ladder:
+    """The ladder with the period before and the same period a year before, where they exist."""
+    previous, year_before = filters.previous_period(label), filters.year_before(label)
+    if previous:
+        ladder.previous = Ladder(label=previous, counts=by_period.get(previous, {}))
+    if year_before:
+        ladder.year_before = Ladder(label=year_before, counts=by_period.get(year_before, {}))
+    return ladder
+
+
+def _over_time(by_period: dict[str, Counts], filters: Filters, **extra: Any) -> list[Ladder]:
+    """One ladder per period held, each with its changes."""
+    return [
+        _with_history(
+            _ladder(filters.name(label), by_period.get(label, {}), filters, **extra),
+            by_period,
+            filters,
+            label,
+        )
+        for label in filters.periods
+    ]
+
+
 def _sort(ladders: list[Ladder], sort: str) -> list[Ladder]:
     if sort == SORT_BY_NAME:
         return ladders
@@ -63,7 +90,17 @@ def _sort(ladders: list[Ladder], sort: str) -> list[Ladder]:
     if sort == SORT_CONVERSATION_UP:
         return sorted(ladders, key=lambda ladder: -(ladder.share_from(CONVERSATION) or -1))
     position = int(sort.removeprefix("rung-"))
-    return sorted(ladders, key=lambda ladder: -(ladder.share(position) or -1))
+    if position == 0:
+        return sorted(ladders, key=lambda ladder: -(ladder.per_thousand(0) or -1))
+    return sorted(ladders, key=lambda ladder: -(ladder.share_of_engaged(position) or -1))
+
+
+def _names(rungs: dict[int, RungInfo]) -> dict[int, str]:
+    return {p: rung.name for p, rung in rungs.items()}
+
+
+def _conversation(rungs: dict[int, RungInfo]) -> str:
+    return rungs[CONVERSATION].name if CONVERSATION in rungs else "Conversation"
 
 
 def _moved_up_share(ladder: Ladder) -> float | None:
@@ -72,36 +109,52 @@ def _moved_up_share(ladder: Ladder) -> float | None:
 
 
 def common_context(filters: Filters) -> dict[str, Any]:
-    """The filter choices every page with figures offers, and the rung legend."""
+    """The filter choices every page with figures offers, the rung legend and the measure."""
     rungs = page_selectors.snapshot_rungs(filters.snapshot)
     positions = shown_positions(with_none=filters.with_none)
     return {
         "filters": filters,
         "rungs": rungs,
-        "legend": [rungs[p] for p in positions if p in rungs],
+        "legend": [rungs[p] for p in ENGAGED_POSITIONS if p in rungs],
         "period_types": PeriodType.choices,
         "platforms": Platform.choices,
-        "sorts": sort_choices(
-            {p: rung.name for p, rung in rungs.items()}, with_none=filters.with_none
-        ),
+        "platform_name": dict(Platform.choices).get(filters.platform, ""),
+        "sorts": sort_choices(_names(rungs), with_none=filters.with_none),
         "shown_rungs": [rungs[p] for p in positions if p in rungs],
+        "conversation_name": _conversation(rungs),
+        "per_thousand": filters.with_none,
     }
+
+
+def _platform_scope(filters: Filters) -> str:
+    return Scope.PLATFORM if filters.platform else Scope.FORCE
 
 
 def overview_context(filters: Filters) -> dict[str, Any]:
     context = common_context(filters)
-    figures = page_selectors.overview_figures(
+    rungs = context["rungs"]
+
+    wanted = (filters.period, filters.previous_period(), filters.year_before())
+    held = page_selectors.overview_figures(
         filters.snapshot,
         period_type=filters.period_type,
-        period=filters.period,
+        periods=tuple(period for period in wanted if period),
         platform=filters.platform,
     )
-    regions = sorted({force.region for force in figures})
+
+    def figures(period: str | None) -> dict[str, page_selectors.ForceFigures]:
+        return {force.slug: force for force in held.get(period or "", [])}
+
+    now = figures(filters.period)
+    previous = figures(filters.previous_period())
+    year_before = figures(filters.year_before())
+    regions = sorted({force.region for force in now.values()})
     region = filters.region if filters.region in regions else ""
     query = filters.query()
     moved_up = mobility.moved_up_shares(filters)
-    every = [
-        _ladder(
+    every = []
+    for force in now.values():
+        ladder = _ladder(
             force.name,
             force.counts,
             filters,
@@ -110,34 +163,51 @@ def overview_context(filters: Filters) -> dict[str, Any]:
             url=reverse("dashboard:force", args=[force.slug]) + (f"?{query}" if query else ""),
             moved_up=moved_up.get(force.pk),
         )
-        for force in figures
-    ]
+        if force.slug in previous:
+            ladder.previous = Ladder(label="previous", counts=previous[force.slug].counts)
+        if force.slug in year_before:
+            ladder.year_before = Ladder(label="year before", counts=year_before[force.slug].counts)
+        every.append(ladder)
     shown = _sort([f for f in every if not region or f.extra["region"] == region], filters.sort)
     positions = shown_positions(with_none=filters.with_none)
-    references = [add_counts(NATIONAL, every, positions)]
+
+    def reference(label: str, ladders: list[Ladder]) -> Ladder:
+        total = add_counts(label, ladders, positions)
+        earlier = [ladder.previous for ladder in ladders if ladder.previous]
+        if earlier:
+            total.previous = add_counts("previous", earlier, positions)
+        earlier = [ladder.year_before for ladder in ladders if ladder.year_before]
+        if earlier:
+            total.year_before = add_counts("year before", earlier, positions)
+        return ladder_with_none_where_known(total)
+
+    references = [reference(NATIONAL, every)]
     if region:
-        references.append(
-            add_counts(region, [f for f in every if f.extra["region"] == region], positions)
-        )
+        references.append(reference(region, [f for f in every if f.extra["region"] == region]))
+    scope = _platform_scope(filters)
     # "Moved up" reference lines: the forces' citizens added together, nation and region.
-    for reference, members in zip(references, [every, shown], strict=False):
-        reference.extra["moved_up"] = mobility.added(
+    for total, members in zip(references, [every, shown], strict=False):
+        total.extra["moved_up"] = mobility.added(
             f.extra["moved_up"] for f in members if f.extra["moved_up"]
         )
-    rungs = context["rungs"]
-    scope = Scope.CHANNEL if filters.platform else Scope.FORCE
     context.update(
         regions=regions,
         region=region,
         forces=shown,
         references=references,
-        nobody=not any(ladder.total for ladder in every),
+        nobody=not any(ladder.engaged for ladder in every),
+        ranked_chart=ranked_chart(
+            [f for f in every if not region or f.extra["region"] == region],
+            references,
+            title=f"Share of the engaged at {context['conversation_name']} or above, by force, "
+            f"in {filters.period_name}",
+        ),
         forces_chart=stacked_chart(
             [*references, *shown],
             rungs,
-            title="Share of each force's public at each rung, under the national "
-            + ("and regional shapes" if region else "shape"),
+            title="Each force's engaged public at each rung",
             links=True,
+            per_thousand=filters.with_none,
         ),
         moved_up_from=mobility.previous_period(filters),
         export_forces=filters.export_url(scope=scope, region=region),
@@ -157,21 +227,70 @@ def rungs_without_route(
     ]
 
 
+def _ladder_parts(ladder: Ladder, rungs: dict[int, RungInfo]) -> dict[str, Any]:
+    """A ladder and its table's rows, top rung first."""
+    rows = [
+        {**cell, "rung": rungs[cell["position"]]}
+        for cell in reversed(ladder.cells())
+        if cell["position"] in rungs
+    ]
+    return {"ladder": ladder, "ladder_rows": rows}
+
+
+def _trend_chart(
+    over_time: list[Ladder], rungs: dict[int, RungInfo], *, title: str
+) -> dict[str, Any]:
+    return lines_chart(
+        [row.label for row in over_time],
+        [
+            {
+                "label": rungs[p].name,
+                "position": p,
+                "data": [row.share_of_engaged(p) for row in over_time],
+            }
+            for p in ENGAGED_POSITIONS
+            if p in rungs
+        ],
+        title=title,
+    )
+
+
+def filter_notes(filters: Filters, *, page: str, platform_applies: bool = True) -> list[str]:
+    """What a page says about the filters it cannot apply (they are kept for the links on)."""
+    notes = []
+    if filters.region:
+        notes.append(
+            f"The region filter ({filters.region}) does not apply to {page}; "
+            "it is kept for the links back to the overview."
+        )
+    if filters.platform and not platform_applies:
+        notes.append(
+            f"The platform filter does not apply to {page}; it is kept for the links back."
+        )
+    return notes
+
+
 def force_context(filters: Filters, force: Force) -> dict[str, Any]:
     context = common_context(filters)
     rungs = context["rungs"]
     figures = page_selectors.force_page_figures(
-        filters.snapshot, force, period_type=filters.period_type, period=filters.period
+        filters.snapshot,
+        force,
+        period_type=filters.period_type,
+        period=filters.period,
+        platform=filters.platform,
     )
     trend = dict(figures.trend)
-    ladder = _ladder(force.name, trend.get(filters.period, {}), filters)
-    region_label = f"{force.region} (region)"
+    ladder = _with_history(
+        _ladder(force.name, trend.get(filters.period, {}), filters), trend, filters, filters.period
+    )
     shapes = [
         ladder,
-        _ladder(region_label, figures.regional, filters),
+        _ladder(f"{force.region} (region)", figures.regional, filters),
         _ladder(NATIONAL, figures.national, filters),
     ]
-    over_time = [_ladder(label, counts, filters) for label, counts in figures.trend]
+    over_time = _over_time(trend, filters)
+    query = filters.query()
     channels = [
         _ladder(
             channel.name,
@@ -180,45 +299,95 @@ def force_context(filters: Filters, force: Force) -> dict[str, Any]:
             slug=channel.slug,
             platform=channel.platform_label,
             active=channel.active,
+            url=reverse("dashboard:channel", args=[force.slug, channel.slug])
+            + (f"?{query}" if query else ""),
         )
         for channel in figures.channels
     ]
     routes = rungs_without_route(figures, rungs)
-    trend_positions = ladder.positions
+    scope = _platform_scope(filters)
+    where = f" on {context['platform_name']}" if filters.platform else ""
     context.update(
         force=force,
-        ladder=ladder,
-        ladder_rows=[
-            {**cell, "rung": rungs[cell["position"]]} for cell in reversed(ladder.cells())
-        ],
+        **_ladder_parts(ladder, rungs),
         channel_rungs=[rungs[p] for p in ENGAGED_POSITIONS if p in rungs],
-        channel_legend=[rungs[p] for p in ENGAGED_POSITIONS if p in rungs],
         shapes=shapes,
         over_time=over_time,
         channels=channels,
         routes=routes,
         no_route=[route["rung"] for route in routes if not route["channels"]],
-        ladder_chart=ladder_chart(ladder, rungs, title=f"{force.name}: {filters.period}"),
-        trend_chart=lines_chart(
-            [row.label for row in over_time],
-            [
-                (rungs[p].name, RUNG_COLOURS[p], [row.share(p) for row in over_time])
-                for p in trend_positions
-                if p in rungs
-            ],
-            title=f"{force.name}: share at each rung by {filters.period_noun}",
+        notes=filter_notes(filters, page="one force's page"),
+        where=where,
+        ladder_chart=ladder_chart(
+            ladder, rungs, title=f"{force.name}{where}: {filters.period_name}"
+        ),
+        trend_chart=_trend_chart(
+            over_time,
+            rungs,
+            title=f"{force.name}{where}: share of the engaged at each rung "
+            f"by {filters.period_noun}",
         ),
         channels_chart=stacked_chart(channels, rungs, title="By channel"),
-        shapes_chart=stacked_chart(shapes, rungs, title="Against the region and the nation"),
-        export_ladder=filters.export_url(force=force.slug),
-        export_trend=filters.export_url(force=force.slug, all_periods=True),
-        export_channels=filters.export_url(scope=Scope.CHANNEL, force=force.slug, platform=""),
+        shapes_chart=stacked_chart(
+            shapes, rungs, title="Against the region and the nation", per_thousand=filters.with_none
+        ),
+        export_ladder=filters.export_url(scope=scope, force=force.slug),
+        export_trend=filters.export_url(scope=scope, force=force.slug, all_periods=True),
+        export_channels=filters.export_url(scope=Scope.CHANNEL, force=force.slug),
         export_routes=filters.export_url(scope=Scope.CHANNEL, force=force.slug, all_periods=True),
-        export_region=filters.export_url(region=force.region),
-        export_national=filters.export_url(),
+        export_region=filters.export_url(scope=scope, region=force.region),
+        export_national=filters.export_url(scope=scope),
     )
     context.update(mobility.force_mobility_context(filters, force))
     context.update(mobility.similar_context(filters, force))
+    return context
+
+
+def channel_context(
+    filters: Filters, force: Force, channel: page_selectors.ChannelPageFigures
+) -> dict[str, Any]:
+    """One channel: its ladder in the period, its changes, and its figures over time."""
+    context = common_context(filters)
+    rungs = context["rungs"]
+    channel_filters = replace(filters, with_none=False)
+    trend = dict(channel.trend)
+    ladder = _with_history(
+        _ladder(channel.name, trend.get(filters.period, {}), channel_filters),
+        trend,
+        filters,
+        filters.period,
+    )
+    over_time = _over_time(trend, channel_filters)
+    notes = filter_notes(filters, page="one channel's page", platform_applies=False)
+    if filters.with_none:
+        notes.append("Rung 0 is known for whole forces only, not for one channel.")
+    context.update(
+        force=force,
+        channel=channel,
+        **_ladder_parts(ladder, rungs),
+        shown_rungs=[rungs[p] for p in ENGAGED_POSITIONS if p in rungs],
+        per_thousand=False,
+        over_time=over_time,
+        notes=notes,
+        ladder_chart=ladder_chart(ladder, rungs, title=f"{channel.name}: {filters.period_name}"),
+        trend_chart=_trend_chart(
+            over_time,
+            rungs,
+            title=f"{channel.name}: share of the engaged at each rung by {filters.period_noun}",
+        ),
+        export_ladder=filters.export_url(
+            scope=Scope.CHANNEL, force=force.slug, channel=channel.slug, platform=""
+        ),
+        export_trend=filters.export_url(
+            scope=Scope.CHANNEL,
+            force=force.slug,
+            channel=channel.slug,
+            platform="",
+            all_periods=True,
+        ),
+        force_url=reverse("dashboard:force", args=[force.slug])
+        + (f"?{filters.query()}" if filters.query() else ""),
+    )
     return context
 
 
@@ -236,71 +405,89 @@ def compare_slugs(values: list[str]) -> list[str]:
 def compare_problems(slugs: list[str], found: list[Force]) -> list[str]:
     known = {force.slug for force in found}
     problems = [f"There is no force '{slug}'." for slug in slugs if slug not in known]
-    if slugs and not MIN_COMPARE <= len(slugs) <= MAX_COMPARE:
+    if known and not MIN_COMPARE <= len(known) <= MAX_COMPARE:
         problems.append(
             f"Choose between {MIN_COMPARE} and {MAX_COMPARE} forces to compare; "
-            f"you chose {len(slugs)}."
+            f"you chose {len(known)}."
         )
     return problems
 
 
 def compare_context(filters: Filters, forces: list[Force]) -> dict[str, Any]:
-    """Two to six forces on the same scales: their ladders for the period and over time."""
+    """Two to six forces on the same scales, with England and Wales: their ladders for the period
+    and their share at Conversation or above over time."""
     context = common_context(filters)
     rungs = context["rungs"]
     figures = page_selectors.compare_figures(
-        filters.snapshot, forces, period_type=filters.period_type, period=filters.period
+        filters.snapshot, forces, period_type=filters.period_type, platform=filters.platform
     )
+    query = filters.query()
     ladders, trends = [], []
     for force in forces:
         by_period = dict(figures.trends.get(force.pk, []))
         ladders.append(
-            _ladder(
-                force.name,
-                by_period.get(filters.period, {}),
+            _with_history(
+                _ladder(
+                    force.name,
+                    by_period.get(filters.period, {}),
+                    filters,
+                    slug=force.slug,
+                    url=reverse("dashboard:force", args=[force.slug])
+                    + (f"?{query}" if query else ""),
+                ),
+                by_period,
                 filters,
-                slug=force.slug,
-                url=reverse("dashboard:force", args=[force.slug]) + f"?{filters.query()}",
+                filters.period,
             )
         )
-        trends.append(
-            (
-                force,
-                [_ladder(label, by_period.get(label, {}), filters) for label in filters.periods],
-            )
-        )
-    national = _ladder(NATIONAL, figures.national, filters)
-    conversation = rungs[CONVERSATION].name if CONVERSATION in rungs else "Conversation"
+        trends.append((force.name, _over_time(by_period, filters)))
+    national_by_period = dict(figures.national)
+    national = _with_history(
+        _ladder(NATIONAL, national_by_period.get(filters.period, {}), filters, reference=True),
+        national_by_period,
+        filters,
+        filters.period,
+    )
+    trends.append((NATIONAL, _over_time(national_by_period, filters)))
+    conversation = context["conversation_name"]
+    slugs = ",".join(force.slug for force in forces)
+    scope = _platform_scope(filters)
     context.update(
         ladders=ladders,
         national_rows=[national],
-        conversation_name=conversation,
+        trend_names=[name for name, _ in trends],
         trend_rows=[
             {
-                "period": label,
+                "period": filters.name(label),
                 "shares": [rows[index].share_from(CONVERSATION) for _, rows in trends],
             }
             for index, label in enumerate(filters.periods)
         ],
-        compare_chart=stacked_chart([*ladders, national], rungs, title="Forces side by side"),
+        compare_chart=stacked_chart(
+            [*ladders, national],
+            rungs,
+            title="Forces side by side",
+            per_thousand=filters.with_none,
+        ),
         compare_trend_chart=lines_chart(
-            list(filters.periods),
+            [filters.name(label) for label in filters.periods],
             [
-                (
-                    force.name,
-                    SERIES_COLOURS[index % len(SERIES_COLOURS)],
-                    [row.share_from(CONVERSATION) for row in rows],
-                )
-                for index, (force, rows) in enumerate(trends)
+                {
+                    "label": name,
+                    "colour": REFERENCE_COLOUR
+                    if name == NATIONAL
+                    else SERIES_COLOURS[index % len(SERIES_COLOURS)],
+                    "dashed": name == NATIONAL,
+                    "data": [row.share_from(CONVERSATION) for row in rows],
+                }
+                for index, (name, rows) in enumerate(trends)
             ],
-            title=f"Share at {conversation} or above, by {filters.period_noun}",
+            title=f"Share of the engaged at {conversation} or above, by {filters.period_noun}",
         ),
         moving_up=mobility.compare_moved_up(filters, forces, national=NATIONAL),
         moved_up_from=mobility.previous_period(filters),
-        export_compare=filters.export_url(force=",".join(force.slug for force in forces)),
-        export_compare_trend=filters.export_url(
-            force=",".join(force.slug for force in forces), all_periods=True
-        ),
+        export_compare=filters.export_url(scope=scope, force=slugs),
+        export_compare_trend=filters.export_url(scope=scope, force=slugs, all_periods=True),
     )
     return context
 
@@ -343,12 +530,12 @@ def lens_context(filters: Filters, force: Force, *, chosen: str, shared: Ladder)
                 "shared_name": rungs[p].name if p in rungs else "",
                 "lens_name": figures.rungs[p].name if p in figures.rungs else "",
                 "shared": shared.count(p),
-                "shared_share": shared.share(p),
+                "shared_share": shared.share_of_engaged(p),
                 "lens": lens_ladder.count(p),
-                "lens_share": lens_ladder.share(p),
+                "lens_share": lens_ladder.share_of_engaged(p),
                 "difference": None
-                if shared.share(p) is None or lens_ladder.share(p) is None
-                else lens_ladder.share(p) - shared.share(p),
+                if shared.share_of_engaged(p) is None or lens_ladder.share_of_engaged(p) is None
+                else lens_ladder.share_of_engaged(p) - shared.share_of_engaged(p),
             }
             for p in reversed(shared.positions)
         ],

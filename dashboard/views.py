@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from dashboard import page_selectors, pages
 from dashboard.page_filters import read_filters
 from engagement.roles import EDIT_DEFINITION, reader_required
-from forces.selectors import forces_by_region, forces_by_slug
+from forces.selectors import force_by_slug, forces_by_region, forces_by_slug
 
 
 def _status(request: HttpRequest) -> dict[str, Any]:
@@ -48,6 +48,21 @@ def force_page(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @reader_required
+def channel_page(request: HttpRequest, slug: str, channel: str) -> HttpResponse:
+    force = force_by_slug(slug)
+    context = {"force": force, **_status(request)}
+    filters = context["filters"]
+    if filters is not None:
+        figures = page_selectors.channel_page_figures(
+            filters.snapshot, force, channel, period_type=filters.period_type
+        )
+        if figures is None:
+            raise Http404(f"{force.name} has no channel {channel!r}.")
+        context.update(pages.channel_context(filters, force, figures))
+    return render(request, "dashboard/channel.html", context)
+
+
+@reader_required
 def compare(request: HttpRequest) -> HttpResponse:
     slugs = pages.compare_slugs(request.GET.getlist("forces"))
     found = forces_by_slug(slugs)
@@ -55,6 +70,7 @@ def compare(request: HttpRequest) -> HttpResponse:
     context = {
         **_status(request),
         "chosen": slugs,
+        "chosen_count": len(found),
         "problems": problems,
         "regions": forces_by_region(),
     }

@@ -229,6 +229,11 @@ class EngagementDefinitionAdmin(HistoryAdmin):
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         context["is_draft"] = obj is not None and obj.status == DefinitionStatus.DRAFT
+        if obj is not None and not context["is_draft"]:
+            # A published or retired version cannot change: no Save button to suggest it can.
+            context.update(
+                show_save=False, show_save_and_continue=False, show_save_and_add_another=False
+            )
         context["can_publish"] = self.has_publish_permission(request)
         if obj is not None:
             context["new_draft_url"] = self._url("new_draft", obj)

@@ -102,3 +102,8 @@ def ensure_roles(**kwargs) -> None:
     for name, permissions in ROLES.items():
         group, _ = Group.objects.get_or_create(name=name)
         group.permissions.set(role_permissions(permissions))
+
+
+def may_start_recompute(user) -> bool:
+    """Whether the pages offer this person "Recompute now" (the START_RECOMPUTE permission)."""
+    return bool(user.is_authenticated and user.has_perm(START_RECOMPUTE))

@@ -3,7 +3,7 @@
 from itertools import groupby
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.shortcuts import get_object_or_404
+from django.http import Http404
 
 from forces.models import Force, ForceMembership
 
@@ -15,8 +15,11 @@ def forces_by_region() -> list[tuple[str, list[Force]]]:
 
 
 def force_by_slug(slug: str) -> Force:
-    """One force, or a 404 for a slug nobody has."""
-    return get_object_or_404(Force, slug=slug)
+    """One force, or a 404 saying that no force has this slug."""
+    force = Force.objects.filter(slug=slug).first()
+    if force is None:
+        raise Http404(f"There is no force “{slug}”.")
+    return force
 
 
 def forces_by_slug(slugs: list[str]) -> dict[str, Force]:

@@ -17,7 +17,12 @@ from django.views.decorators.http import condition, require_GET, require_POST
 from engagement.choices import PeriodType
 from engagement.roles import reader_required
 from engagement.store.conditional import distributions_etag, distributions_last_modified
-from engagement.store.exports import distribution_export, distribution_table, streaming_csv_response
+from engagement.store.exports import (
+    cell,
+    distribution_export,
+    distribution_table,
+    streaming_csv_response,
+)
 from engagement.store.filters import DistributionFilterSet, ExportOptionsForm
 from engagement.store.selectors import READ_SCOPE_CHOICES, FiltersInvalid, visible_definitions
 from forces.choices import Platform
@@ -44,7 +49,10 @@ def report(request: HttpRequest) -> HttpResponse:
             max_rows=PREVIEW_ROWS,
             suppress_below=settings.SUPPRESS_BELOW,
         )
-        header, *preview = list(islice(table, PREVIEW_ROWS + 1))
+        # Each value written as the CSV writes it: the preview is the file's first lines.
+        header, *preview = (
+            [cell(value) for value in row] for row in islice(table, PREVIEW_ROWS + 1)
+        )
     forces = force_choices()
     context = {
         "submitted": submitted,

@@ -43,6 +43,25 @@ def analyst(db):
 
 
 @pytest.fixture
+def empty_cache():
+    """The pages' cache emptied before and after the test (figures are cached per snapshot)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def reader(client):
+    """A client signed in as a reader of the dashboard (an analyst: reads the figures)."""
+    from tests.factories import AnalystFactory
+
+    client.force_login(AnalystFactory())
+    return client
+
+
+@pytest.fixture
 def api_client(analyst):
     """A DRF test client signed in as an analyst (session authentication)."""
     from rest_framework.test import APIClient
@@ -124,3 +143,77 @@ def staff_client(client):
 
     client.force_login(StaffFactory())
     return client
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args():
+    """Debian's Chromium for every browser test (Playwright downloads nothing)."""
+    from pathlib import Path
+
+    from tests.browser_checks import CHROMIUM, CHROMIUM_ARGS
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run `make browser` (part of `make test`).")
+    return {"executable_path": CHROMIUM, "args": CHROMIUM_ARGS, "headless": True}
+
+
+@pytest.fixture(scope="module")
+def pages_site(django_db_setup, django_db_blocker, browser):
+    """One live server and one set of dashboard figures (43 forces) for a whole browser module.
+
+    Building the figures takes seconds, so a module's page tests share them instead of making
+    them per test: the data is written outside any test transaction (database access unblocked
+    for the module), a live server thread of its own serves it, and the module's end empties
+    the database as a transactional test's end does (the next one with serialized rollback puts
+    the migrations' data back).
+    `browser` comes first: Playwright must start before the database is touched (see above).
+    """
+    from types import SimpleNamespace
+
+    from django.conf import settings
+    from django.contrib.contenttypes.models import ContentType
+    from django.core.management import call_command
+    from django.test import Client
+    from pytest_django.live_server_helper import LiveServer
+
+    from tests.dashboard_data import ensure_reference_data, make_dashboard_data
+    from tests.factories import StaffFactory
+
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    content_types = {db: dict(models) for db, models in ContentType.objects._cache.items()}
+    with django_db_blocker.unblock():
+        # Sequences kept, as a transactional test's flush keeps them: rows restored later with
+        # their own ids must not meet a sequence started again from 1.
+        call_command("flush", interactive=False, verbosity=0, reset_sequences=False)
+        ensure_reference_data()
+        data = make_dashboard_data()
+        client = Client()
+        client.force_login(StaffFactory(username="pages-analyst"))
+        server = LiveServer("localhost")
+        server._live_server_modified_settings.enable()
+        try:
+            yield SimpleNamespace(
+                url=server.url,
+                data=data,
+                client=client,
+                cookie={
+                    "name": settings.SESSION_COOKIE_NAME,
+                    "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                    "url": server.url,
+                },
+            )
+        finally:
+            server._live_server_modified_settings.disable()
+            server.stop()
+            call_command(
+                "flush",
+                interactive=False,
+                verbosity=0,
+                reset_sequences=False,
+                inhibit_post_migrate=True,
+            )
+            # The content types this module made have gone with the flush; the next test gets
+            # the ones from before back (serialized rollback), and the audit log's signals,
+            # while they are restored, must find those ids in the cache, as they were.
+            ContentType.objects.clear_cache()
+            ContentType.objects._cache.update(content_types)

@@ -217,6 +217,19 @@ def distribution_set(*, channel_names: dict[str, str] | None = None, team: str =
     return snapshot
 
 
+def long_layout_size(snapshot, **lookups) -> int:
+    """How many rows the long layout has for a snapshot's figures: six per scope and period with
+    anyone engaged (a rung nobody reached is a 0), and rung 0 at force scope."""
+    rows = Distribution.objects.filter(snapshot=snapshot, **lookups)
+    engaged = (
+        rows.filter(rung_position__gt=0, citizens__gt=0)
+        .values("period_type", "period", "scope", "force", "channel", "platform")
+        .distinct()
+        .count()
+    )
+    return engaged * 6 + rows.filter(rung_position=0, scope="force").count()
+
+
 class SavedReportFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = SavedReport

@@ -6,9 +6,8 @@ import pytest
 from django.utils.http import http_date
 
 from engagement.definitions.services import create_draft, publish_definition
-from engagement.models import Distribution
-from engagement.store.selectors import ROW_FIELDS
-from tests.factories import DistributionFactory, SnapshotFactory
+from engagement.store.selectors import ROW_EXTRAS, ROW_FIELDS
+from tests.factories import DistributionFactory, SnapshotFactory, long_layout_size
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/distributions/"
@@ -33,32 +32,40 @@ def test_an_anonymous_client_is_refused_with_the_error_body(client, published):
 
 def test_without_filters_every_row_of_the_current_snapshot_is_listed(api_client, published):
     listed = rows(api_client)
-    assert len(listed) == Distribution.objects.filter(snapshot=published).count()
+    assert len(listed) == long_layout_size(published)
     assert all(row["citizens"] != 999_999 for row in listed)
 
 
 def test_a_row_carries_the_long_layout_fields(api_client, published):
     row = rows(api_client, period="2026-04", scope="force", force="alpha")[1]
-    assert set(row) == {*ROW_FIELDS, "period_start"}
+    assert set(row) == {*ROW_FIELDS, *ROW_EXTRAS, "suppressed"}
     assert (row["definition_version"], row["force"], row["channel"]) == (1, "alpha", None)
     assert row["rung"] == ["none", "passive"][row["rung_position"]] or row["rung_position"] > 1
 
 
-def test_share_is_citizens_over_the_total_of_the_scope_and_period(api_client, published):
+def test_share_of_population_is_citizens_over_rungs_0_to_6(api_client, published):
     listed = rows(api_client, period="2026-04", scope="force", force="alpha")
     total = sum(row["citizens"] for row in listed)
     assert total == 5000  # rung 0 is the population minus the engaged
     for row in listed:
-        assert Decimal(str(row["share"])) == round(Decimal(row["citizens"]) / total, 6)
+        expected = round(Decimal(row["citizens"]) / total, 10)
+        assert Decimal(str(row["share_of_population"])) == pytest.approx(expected, abs=1e-10)
 
 
-def test_share_leaves_out_an_unknown_rung_0(api_client, published):
+def test_share_of_engaged_is_citizens_over_rungs_1_to_6(api_client, published):
+    listed = rows(api_client, period="2026-04", scope="force", force="alpha")
+    assert listed[0]["rung_position"] == 0 and listed[0]["share_of_engaged"] is None
+    engaged = sum(row["citizens"] for row in listed[1:])
+    for row in listed[1:]:
+        assert row["share_of_engaged"] == pytest.approx(row["citizens"] / engaged, abs=1e-10)
+
+
+def test_shares_leave_out_an_unknown_rung_0(api_client, published):
     listed = rows(api_client, period="2026-04", scope="force", force="bravo")
     assert listed[0]["rung_position"] == 0
-    assert listed[0]["citizens"] is None and listed[0]["share"] is None
-    engaged = sum(row["citizens"] for row in listed[1:])
-    assert sum(Decimal(str(r["share"])) for r in listed[1:]) == pytest.approx(1, abs=1e-5)
-    assert listed[1]["share"] == pytest.approx(listed[1]["citizens"] / engaged, abs=1e-6)
+    assert listed[0]["citizens"] is None and listed[0]["share_of_engaged"] is None
+    assert {row["share_of_population"] for row in listed} == {None}
+    assert sum(Decimal(str(r["share_of_engaged"])) for r in listed[1:]) == pytest.approx(1)
 
 
 @pytest.mark.parametrize(
@@ -102,30 +109,41 @@ def test_channel_filter_keeps_that_channel_only(api_client, published):
     assert listed and {(r["scope"], r["channel"]) for r in listed} == {("channel", "offline-main")}
 
 
-def test_platform_filter_keeps_channels_of_that_platform(api_client, published):
+def test_platform_filter_keeps_that_platform_and_its_channels(api_client, published):
+    DistributionFactory(
+        snapshot=published,
+        scope="platform",
+        platform="facebook",
+        force=published.rows.first().force,
+    )
     listed = rows(api_client, platform="facebook")
-    assert listed and {(r["force"], r["channel"]) for r in listed} == {("bravo", "facebook-main")}
+    assert {(r["scope"], r["platform"], r["channel"]) for r in listed} >= {
+        ("channel", "facebook", "facebook-main"),
+        ("platform", "facebook", None),
+    }
+    assert {r["platform"] for r in listed} == {"facebook"}
 
 
 def test_definition_filter_reads_that_versions_current_snapshot(api_client, published):
     publish_definition(definition=create_draft())  # v2 is current now; it has no figures yet
     assert rows(api_client) == []
-    assert (
-        len(rows(api_client, definition=1))
-        == Distribution.objects.filter(snapshot=published).count()
-    )
+    assert len(rows(api_client, definition=1)) == long_layout_size(published)
 
 
 def test_results_are_ordered_by_period_force_scope_and_rung(api_client, published):
     listed = rows(api_client, period="2026-04")
-    keys = [(r["force"], r["channel"] or "", r["rung_position"]) for r in listed]
+    scope_order = {"force": 0, "platform": 1, "channel": 2}
+    keys = [
+        (r["force"], scope_order[r["scope"]], r["channel"] or "", r["rung_position"])
+        for r in listed
+    ]
     assert keys == sorted(keys)
     assert listed[0]["channel"] is None
 
 
 def test_lists_are_paginated(api_client, published):
     first = api_client.get(URL, {"page_size": 5}).json()
-    assert first["count"] == Distribution.objects.filter(snapshot=published).count()
+    assert first["count"] == long_layout_size(published)
     assert len(first["results"]) == 5
     second = api_client.get(first["next"]).json()
     assert second["results"][0] != first["results"][0]
@@ -198,15 +216,15 @@ def test_format_csv_answers_the_whole_list_in_the_long_layout(api_client, publis
     response = api_client.get(URL, {"format": "csv", "period": "2026-04"})
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
-    assert 'filename="ladder-v1-2026-04-long.csv"' in response["Content-Disposition"]
+    assert 'filename="ladder-v1-2026-04-all-scopes-long.csv"' in response["Content-Disposition"]
     table = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
-    assert len(table) == Distribution.objects.filter(snapshot=published, period="2026-04").count()
+    assert len(table) == long_layout_size(published, period="2026-04")
 
 
 def test_format_csv_with_wide_layout(api_client, published):
     response = api_client.get(URL, {"format": "csv", "layout": "wide", "period": "2026-04"})
     header = b"".join(response.streaming_content).decode().splitlines()[0]
-    assert header.endswith("rung_6_co-designer,total")
+    assert header.endswith("share_of_population_6_co-designer")
 
 
 def test_format_csv_rejects_an_unknown_layout(api_client, published):

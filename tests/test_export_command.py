@@ -10,7 +10,7 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 
-from engagement.models import Distribution
+from tests.factories import long_layout_size
 
 pytestmark = pytest.mark.django_db
 
@@ -24,9 +24,10 @@ def export(**options) -> str:
 def test_it_writes_the_long_layout_to_standard_output_by_default(published):
     text = export()
     assert text.startswith(
-        "definition_version,period_type,period,scope,force,channel,rung_position,rung,citizens,share\r\n"
+        "definition_version,period_type,period,scope,force,platform,channel,rung_position,rung,"
+        "citizens,share_of_engaged,share_of_population\r\n"
     )
-    assert len(text.splitlines()) == Distribution.objects.filter(snapshot=published).count() + 1
+    assert len(text.splitlines()) == long_layout_size(published) + 1
 
 
 def test_it_writes_the_wide_layout(published):

@@ -50,7 +50,8 @@ def by_api_json(api_client, params: dict) -> list[tuple]:
             r["channel"],
             r["rung_position"],
             r["citizens"],
-            r["share"],
+            r["share_of_engaged"],
+            r["share_of_population"],
         )
         for r in response.json()["results"]
     ]
@@ -79,7 +80,8 @@ def test_the_api_json_holds_the_figures_of_the_csv(api_client, published, params
             r["channel"] or None,
             int(r["rung_position"]),
             int(r["citizens"]) if r["citizens"] else None,
-            float(r["share"]) if r["share"] else None,
+            float(r["share_of_engaged"]) if r["share_of_engaged"] else None,
+            float(r["share_of_population"]) if r["share_of_population"] else None,
         )
         for r in table
     ]

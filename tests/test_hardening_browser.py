@@ -5,7 +5,6 @@ from tests.test_dashboard_browser import charts_drawn, open_page
 
 # The dashboard's browser, server and signed-in page, shared.
 pytestmark = dashboard_browser.pytestmark
-browser_type_launch_args = dashboard_browser.browser_type_launch_args
 browser_context_args = dashboard_browser.browser_context_args
 signed_in = dashboard_browser.signed_in
 data = dashboard_browser.data

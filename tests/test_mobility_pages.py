@@ -8,17 +8,11 @@ import pytest
 from engagement.models import Transition
 from forces.models import Force
 from tests.dashboard_data import make_dashboard_data
-from tests.factories import DistributionFactory, SnapshotFactory, UserFactory
+from tests.factories import DistributionFactory, SnapshotFactory
 
 pytestmark = pytest.mark.django_db
 PAIR = {"period_type": "month", "to_period": "2026-04"}
 QUERY = "period_type=month&period=2026-04"
-
-
-@pytest.fixture
-def reader(client):
-    client.force_login(UserFactory())
-    return client
 
 
 @pytest.fixture
@@ -41,7 +35,7 @@ def cell(page: str, table: str, key: str, attribute: str = "data-key") -> str:
     table_html = page[page.index(f'id="{table}"') :]
     row = re.search(rf'<tr {attribute}="{re.escape(key)}".*?</tr>', table_html, re.S).group(0)
     return re.sub(
-        r"\s+", " ", re.search(r"<td class=\"numeric\" data-moved-up>(.*?)</td>", row).group(1)
+        r"\s+", " ", re.search(r"<td class=\"numeric\" data-moved-up[^>]*>(.*?)</td>", row).group(1)
     )
 
 

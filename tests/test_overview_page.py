@@ -18,5 +18,5 @@ def test_overview_lists_all_43_forces_to_a_signed_in_analyst(client):
     client.force_login(AnalystFactory())
     page = client.get(reverse("dashboard:overview")).content.decode()
     forces_table = page[page.index('id="forces-table"') :]
-    assert forces_table.count('<th scope="row">') == 43
+    assert forces_table.count('<th scope="row"') == 43
     assert "Kent Police" in page

@@ -50,13 +50,13 @@ def test_an_analyst_previews_and_downloads_a_wide_report(signed_in_page, live_se
     page.get_by_role("button", name="Show the first rows").click()
 
     preview = page.locator("table.report-preview")
-    assert preview.locator("th").last.inner_text() == "total"
+    assert preview.locator("th").last.inner_text() == "share_of_population_6_co-designer"
     assert preview.locator("tbody tr").count() == 3  # alpha and its two channels
 
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Download the CSV").click()
     download = download_info.value
-    assert download.suggested_filename == "ladder-v1-quarter-2026-q2-wide.csv"
+    assert download.suggested_filename == "ladder-v1-quarter-2026-q2-all-scopes-alpha-wide.csv"
     content = Path(download.path()).read_bytes()
     assert content.startswith(b"\xef\xbb\xbfdefinition_version,period_type,period,scope,force")
     assert content.count(b"\r\n") == 4
@@ -93,7 +93,7 @@ def test_an_analyst_saves_schedules_runs_and_downloads_a_report(
     assert page.get_by_label("Runs").input_value() == "weekly"
 
     page.get_by_role("button", name="Run it now").click()
-    link = page.get_by_role("link", name="ladder-v1-quarter-all-periods-long.csv")
+    link = page.get_by_role("link", name="ladder-v1-quarter-all-periods-all-scopes-alpha-long.csv")
     with page.expect_download() as download_info:
         link.click()
     content = Path(download_info.value.path()).read_bytes()

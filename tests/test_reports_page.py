@@ -3,8 +3,8 @@ import io
 
 import pytest
 
-from engagement.models import Distribution
 from engagement.store.filters import FILTER_PARAMETERS
+from tests.factories import long_layout_size
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +38,8 @@ def test_a_valid_form_previews_the_first_rows_and_links_the_download(signed_in, 
     )
     page = response.content.decode()
     assert response.status_code == 200
-    assert '<th scope="col">share</th>' in page
+    assert '<th scope="col">share_of_engaged</th>' in page
+    assert '<th scope="col">share_of_population</th>' in page
     assert page.count("<td>alpha</td>") == 7  # rung 0 to 6 of alpha's force-scope row
     assert 'href="/reports/export.csv?period=2026-04&amp;force=alpha&amp;scope=force"' in page
 
@@ -67,10 +68,12 @@ def test_the_download_is_a_named_csv_of_the_filtered_figures(signed_in, publishe
     response = signed_in.get("/reports/export.csv", {"period": "2026-Q2", "force": "alpha,bravo"})
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    assert response["Content-Disposition"] == 'attachment; filename="ladder-v1-2026-q2-long.csv"'
+    assert response["Content-Disposition"] == (
+        'attachment; filename="ladder-v1-2026-q2-all-scopes-alpha-bravo-long.csv"'
+    )
     text = b"".join(response.streaming_content).decode()
     table = list(csv.DictReader(io.StringIO(text)))
-    assert len(table) == Distribution.objects.filter(snapshot=published, period="2026-Q2").count()
+    assert len(table) == long_layout_size(published, period="2026-Q2")
     assert {row["period"] for row in table} == {"2026-Q2"}
 
 

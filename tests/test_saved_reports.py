@@ -140,7 +140,8 @@ def test_the_beat_entry_delivers_one_file_and_one_email(
 
     delivery = Delivery.objects.get()
     assert delivery.status == Delivery.Status.SUCCEEDED
-    assert (delivery.definition_version, delivery.rows) == (1, 7)
+    # The long layout: rungs 0 to 6 at force scope, 1 to 6 on the platform and on the channel.
+    assert (delivery.definition_version, delivery.rows) == (1, 7 + 6 + 6)
     assert delivery.bytes == len(delivered(delivery))
     assert delivered(delivery).startswith(b"definition_version,period_type,period,")
     assert len(mail.outbox) == 1

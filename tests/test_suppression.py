@@ -115,18 +115,24 @@ def test_the_long_csv_withholds_both_cells_and_notes_the_marker_in_its_header(sm
 
     assert header[-1].startswith("[c] = a count from 1 to 4")
     by_rung = {row[header.index("rung_position")]: row for row in rows}
-    citizens, share = header.index("citizens"), header.index("share")
+    citizens = header.index("citizens")
+    engaged, population = header.index("share_of_engaged"), header.index("share_of_population")
     assert [by_rung[r][citizens] for r in "0123456"] == ["949", "40", "[c]", "[c]", "0", "0", "0"]
-    assert by_rung["2"][share] == by_rung["3"][share] == "[c]"
+    for rung in "23":
+        assert by_rung[rung][engaged] == by_rung[rung][population] == "[c]"
+    assert by_rung["1"][population] == "0.04"
 
 
-def test_the_wide_csv_withholds_both_cells_and_keeps_the_true_total(small_force):
+def test_the_wide_csv_withholds_both_cells_and_every_share_from_them(small_force):
     header, row = exported("wide", 5)
 
     assert row[header.index("rung_2_conversation")] == "[c]"
     assert row[header.index("rung_3_participation")] == "[c]"
     assert row[header.index("rung_1_passive")] == "40"
-    assert row[header.index("total")] == "1000"
+    for share in ("share_of_engaged", "share_of_population"):
+        assert row[header.index(f"{share}_2_conversation")] == "[c]"
+        assert row[header.index(f"{share}_3_participation")] == "[c]"
+    assert row[header.index("share_of_population_1_passive")] == "0.04"
 
 
 def test_without_a_threshold_the_csv_is_as_before(small_force):
@@ -149,7 +155,8 @@ def test_the_api_withholds_for_an_analyst_when_the_setting_is_on(small_force, cl
         (1, 40, False),
         (2, None, True),  # on the first page, though its partner (rung 3) is on the second
     ]
-    assert rows[2]["share"] is None
+    assert rows[2]["share_of_engaged"] is None
+    assert rows[2]["share_of_population"] is None
 
 
 def test_the_api_shows_every_count_to_a_superuser(small_force, client, settings):

@@ -6,5 +6,6 @@ app_name = "engagement"
 
 urlpatterns = [
     path("imports/", views.import_page, name="imports"),
+    path("imports/recompute/", views.recompute_now, name="recompute-now"),
     path("imports/<int:pk>/", views.import_batch, name="import-batch"),
 ]

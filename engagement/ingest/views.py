@@ -1,15 +1,19 @@
 from django.conf import settings
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_POST
 
+from engagement.definitions.selectors import current_definition
 from engagement.ingest.forms import ImportForm
 from engagement.ingest.rows import ImportFailed, ImportRejected
 from engagement.ingest.tasks import request_import
 from engagement.ingest.uploads import IMPORTERS, store_upload
+from engagement.ladder.tasks import request_recompute
 from engagement.models import ImportBatch
-from engagement.roles import IMPORT_CHANNELS, IMPORT_INTERACTIONS
+from engagement.roles import IMPORT_CHANNELS, IMPORT_INTERACTIONS, may_start_recompute
 from forces.selectors import forces_managed_by
 
 PERMISSIONS = {"interactions": IMPORT_INTERACTIONS, "channels": IMPORT_CHANNELS}
@@ -76,6 +80,8 @@ def _import_page(request: HttpRequest, allowed: list[str]) -> HttpResponse:
     elif form.errors:
         status = 413 if form.too_large_file else 400
     context["form"] = form
+    context["recompute_at"] = settings.RECOMPUTE_AT
+    context["may_recompute"] = may_start_recompute(request.user)
     return render(request, "engagement/import.html", context, status=status)
 
 
@@ -87,3 +93,17 @@ def import_batch(request: HttpRequest, pk: int) -> HttpResponse:
         uploads = uploads.filter(user=request.user)  # a person follows their own uploads
     batch = get_object_or_404(uploads, pk=pk)
     return render(request, "engagement/import_batch.html", {"batch": batch})
+
+
+@require_POST
+def recompute_now(request: HttpRequest) -> HttpResponse:
+    """Queue a recompute of the current definition now, rather than tonight (START_RECOMPUTE)."""
+    if not may_start_recompute(request.user):
+        raise PermissionDenied("You may not start a recompute.")
+    run = request_recompute(definition=current_definition(), user=request.user)
+    messages.success(
+        request,
+        f"Recompute run {run.pk} is queued: the figures change when it has finished "
+        "(the bar at the top of every page says when).",
+    )
+    return redirect("engagement:imports")

@@ -15,21 +15,21 @@ from dataclasses import dataclass
 from decimal import Decimal
 from itertools import groupby
 
-from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 
 from engagement.store.selectors import (
     ROW_FIELDS,
-    ROW_SOURCES,
+    SHARE_PLACES,
     DistributionFilters,
+    DistributionRows,
     distribution_rows,
     figures_definition,
     row_values,
     rung_columns,
 )
-from engagement.store.suppression import is_on, protect_counts, protected, suppression_note
+from engagement.store.suppression import is_on, protect_group, protected, suppression_note
 
 BOM = "\ufeff"
 # A cell starting with one of these is read as a formula (or a formula's start) by Excel,
@@ -50,14 +50,21 @@ def neutralise(value: object) -> object:
 
 
 def cell(value: object) -> object:
-    """How one value is written: empty for unknown, true/false, shares to 6 places, text inert."""
+    """How one value is written: empty for unknown, true/false, shares as plain decimals (0, 1,
+    0.25, never an exponent), text inert."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, Decimal | float):
-        return f"{value:.6f}"
+        return decimal_text(value)
     return neutralise(value)
+
+
+def decimal_text(value: Decimal | float) -> str:
+    """A share as the CSV and the API write it: SHARE_PLACES places at most, no trailing zeros."""
+    text = f"{round(Decimal(str(value)), SHARE_PLACES):.{SHARE_PLACES}f}".rstrip("0").rstrip(".")
+    return text or "0"
 
 
 class _Echo:
@@ -76,13 +83,13 @@ def csv_lines(rows: Iterable[Sequence[object]], *, bom: bool = False) -> Iterato
         yield writer.writerow([cell(value) for value in row])
 
 
-def _stream(rows: QuerySet) -> Iterator[dict]:
+def _stream(rows: DistributionRows) -> Iterator[dict]:
     return rows.iterator(chunk_size=STREAM_CHUNK)
 
 
 def _scope_and_period(row: dict) -> tuple:
-    """The group a row belongs to: one scope (force or channel) in one period."""
-    return tuple(row[ROW_SOURCES.get(name, name)] for name in WIDE_KEY)
+    """The group a row belongs to: one scope (force, platform or channel) in one period."""
+    return tuple(row[name] for name in WIDE_KEY)
 
 
 def with_note(header: Sequence[str], threshold: int) -> list[str]:
@@ -91,7 +98,7 @@ def with_note(header: Sequence[str], threshold: int) -> list[str]:
     return [*header, suppression_note(threshold)] if is_on(threshold) else list(header)
 
 
-def long_rows(rows: QuerySet, *, suppress_below: int = 0) -> Iterator[Sequence[object]]:
+def long_rows(rows: DistributionRows, *, suppress_below: int = 0) -> Iterator[Sequence[object]]:
     """LADDER.md's long layout: the header, then one row per rung (small counts withheld when
     `suppress_below` is on)."""
     yield with_note(ROW_FIELDS, suppress_below)
@@ -100,42 +107,68 @@ def long_rows(rows: QuerySet, *, suppress_below: int = 0) -> Iterator[Sequence[o
         yield [*row_values(row), *note]
 
 
-WIDE_KEY = ("definition_version", "period_type", "period", "scope", "force", "channel")
+# The wide layout's key: the long layout's, with the force's name and region beside its slug.
+WIDE_KEY = (
+    "definition_version",
+    "period_type",
+    "period",
+    "scope",
+    "force",
+    "force_name",
+    "region",
+    "platform",
+    "channel",
+)
 
 
 def wide_header(rungs: Sequence[tuple[int, str]]) -> list[str]:
-    """`rung_<position>_<slug>` per rung, so a column says both where and what the rung is."""
-    return [*WIDE_KEY, *(f"rung_{position}_{slug}" for position, slug in rungs), "total"]
+    """Counts, then shares: `rung_<position>_<slug>` per rung (where and what the rung is), then
+    `share_of_engaged_<position>_<slug>` for rungs 1 to 6 and `share_of_population_...` for all."""
+    engaged = [(position, slug) for position, slug in rungs if position > 0]
+    return [
+        *WIDE_KEY,
+        *(f"rung_{position}_{slug}" for position, slug in rungs),
+        *(f"share_of_engaged_{position}_{slug}" for position, slug in engaged),
+        *(f"share_of_population_{position}_{slug}" for position, slug in rungs),
+    ]
 
 
 def wide_rows(
-    rows: QuerySet, rungs: Sequence[tuple[int, str]], *, suppress_below: int = 0
+    rows: DistributionRows, rungs: Sequence[tuple[int, str]], *, suppress_below: int = 0
 ) -> Iterator[Sequence[object]]:
-    """The wide layout: one row per scope and period, a column per rung, and the total.
+    """The wide layout: one row per scope and period, the counts per rung, then the shares
+    (small counts, and every share from them, withheld when `suppress_below` is on).
 
-    A rung with no row is empty; the total adds the known citizens (rung 0 where it is known),
-    the same total `share` divides by. Rows arrive grouped (see `distribution_rows`), so one
-    group is held at a time.
+    The numbers are the long layout's, moved into columns: a rung with no row is empty. Rows
+    arrive grouped (see `distribution_rows`), so one group is held at a time.
     """
     positions = [position for position, _ in rungs]
+    engaged = [position for position in positions if position > 0]
     yield with_note(wide_header(rungs), suppress_below)
     note = [""] if is_on(suppress_below) else []
     for key, group in groupby(_stream(rows), key=_scope_and_period):
-        by_position = {row["rung_position"]: row["citizens"] for row in group}
-        known = [c for c in by_position.values() if c is not None]
-        shown = protect_counts(by_position, threshold=suppress_below)
+        by_position = {
+            row["rung_position"]: row for row in protect_group(group, threshold=suppress_below)
+        }
         yield [
             *key,
-            *(shown.get(position) for position in positions),
-            # The true total (at force scope, the population): with at least two cells withheld
-            # it gives away only their sum.
-            sum(known) if known else None,
+            *_column(by_position, "citizens", positions),
+            *_column(by_position, "share_of_engaged", engaged),
+            *_column(by_position, "share_of_population", positions),
             *note,
         ]
 
 
+def _column(by_position: dict[int, dict], name: str, positions: list[int]) -> list[object]:
+    return [(by_position.get(p) or {}).get(name) for p in positions]
+
+
 def layout_rows(
-    rows: QuerySet, *, layout: str, rungs: Sequence[tuple[int, str]], suppress_below: int = 0
+    rows: DistributionRows,
+    *,
+    layout: str,
+    rungs: Sequence[tuple[int, str]],
+    suppress_below: int = 0,
 ) -> Iterator[Sequence[object]]:
     if layout == "wide":
         return wide_rows(rows, rungs, suppress_below=suppress_below)
@@ -149,7 +182,8 @@ class DistributionExport:
 
 
 def export_filename(filters: DistributionFilters, *, version: int, layout: str) -> str:
-    """A file name that says what the file holds: version, period type, period(s), layout.
+    """A file name that says what the file holds: version, period type, period(s), scope, the
+    other filters, and the layout (`ladder-v1-month-2026-04-force-kent-essex-wide.csv`).
 
     The CSV itself stays pure (a comment line would break CSV readers); every row also carries
     its definition version and period.
@@ -166,10 +200,15 @@ def export_filename(filters: DistributionFilters, *, version: int, layout: str) 
         f"v{version}",
         filters.period_type or "",
         periods,
-        filters.scope or "",
+        filters.scope or "all-scopes",
+        "-".join(filters.forces),
+        filters.region or "",
+        filters.platform or "",
+        f"channel-{filters.channel}" if filters.channel else "",
         layout,
     ]
-    return "-".join(slugify(part) for part in parts if part) + ".csv"
+    name = "-".join(slugify(part) for part in parts if part)
+    return name[:180] + ".csv"
 
 
 def distribution_table(
@@ -182,7 +221,7 @@ def distribution_table(
     """The header and rows of a layout for some filters; `max_rows` bounds a preview in SQL."""
     definition = figures_definition(filters)
     rungs = rung_columns(definition)
-    rows = distribution_rows(filters)
+    rows = distribution_rows(filters, definition=definition)
     if max_rows is not None:
         rows = rows[: max_rows * (len(rungs) if layout == "wide" else 1)]
     return layout_rows(rows, layout=layout, rungs=rungs, suppress_below=suppress_below)

@@ -20,6 +20,7 @@ from engagement.store.mobility import mobility_rows
 from engagement.store.selectors import (
     READ_SCOPE_CHOICES,
     DistributionFilters,
+    DistributionRows,
     FiltersInvalid,
     distribution_rows,
     figures_definition,
@@ -111,7 +112,7 @@ class DistributionFilterSet(django_filters.FilterSet):
         field_name="period", max_length=8, help_text="Last period of a range (included)."
     )
     scope = django_filters.ChoiceFilter(
-        choices=READ_SCOPE_CHOICES, help_text="force or channel (default: both)."
+        choices=READ_SCOPE_CHOICES, help_text="force, platform or channel (default: all three)."
     )
     force = SlugListFilter(
         field_name="force__slug",
@@ -122,12 +123,14 @@ class DistributionFilterSet(django_filters.FilterSet):
         field_name="force__region", max_length=64, help_text="A force region, e.g. South East."
     )
     channel = django_filters.CharFilter(
-        field_name="channel__slug", max_length=64, help_text="A channel slug (channel scope only)."
+        field_name="channel__slug",
+        max_length=64,
+        help_text="A channel slug (its channel-scope rows).",
     )
     platform = django_filters.ChoiceFilter(
         field_name="channel__platform",
         choices=Platform.choices,
-        help_text="A channel platform (channel scope only).",
+        help_text="A platform: its platform-scope rows and the channel-scope rows of its channels.",
     )
     lens = django_filters.CharFilter(
         field_name="snapshot__definition__force__slug",
@@ -141,7 +144,7 @@ class DistributionFilterSet(django_filters.FilterSet):
         fields: list[str] = []
         form = DistributionFilterForm
 
-    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+    def filter_queryset(self, queryset: QuerySet) -> DistributionRows:
         """The figures come from the one selector, not from filtering the model's table here."""
         return distribution_rows(self.form.cleaned_data["filters"])
 

@@ -10,35 +10,29 @@ whichever door an analyst comes in by. Defaults, when a filter is not given:
   and `period_to` (both included, either may be left open) name a range of one period type.
 
 Only the current snapshot of the chosen version is read, and never a preview (see
-`published_snapshots`), and only the force and channel scopes (READ_SCOPES).
+`published_snapshots`). The rows are LADDER.md's long layout: rungs 1 to 6 for every scope and
+period that has anyone engaged (a rung nobody reached is a row of 0: the store leaves such rows
+out), and rung 0 at force scope. `channel` keeps channel-scope rows; `platform` keeps the
+platform-scope rows of that platform and the channel-scope rows of its channels.
+
+Both shares are computed in SQL, each named for its denominator (LADDER.md, "The distribution"):
+`share_of_engaged` over the citizens at rungs 1 to 6 of the row's scope and period, and
+`share_of_population` (force scope, where rung 0 is known) over rungs 0 to 6. Both are rounded to
+SHARE_PLACES, enough that a single citizen of the largest force area is never a share of 0.
 
 A force's local lens is read only when asked for by name (`lens`: the force's slug, or the lens's
 id); its figures are its force's only. Without `lens`, no reader ever sees a lens: the shared
-definitions (`EngagementDefinition.objects`) do not include them. `channel` and
-`platform` describe channels, so they keep channel-scope rows only. `share` is computed in SQL:
-citizens over the total of the row's scope and period (rung 0 included where it is known),
-rounded to 6 places.
+definitions (`EngagementDefinition.objects`) do not include them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import (
-    DecimalField,
-    F,
-    FloatField,
-    Max,
-    OuterRef,
-    Q,
-    QuerySet,
-    Subquery,
-    Sum,
-    Value,
-    Window,
-)
-from django.db.models.functions import Cast, NullIf, Round
+from django.db import connection
+from django.db.models import Max, QuerySet
 
 from engagement.definitions.selectors import current_definition
 from engagement.ladder.periods import Period, parse_period
@@ -53,14 +47,15 @@ from engagement.models import (
     Scope,
 )
 from engagement.store.suppression import withheld_on_page
+from forces.models import Channel, Force
 
-# The scopes LADDER.md's layouts know. The store also holds platform-scope rows (each citizen once
-# per force and platform) for the dashboard; they have no place in the CSV formats, so readers
-# here never serve them.
-READ_SCOPES: tuple[str, ...] = (Scope.FORCE, Scope.CHANNEL)
+# Every scope the store holds, in the order a force's rows are listed.
+READ_SCOPES: tuple[str, ...] = (Scope.FORCE, Scope.PLATFORM, Scope.CHANNEL)
 READ_SCOPE_CHOICES: list[tuple[str, str]] = [
     (value, label) for value, label in Scope.choices if value in READ_SCOPES
 ]
+SHARE_PLACES = 10
+NO_LIMIT = 2**62  # OFFSET without LIMIT, written the way PostgreSQL and SQLite both read
 
 # The columns of a distribution row, in the order of LADDER.md's long layout.
 ROW_FIELDS: tuple[str, ...] = (
@@ -69,22 +64,21 @@ ROW_FIELDS: tuple[str, ...] = (
     "period",
     "scope",
     "force",
+    "platform",
     "channel",
     "rung_position",
     "rung",
     "citizens",
-    "share",
+    "share_of_engaged",
+    "share_of_population",
 )
-
-
-# Where each column's value sits in a row of `distribution_rows` (a model field cannot be
-# re-annotated under its own name, so the slugs keep their lookup names).
-ROW_SOURCES: dict[str, str] = {"force": "force__slug", "channel": "channel__slug"}
+# What a row carries besides: for ordering, and the force's name and region beside its slug.
+ROW_EXTRAS: tuple[str, ...] = ("period_start", "force_name", "region")
 
 
 def row_values(row: dict) -> list:
     """A row of `distribution_rows` as a list in ROW_FIELDS order."""
-    return [row[ROW_SOURCES.get(name, name)] for name in ROW_FIELDS]
+    return [row[name] for name in ROW_FIELDS]
 
 
 class FiltersInvalid(ValueError):
@@ -253,72 +247,219 @@ def _parse_label(period_type: str | None, label: str) -> Period:
     )
 
 
-def distribution_rows(filters: DistributionFilters) -> QuerySet:
-    """The figures the filters select, as dictionaries (see `row_values` for the columns).
+# The long layout in SQL, for PostgreSQL and SQLite alike. `picked` is the store's rows the
+# filters select; `engaged` the scopes and periods with anyone at rungs 1 to 6, each crossed with
+# the six rungs so that a rung nobody reached is a 0; rung 0 comes as the store holds it. The
+# shares divide in floating point (SQLite would divide integers) and round as a numeric
+# (PostgreSQL rounds to a number of places only a numeric).
+_SHARE = (
+    "ROUND(CAST(CAST(t.citizens AS DOUBLE PRECISION) / NULLIF({total}, 0) AS NUMERIC), {places})"
+)
+_ROWS_SQL = """
+WITH picked AS (
+    SELECT d.period_type, d.period, d.period_start, d.scope, d.force_id, d.channel_id,
+           CASE WHEN d.scope = %(channel_scope)s THEN c.platform ELSE d.platform END AS platform,
+           d.rung_position, d.citizens
+    FROM {distribution} d
+    JOIN {force} f ON f.id = d.force_id
+    LEFT JOIN {channel} c ON c.id = d.channel_id
+    WHERE d.snapshot_id = %(snapshot)s {conditions}
+),
+engaged AS (
+    SELECT DISTINCT period_type, period, period_start, scope, force_id, channel_id, platform
+    FROM picked WHERE rung_position > 0 AND citizens > 0
+),
+cells AS (
+    SELECT e.period_type, e.period, e.period_start, e.scope, e.force_id, e.channel_id,
+           e.platform, r.position AS rung_position, COALESCE(p.citizens, 0) AS citizens
+    FROM engaged e
+    CROSS JOIN {rung} r
+    LEFT JOIN picked p
+      ON p.period_type = e.period_type AND p.period = e.period AND p.scope = e.scope
+     AND p.force_id = e.force_id AND COALESCE(p.channel_id, 0) = COALESCE(e.channel_id, 0)
+     AND p.platform = e.platform AND p.rung_position = r.position
+    WHERE r.definition_id = %(definition)s AND r.position > 0
+    UNION ALL
+    SELECT period_type, period, period_start, scope, force_id, channel_id, platform,
+           rung_position, citizens
+    FROM picked WHERE rung_position = 0 AND scope = %(force_scope)s
+),
+totals AS (
+    SELECT cells.*,
+           SUM(CASE WHEN rung_position > 0 THEN citizens END) OVER w AS engaged_total,
+           SUM(citizens) OVER w AS everyone,
+           COUNT(CASE WHEN rung_position = 0 THEN citizens END) OVER w AS rung0_known
+    FROM cells
+    WINDOW w AS (PARTITION BY period_type, period, scope, force_id, channel_id, platform)
+)
+SELECT %(version)s AS definition_version, t.period_type, t.period, t.scope,
+       f.slug AS force, NULLIF(t.platform, '') AS platform, ch.slug AS channel,
+       t.rung_position, r.slug AS rung, t.citizens,
+       CASE WHEN t.rung_position > 0 THEN {share_of_engaged} END AS share_of_engaged,
+       CASE WHEN t.scope = %(force_scope)s AND t.rung0_known > 0
+            THEN {share_of_population} END AS share_of_population,
+       t.period_start, f.name AS force_name, f.region AS region
+FROM totals t
+JOIN {force} f ON f.id = t.force_id
+LEFT JOIN {channel} ch ON ch.id = t.channel_id
+LEFT JOIN {rung} r ON r.definition_id = %(definition)s AND r.position = t.rung_position
+ORDER BY t.period_type, t.period_start, {force_order}
+         CASE t.scope WHEN %(force_scope)s THEN 0 WHEN %(platform_scope)s THEN 1 ELSE 2 END,
+         t.platform, ch.slug, t.rung_position
+"""
 
-    Ordered by period type, period, force, then the force-scope rows before the force's channels,
-    then rung: the order the long layout lists and the wide layout groups.
-    """
-    definition = figures_definition(filters)
-    period_type, first, last = resolve_periods(filters)
-    rows = Distribution.objects.filter(snapshot__in=published_snapshots(definition))
+
+@dataclass(frozen=True)
+class DistributionRows:
+    """The rows a filter selects, read lazily: counted and sliced for a paginator, streamed for
+    a CSV. Each row is a dictionary of ROW_FIELDS and ROW_EXTRAS."""
+
+    sql: str
+    params: dict
+    limit: int | None = None
+    offset: int = 0
+
+    def _bounded(self) -> str:
+        if self.limit is None and not self.offset:
+            return self.sql
+        limit = NO_LIMIT if self.limit is None else self.limit
+        return f"{self.sql} LIMIT {int(limit)} OFFSET {int(self.offset)}"
+
+    def count(self) -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT COUNT(*) FROM ({self._bounded()}) AS counted", self.params)
+            return cursor.fetchone()[0]
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, bounds: slice) -> DistributionRows:
+        if not isinstance(bounds, slice) or bounds.step is not None:
+            raise TypeError("distribution rows are sliced, not indexed")
+        start = bounds.start or 0
+        stop = bounds.stop
+        if self.limit is not None:
+            stop = self.limit if stop is None else min(stop, self.limit)
+        return DistributionRows(
+            self.sql,
+            self.params,
+            limit=None if stop is None else max(stop - start, 0),
+            offset=self.offset + start,
+        )
+
+    def in_groups(self, keys) -> DistributionRows:
+        """Only the rows of the given groups (`group_key`s): a page's whole scopes and periods,
+        for small-number protection, in one query."""
+        clauses: list[str] = []
+        params = dict(self.params)
+        for index, key in enumerate(keys):
+            names = [f"group_{index}_{part}" for part in range(len(key))]
+            params.update(zip(names, key, strict=True))
+            columns = ("period_type", "period", "scope", "force", "platform", "channel")
+            clauses.append(
+                "("
+                + " AND ".join(
+                    f"grouped.{column} IS NULL"
+                    if value is None
+                    else f"grouped.{column} = %({name})s"
+                    for column, name, value in zip(columns, names, key, strict=True)
+                )
+                + ")"
+            )
+        where = " OR ".join(clauses) or "1 = 0"
+        sql = f"SELECT * FROM ({self._bounded()}) AS grouped WHERE {where}"
+        return DistributionRows(sql, params)
+
+    def iterator(self, chunk_size: int = 2000) -> Iterator[dict]:
+        """The rows one chunk at a time (a server-side cursor on PostgreSQL)."""
+        with connection.chunked_cursor() as cursor:
+            cursor.execute(self._bounded(), self.params)
+            names: list[str] = []
+            while chunk := cursor.fetchmany(chunk_size):
+                # A named cursor describes its columns only once it has fetched.
+                names = names or [column[0] for column in cursor.description]
+                for values in chunk:
+                    yield dict(zip(names, values, strict=True))
+
+    def __iter__(self) -> Iterator[dict]:
+        return self.iterator()
+
+
+def _conditions(filters: DistributionFilters, period_type, first, last) -> tuple[str, dict]:
+    """The WHERE clauses of `picked` and their parameters."""
+    clauses: list[str] = []
+    params: dict = {}
+
+    def add(clause: str, **values) -> None:
+        clauses.append(clause)
+        params.update(values)
+
     if period_type:
-        rows = rows.filter(period_type=period_type)
+        add("d.period_type = %(period_type)s", period_type=period_type)
     if first:
-        rows = rows.filter(period_start__gte=first.start)
+        add("d.period_start >= %(first)s", first=first.start)
     if last:
-        rows = rows.filter(period_start__lte=last.start)
-    rows = rows.filter(scope__in=[filters.scope] if filters.scope else READ_SCOPES)
+        add("d.period_start <= %(last)s", last=last.start)
+    scopes = [filters.scope] if filters.scope else list(READ_SCOPES)
+    names = {f"scope_{index}": scope for index, scope in enumerate(scopes)}
+    add(f"d.scope IN ({', '.join(f'%({name})s' for name in names)})", **names)
     if filters.forces:
-        rows = rows.filter(force__slug__in=filters.forces)
+        names = {f"force_{index}": slug for index, slug in enumerate(filters.forces)}
+        add(f"f.slug IN ({', '.join(f'%({name})s' for name in names)})", **names)
     if filters.region:
-        rows = rows.filter(force__region__iexact=filters.region)
+        add("LOWER(f.region) = LOWER(%(region)s)", region=filters.region)
     if filters.channel:
-        rows = rows.filter(scope=Scope.CHANNEL, channel__slug=filters.channel)
+        add("d.scope = %(channel_scope)s AND c.slug = %(channel)s", channel=filters.channel)
     if filters.platform:
-        rows = rows.filter(scope=Scope.CHANNEL, channel__platform=filters.platform)
-    total = Window(
-        Sum("citizens"),
-        partition_by=[F("period_type"), F("period"), F("scope"), F("force"), F("channel")],
-    )
-    # Division in floating point (SQLite would divide integers), rounded as a decimal (PostgreSQL
-    # rounds to a number of places only a numeric).
-    share = Round(
-        Cast(
-            Cast("citizens", FloatField()) / NullIf(total, 0),
-            DecimalField(max_digits=20, decimal_places=10),
-        ),
-        6,
-        output_field=DecimalField(max_digits=8, decimal_places=6),
-    )
-    rung = Rung.objects.filter(definition=definition, position=OuterRef("rung_position")).order_by()
-    return (
-        rows.annotate(
-            definition_version=Value(definition.version),
-            rung=Subquery(rung.values("slug")[:1]),
-            share=share,
+        add(
+            "((d.scope = %(platform_scope)s AND d.platform = %(platform)s)"
+            " OR (d.scope = %(channel_scope)s AND c.platform = %(platform)s))",
+            platform=filters.platform,
         )
-        .order_by(
-            "period_type",
-            "period_start",
-            "force__slug",
-            F("channel__slug").asc(nulls_first=True),
-            "rung_position",
-        )
-        .values(
-            "definition_version",
-            "period_type",
-            "period",
-            "period_start",
-            "scope",
-            "rung_position",
-            "rung",
-            "citizens",
-            "share",
-            "force__slug",
-            "channel__slug",
-        )
+    return "".join(f" AND {clause}" for clause in clauses), params
+
+
+def _force_order(forces: tuple[str, ...]) -> str:
+    """The forces in the order they were asked for (a comparison keeps its order), else by slug."""
+    if not forces:
+        return "f.slug,"
+    whens = " ".join(f"WHEN %(force_{index})s THEN {index}" for index in range(len(forces)))
+    return f"CASE f.slug {whens} END, f.slug,"
+
+
+def distribution_rows(
+    filters: DistributionFilters, *, definition: EngagementDefinition | None = None
+) -> DistributionRows:
+    """The figures the filters select, in LADDER.md's long layout (see `row_values`).
+
+    Ordered by period type, period, force (in the order asked for, else by slug), then the
+    force-scope rows, its platforms, its channels, then rung: the order the long layout lists and
+    the wide layout groups.
+    """
+    definition = definition or figures_definition(filters)  # a caller that has it saves a query
+    period_type, first, last = resolve_periods(filters)
+    snapshot = current_snapshot(definition)
+    conditions, params = _conditions(filters, period_type, first, last)
+    share = _SHARE.replace("{places}", str(SHARE_PLACES))
+    sql = _ROWS_SQL.format(
+        distribution=Distribution._meta.db_table,
+        force=Force._meta.db_table,
+        channel=Channel._meta.db_table,
+        rung=Rung._meta.db_table,
+        conditions=conditions,
+        force_order=_force_order(filters.forces),
+        share_of_engaged=share.replace("{total}", "t.engaged_total"),
+        share_of_population=share.replace("{total}", "t.everyone"),
     )
+    params.update(
+        snapshot=snapshot.pk if snapshot else -1,
+        definition=definition.pk,
+        version=definition.version,
+        force_scope=Scope.FORCE,
+        platform_scope=Scope.PLATFORM,
+        channel_scope=Scope.CHANNEL,
+    )
+    return DistributionRows(sql, params)
 
 
 def group_key(row: dict) -> tuple:
@@ -327,8 +468,9 @@ def group_key(row: dict) -> tuple:
         row["period_type"],
         row["period"],
         row["scope"],
-        row["force__slug"],
-        row["channel__slug"],
+        row["force"],
+        row["platform"],
+        row["channel"],
     )
 
 
@@ -338,16 +480,7 @@ def with_small_numbers_withheld(
     """A page of distribution rows with small numbers withheld (see withheld_on_page)."""
 
     def whole_groups(keys) -> list[dict]:
-        groups = Q()
-        for period_type, period, scope, force, channel in keys:
-            groups |= Q(
-                period_type=period_type,
-                period=period,
-                scope=scope,
-                force__slug=force,
-                **({"channel__slug": channel} if channel else {"channel__isnull": True}),
-            )
-        return list(distribution_rows(filters).filter(groups))
+        return list(distribution_rows(filters).in_groups(keys))
 
     return withheld_on_page(
         rows, whole_groups=whole_groups, group_key=group_key, threshold=threshold

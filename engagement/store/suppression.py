@@ -69,11 +69,12 @@ def cells_to_withhold(
 
 
 def withheld_row(row: Mapping[str, object]) -> dict[str, object]:
-    """A row with its count and every share from it replaced by the marker."""
+    """A row with its count and every share from it replaced by the marker (a share the row
+    does not have, such as a channel's share of the population, stays unknown)."""
     return {
         **row,
         "citizens": SUPPRESSED,
-        **{name: SUPPRESSED for name in SHARE_FIELDS if name in row},
+        **{name: SUPPRESSED for name in SHARE_FIELDS if row.get(name) is not None},
     }
 
 

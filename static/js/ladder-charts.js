@@ -1,5 +1,8 @@
-/* Draws the dashboard's charts with Chart.js from the JSON each page embeds (json_script).
-   Every chart has a table with the same figures next to it: the charts are a view, not the data. */
+/* Draws the dashboard's charts with Chart.js from the JSON each page embeds (json_script), and
+   makes the figure tables sortable. Every chart has a table with the same figures next to it: the
+   charts are a view, not the data. Each rung has a colour (Okabe and Ito) and a pattern, so no
+   reader depends on colour alone; Passive starts hidden, so the rungs above it have their own
+   scale, and a checkbox beside each chart shows it. */
 (function () {
   "use strict";
   // The period list belongs to the period type: a new type starts from its latest complete period.
@@ -9,124 +12,268 @@
     periodType.addEventListener("change", function () { period.value = ""; });
   }
 
+  // --- Sortable tables: a button in each header; numbers sort by their data-value. -------------
+  function sortBy(table, index, kind, button) {
+    var body = table.tBodies[0];
+    var ascending = button.getAttribute("data-direction") !== "ascending";
+    var rows = Array.prototype.slice.call(body.rows);
+    rows.sort(function (a, b) {
+      var x = a.cells[index].getAttribute("data-value") || "";
+      var y = b.cells[index].getAttribute("data-value") || "";
+      var order;
+      if (kind === "number") {
+        var nx = x === "" ? -Infinity : parseFloat(x);
+        var ny = y === "" ? -Infinity : parseFloat(y);
+        order = nx - ny;
+      } else {
+        order = x.localeCompare(y, "en-GB");
+      }
+      return ascending ? order : -order;
+    });
+    rows.forEach(function (row) { body.appendChild(row); });
+    table.querySelectorAll("thead th").forEach(function (th) { th.removeAttribute("aria-sort"); });
+    button.parentNode.setAttribute("aria-sort", ascending ? "ascending" : "descending");
+    button.setAttribute("data-direction", ascending ? "ascending" : "descending");
+  }
+
+  document.querySelectorAll("table.sortable").forEach(function (table) {
+    table.querySelectorAll("thead th[data-sort]").forEach(function (th, index) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "sort-button";
+      while (th.firstChild) { button.appendChild(th.firstChild); }
+      th.appendChild(button);
+      button.addEventListener("click", function () {
+        sortBy(table, index, th.getAttribute("data-sort"), button);
+      });
+    });
+  });
+
   if (!window.Chart) { return; }
 
   var TEXT = "#0b0c0c";
   var GRID = "#b1b4b6";
+  var COLOURS = { 0: "#bababa", 1: "#56b4e9", 2: "#e69f00", 3: "#009e73", 4: "#f0e442", 5: "#0072b2", 6: "#cc79a7" };
   Chart.defaults.font.family = "Arial, Helvetica, sans-serif";
   Chart.defaults.font.size = 14;
   Chart.defaults.color = TEXT;
   Chart.defaults.animation = false;
 
-  function percent(value) {
-    return value === null || value === undefined ? "no figure" : value.toFixed(1) + "%";
+  // A fill per rung: its colour with a pattern in dark ink (none for Passive, the largest).
+  function pattern(position) {
+    var colour = COLOURS[position] || "#505a5f";
+    if (position === 1 || position === 0) { return colour; }
+    var size = 10;
+    var tile = document.createElement("canvas");
+    tile.width = size; tile.height = size;
+    var c = tile.getContext("2d");
+    c.fillStyle = colour; c.fillRect(0, 0, size, size);
+    c.strokeStyle = "rgba(11, 12, 12, 0.55)"; c.fillStyle = "rgba(11, 12, 12, 0.55)"; c.lineWidth = 1.5;
+    c.beginPath();
+    if (position === 2) { c.moveTo(0, size); c.lineTo(size, 0); }
+    else if (position === 3) { c.arc(size / 2, size / 2, 1.6, 0, 2 * Math.PI); c.fill(); }
+    else if (position === 4) { c.moveTo(0, 0); c.lineTo(size, size); }
+    else if (position === 5) { c.moveTo(0, size / 2); c.lineTo(size, size / 2); }
+    else if (position === 6) { c.moveTo(0, 0); c.lineTo(size, size); c.moveTo(0, size); c.lineTo(size, 0); }
+    c.stroke();
+    return c.createPattern(tile, "repeat");
+  }
+
+  function unit(spec) { return spec.measure === "per_thousand" ? " per 1,000 residents" : "% of engaged"; }
+
+  function figure(value, spec) {
+    if (value === null || value === undefined) { return "no figure"; }
+    var text = value !== 0 && Math.abs(value) < 0.1 ? value.toPrecision(2) : value.toFixed(1);
+    return text + unit(spec);
   }
 
   function count(value) {
-    return value === null || value === undefined ? "unknown" : value.toLocaleString("en-GB");
+    return value === null || value === undefined ? "unknown" : value.toLocaleString("en-GB") + " citizens";
   }
 
-  function percentAxis(stacked) {
+  function axis(spec, stacked, max) {
+    var percent = spec.measure !== "per_thousand";
     return {
-      stacked: stacked, min: 0, max: stacked ? 100 : undefined, beginAtZero: true,
-      grid: { color: GRID },
-      ticks: { callback: function (v) { return v + "%"; } }
+      stacked: stacked, min: 0, max: max, beginAtZero: true, grid: { color: GRID },
+      title: { display: true, text: percent ? "% of the engaged (rungs 1 to 6)" : "per 1,000 residents" },
+      ticks: { callback: function (v) { return percent ? v + "%" : v; } }
     };
   }
 
-  function stacked(spec) {
+  function linkOptions(spec) {
+    return {
+      onClick: function (event, elements) {
+        var link = elements.length && spec.links ? spec.links[elements[0].index] : "";
+        if (link) { window.location.href = link; }
+      },
+      onHover: function (event, elements) {
+        var link = elements.length && spec.links ? spec.links[elements[0].index] : "";
+        event.native.target.style.cursor = link ? "pointer" : "default";
+      }
+    };
+  }
+
+  // On a narrow screen a force's name is shortened ("Kent", "Hampshire and Isle o…") so the
+  // bars keep their room; the table beside the chart has the full names.
+  function shortLabel(label) {
+    if (window.innerWidth >= 600 || typeof label !== "string") { return label; }
+    var short = label.replace(/ (Police Service|Constabulary|Police)$/, "");
+    return short.length > 16 ? short.slice(0, 15) + "…" : short;
+  }
+
+  function categoryTicks(spec) {
+    return {
+      autoSkip: false,
+      callback: function (value) { return shortLabel(this.getLabelForValue(value)); },
+      font: function (ctx) {
+        return { weight: spec.emphasis && spec.emphasis[ctx.index] ? "bold" : "normal" };
+      }
+    };
+  }
+
+  function categoryAxis(spec) {
+    return { stacked: true, grid: { display: false }, ticks: categoryTicks(spec) };
+  }
+
+  function stacked(spec, showPassive) {
+    var datasets = spec.datasets.filter(function (d) { return showPassive || !d.passive; });
+    var full = showPassive && spec.measure !== "per_thousand";
     return {
       type: "bar",
       data: {
         labels: spec.labels,
-        datasets: spec.datasets.map(function (d) {
-          return { label: d.label, data: d.data, counts: d.counts, backgroundColor: d.colour,
+        datasets: datasets.map(function (d) {
+          return { label: d.label, data: d.data, counts: d.counts, backgroundColor: pattern(d.position),
                    borderColor: "#ffffff", borderWidth: 1, barPercentage: 0.9, categoryPercentage: 0.9 };
         })
       },
-      options: {
+      options: Object.assign({
         indexAxis: "y", maintainAspectRatio: false,
-        scales: {
-          x: percentAxis(true),
-          y: { stacked: true, grid: { display: false }, ticks: { autoSkip: false, font: function (ctx) {
-            return { weight: spec.emphasis && spec.emphasis[ctx.index] ? "bold" : "normal" };
-          } } }
-        },
+        scales: { x: axis(spec, true, full ? 100 : undefined), y: categoryAxis(spec) },
         plugins: {
           legend: { display: false },
           tooltip: { callbacks: { label: function (ctx) {
-            return ctx.dataset.label + ": " + percent(ctx.raw) + " (" + count(ctx.dataset.counts[ctx.dataIndex]) + ")";
+            return ctx.dataset.label + ": " + figure(ctx.raw, spec) + " (" + count(ctx.dataset.counts[ctx.dataIndex]) + ")";
           } } }
-        },
-        onClick: function (event, elements) {
-          var link = elements.length && spec.links ? spec.links[elements[0].index] : "";
-          if (link) { window.location.href = link; }
-        },
-        onHover: function (event, elements) {
-          var link = elements.length && spec.links ? spec.links[elements[0].index] : "";
-          event.native.target.style.cursor = link ? "pointer" : "default";
         }
-      }
+      }, linkOptions(spec))
     };
   }
 
-  function ladder(spec) {
+  function markers(label, data, style) {
+    return { type: "line", order: 0, label: label, data: data, showLine: false, pointStyle: style, pointRadius: 6,
+             pointBorderColor: TEXT, pointBackgroundColor: "#ffffff", pointBorderWidth: 2, borderColor: TEXT,
+             backgroundColor: "#ffffff" };
+  }
+
+  function ranked(spec) {
     return {
       type: "bar",
       data: {
         labels: spec.labels,
-        datasets: [{ label: "Share", data: spec.data, counts: spec.counts, backgroundColor: spec.colours,
-                     borderColor: TEXT, borderWidth: 1 }]
+        datasets: [
+          { label: "This period", order: 1, data: spec.data, counts: spec.counts, backgroundColor: pattern(2),
+            borderColor: TEXT, borderWidth: 1 },
+          markers("The period before", spec.previous, "circle"),
+          markers("A year before", spec.year_before, "triangle")
+        ]
+      },
+      options: Object.assign({
+        indexAxis: "y", maintainAspectRatio: false,
+        scales: { x: axis(spec, false), y: { grid: { display: false }, ticks: categoryTicks(spec) } },
+        plugins: {
+          legend: { display: true, position: "top", labels: { usePointStyle: true } },
+          tooltip: { callbacks: { label: function (ctx) {
+            var text = ctx.dataset.label + ": " + figure(ctx.raw, spec);
+            return ctx.datasetIndex === 0 ? text + " (" + count(spec.counts[ctx.dataIndex]) + ")" : text;
+          } } }
+        }
+      }, linkOptions(spec))
+    };
+  }
+
+  function ladder(spec, showPassive) {
+    var keep = spec.labels.map(function (_, i) { return showPassive || i !== spec.passive_index; });
+    function pick(values) { return values.filter(function (_, i) { return keep[i]; }); }
+    var positions = pick(spec.positions);
+    var counts = pick(spec.counts);
+    return {
+      type: "bar",
+      data: {
+        labels: pick(spec.labels),
+        datasets: [
+          { label: "This period", order: 1, data: pick(spec.data), backgroundColor: positions.map(pattern),
+            borderColor: TEXT, borderWidth: 1 },
+          markers("The period before", pick(spec.previous), "circle"),
+          markers("A year before", pick(spec.year_before), "triangle")
+        ]
       },
       options: {
         indexAxis: "y", maintainAspectRatio: false,
-        scales: { x: percentAxis(false), y: { grid: { display: false } } },
+        scales: { x: axis(spec, false), y: { grid: { display: false } } },
         plugins: {
-          legend: { display: false },
+          // The bars are named on their axis; the legend names the markers.
+          legend: { display: true, position: "top", labels: { usePointStyle: true, filter: function (item) {
+            return item.datasetIndex !== 0;
+          } } },
           tooltip: { callbacks: { label: function (ctx) {
-            return percent(ctx.raw) + " (" + count(ctx.dataset.counts[ctx.dataIndex]) + ")";
+            var text = ctx.dataset.label + ": " + figure(ctx.raw, spec);
+            return ctx.datasetIndex === 0 ? text + " (" + count(counts[ctx.dataIndex]) + ")" : text;
           } } }
         }
       }
     };
   }
 
-  function lines(spec) {
+  var STYLES = ["circle", "rect", "triangle", "rectRot", "star", "crossRot", "cross"];
+
+  function lines(spec, showPassive) {
+    var datasets = spec.datasets.filter(function (d) { return showPassive || !d.passive; });
     return {
       type: "line",
       data: {
         labels: spec.labels,
-        datasets: spec.datasets.map(function (d, i) {
-          return { label: d.label, data: d.data, borderColor: d.colour, backgroundColor: d.colour,
-                   borderWidth: 3, pointRadius: 4, pointBorderColor: TEXT, pointBorderWidth: 1, spanGaps: true,
-                   pointStyle: ["circle", "rect", "triangle", "rectRot", "star", "crossRot", "cross"][i % 7] };
+        datasets: datasets.map(function (d, i) {
+          var colour = d.colour || COLOURS[d.position] || TEXT;
+          var style = d.position !== undefined ? STYLES[d.position % STYLES.length] : STYLES[i % STYLES.length];
+          return { label: d.label, data: d.data, borderColor: colour, backgroundColor: colour,
+                   borderWidth: 3, borderDash: d.dashed ? [8, 4] : [], pointRadius: 4, pointBorderColor: TEXT,
+                   pointBorderWidth: 1, spanGaps: true, pointStyle: style };
         })
       },
       options: {
         maintainAspectRatio: false,
         interaction: { mode: "index", intersect: false },
-        scales: { y: percentAxis(false), x: { grid: { color: GRID } } },
+        scales: { y: axis(spec, false), x: { grid: { color: GRID } } },
         plugins: {
           legend: { display: true, position: "bottom", labels: { usePointStyle: true } },
-          tooltip: { callbacks: { label: function (ctx) { return ctx.dataset.label + ": " + percent(ctx.raw); } } }
+          tooltip: { callbacks: { label: function (ctx) { return ctx.dataset.label + ": " + figure(ctx.raw, spec); } } }
         }
       }
     };
   }
 
-  var builders = { stacked: stacked, ladder: ladder, lines: lines };
+  var builders = { stacked: stacked, ranked: ranked, ladder: ladder, lines: lines };
 
   function height(spec) {
     if (spec.kind === "lines") { return 380; }
-    var row = spec.labels.length > 12 ? 20 : 32;
-    return Math.max(120, spec.labels.length * row + 50);
+    var row = spec.labels.length > 12 ? 22 : 34;
+    return Math.max(160, spec.labels.length * row + 90);
   }
 
   document.querySelectorAll("canvas[data-chart]").forEach(function (canvas) {
-    var source = document.getElementById(canvas.getAttribute("data-chart"));
+    var name = canvas.getAttribute("data-chart");
+    var source = document.getElementById(name);
     if (!source) { return; }
     var spec = JSON.parse(source.textContent);
     canvas.parentNode.style.height = height(spec) + "px";
-    new Chart(canvas, builders[spec.kind](spec));
+    var toggle = document.querySelector('[data-passive-for="' + name + '"]');
+    var chart = new Chart(canvas, builders[spec.kind](spec, toggle ? toggle.checked : true));
+    if (toggle) {
+      toggle.addEventListener("change", function () {
+        chart.destroy();
+        chart = new Chart(canvas, builders[spec.kind](spec, toggle.checked));
+      });
+    }
   });
 }());

@@ -25,11 +25,13 @@ class Command(ExportCommand):
         parser.add_argument("--period", help="One period: 2026-04, 2026-Q2, 2026 or 2026-27.")
         parser.add_argument("--period-from", help="First period of a range (included).")
         parser.add_argument("--period-to", help="Last period of a range (included).")
-        parser.add_argument("--scope", help="force or channel (default: both).")
+        parser.add_argument("--scope", help="force, platform or channel (default: all three).")
         parser.add_argument("--force", help="Force slugs, comma-separated.")
         parser.add_argument("--region", help="A force region.")
-        parser.add_argument("--channel", help="A channel slug (channel scope only).")
-        parser.add_argument("--platform", help="A channel platform (channel scope only).")
+        parser.add_argument("--channel", help="A channel slug (its channel-scope rows).")
+        parser.add_argument(
+            "--platform", help="A platform: its platform-scope rows and its channels' rows."
+        )
         parser.add_argument(
             "--lens",
             help="A force's local lens (the force's slug, or the lens's id): its figures only.",
