@@ -291,6 +291,12 @@ ROWS: list[Row] = [
     # The pages.
     Row("", "GET", READ, "/"),
     Row("forces/<slug:slug>/", "GET", READ, f"/forces/{OWN}/"),
+    Row(
+        "forces/<slug:slug>/channels/<slug:channel>/",
+        "GET",
+        READ,
+        f"/forces/{OWN}/channels/twitter-main/",
+    ),
     Row("compare/", "GET", READ, f"/compare/?forces={OWN}"),
     Row("definition/", "GET", READ),
     Row("reports/", "GET", READ),
@@ -301,6 +307,15 @@ ROWS: list[Row] = [
     Row("sign-out/", "POST", "S S S S S S S", data={}),
     # The upload page: force data managers for their own forces, superusers for all.
     Row("imports/", "GET", "S 403 403 200 200 403 200"),
+    # "Recompute now" after an import: those who may start a recompute, by POST only.
+    Row("imports/recompute/", "GET", "S 405 405 405 405 405 405"),
+    Row(
+        "imports/recompute/",
+        "POST",
+        "S 403 302+ 403 403 403 302+",
+        data={},
+        effect="run_queued",
+    ),
     Row(
         "imports/",
         "POST",
@@ -343,6 +358,7 @@ ROWS: list[Row] = [
         effect="run_queued",
     ),
     # The API: every endpoint and method.
+    Row("api/v1/", "GET", API_READ),
     Row("api/v1/schema/", "GET", API_READ),
     Row("api/v1/docs/", "GET", API_READ),
     Row("api/v1/interactions/", "GET", "401 403 403 405 405 403 405"),

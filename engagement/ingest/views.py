@@ -96,6 +96,7 @@ def import_batch(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+@require_POST
 def recompute_now(request: HttpRequest) -> HttpResponse:
     """Queue a recompute of the current definition now, rather than tonight (START_RECOMPUTE)."""
     if not may_start_recompute(request.user):
