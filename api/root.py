@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
-from rest_framework.decorators import api_view, permission_classes
-from rest_framework.permissions import AllowAny
+from rest_framework.decorators import api_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
@@ -46,7 +45,6 @@ CSV_ENDPOINTS: tuple[tuple[str, str], ...] = (
     description="Every endpoint: its name, its address and what it serves.",
 )
 @api_view(["GET"])
-@permission_classes([AllowAny])
 def api_root(request: Request) -> Response:
     """Every endpoint with its address and what it serves."""
     csv_urls = {name: reverse(url_name, request=request) for name, url_name in CSV_ENDPOINTS}
