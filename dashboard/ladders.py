@@ -9,6 +9,11 @@ Every share is named for its denominator, as in LADDER.md and the CSV:
   pages show it as a rate per 1,000 residents rather than a wall of 0.0 %.
 Passive holds most of the engaged public, so the charts start with it hidden (the rungs above it
 on their own scale) and a reader can show it.
+
+A ladder may have rungs withheld (small-number protection, dashboard.withheld): their counts read
+[c], and every figure computed from them is unknown, so nothing on the page gives them away. The
+engaged total stays shown (it is published anyway), so a figure adding up some but not all of the
+withheld rungs would give one away: `share_from` is unknown then too.
 """
 
 from __future__ import annotations
@@ -16,6 +21,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from engagement.choices import WITHHELD
 
 # Okabe and Ito's colour-blind safe palette, one colour per rung, and a pattern per rung (drawn
 # by static/js/ladder-charts.js and the legend's CSS) so that no reader depends on colour alone.
@@ -71,12 +78,23 @@ class Ladder:
     columns: tuple[int, ...] = ()  # the table's rungs, when some rows count fewer
     previous: Ladder | None = None  # the period before
     year_before: Ladder | None = None  # the same period a year before
+    withheld: frozenset[int] = frozenset()  # rungs too small to show (small-number protection)
 
     def count(self, position: int) -> int | None:
+        """The true count, for the totals; what the page shows is `shown_count`."""
         value = self.counts.get(position)
         if value is None and position != 0:
             return 0
         return value
+
+    def shown_count(self, position: int) -> int | str | None:
+        return WITHHELD if position in self.withheld else self.count(position)
+
+    def _gives_away(self, positions: Iterable[int]) -> bool:
+        """Whether a figure adding up `positions` would reveal a withheld rung: it includes some
+        withheld rungs but not all (all of them together follow from the total anyway)."""
+        included = self.withheld.intersection(positions)
+        return bool(included) and included != self.withheld
 
     @property
     def engaged(self) -> int:
@@ -94,15 +112,16 @@ class Ladder:
         return None if none is None else none + self.engaged
 
     def share_of_engaged(self, position: int) -> float | None:
-        """Percentage of the engaged (rungs 1 to 6); None for rung 0 and when nobody is engaged."""
-        if position == 0 or not self.engaged:
+        """Percentage of the engaged (rungs 1 to 6); None for rung 0, when nobody is engaged and
+        for a withheld rung."""
+        if position == 0 or not self.engaged or position in self.withheld:
             return None
         return 100.0 * (self.count(position) or 0) / self.engaged
 
     def per_thousand(self, position: int) -> float | None:
         """The share of population, per 1,000 residents; None where rung 0 is unknown."""
         value, population = self.count(position), self.population
-        if value is None or not population:
+        if value is None or not population or position in self.withheld:
             return None
         return PER * value / population
 
@@ -111,29 +130,63 @@ class Ladder:
         population = self.population
         return PER * self.engaged / population if population else None
 
+    def count_from(self, position: int) -> int | str:
+        """The citizens at `position` or above ([c] where that would reveal a withheld rung)."""
+        positions = [p for p in ENGAGED_POSITIONS if p >= position]
+        if self._gives_away(positions):
+            return WITHHELD
+        return sum(self.count(p) or 0 for p in positions)
+
     def share_from(self, position: int) -> float | None:
         """Percentage of the engaged at `position` or above."""
-        if not self.engaged:
+        above = self.count_from(position)
+        if not self.engaged or above == WITHHELD:
             return None
-        above = sum(self.count(p) or 0 for p in ENGAGED_POSITIONS if p >= position)
         return 100.0 * above / self.engaged
 
     @property
     def share_conversation_up(self) -> float | None:
         return self.share_from(CONVERSATION)
 
+    @property
+    def shown_conversation_up(self) -> float | str | None:
+        """The share at Conversation or above as the tables show it ([c] where withheld)."""
+        if self.count_from(CONVERSATION) == WITHHELD:
+            return WITHHELD
+        return self.share_conversation_up
+
     def cells(self) -> list[dict[str, Any]]:
-        """One table cell per column: the count and both shares (None where unknown)."""
-        return [
-            {
+        """One table cell per column: the count and both shares (None where unknown, [c] where
+        withheld)."""
+        return [self._cell(p) for p in self.columns or self.positions]
+
+    def _cell(self, p: int) -> dict[str, Any]:
+        if p not in self.positions:
+            return {
                 "position": p,
-                "citizens": self.count(p) if p in self.positions else None,
-                "share_of_engaged": self.share_of_engaged(p) if p in self.positions else None,
-                "per_thousand": self.per_thousand(p) if p in self.positions else None,
+                "citizens": None,
+                "share_of_engaged": None,
+                "per_thousand": None,
                 "changes": self.changes(p),
+                "withheld": False,
             }
-            for p in self.columns or self.positions
-        ]
+        if p in self.withheld:
+            return {
+                "position": p,
+                "citizens": WITHHELD,
+                "share_of_engaged": WITHHELD,
+                "per_thousand": WITHHELD,
+                "changes": self.changes(p),
+                "withheld": True,
+            }
+        return {
+            "position": p,
+            "citizens": self.count(p),
+            "share_of_engaged": self.share_of_engaged(p),
+            "per_thousand": self.per_thousand(p),
+            "changes": self.changes(p),
+            "withheld": False,
+        }
 
     def changes(self, position: int | None = None) -> dict[str, float | None]:
         """Percentage points of the share of engaged (at a rung, or at Conversation or above when
@@ -215,7 +268,7 @@ def stacked_chart(
                     _round(ladder.per_thousand(p) if per_thousand else ladder.share_of_engaged(p))
                     for ladder in ladders
                 ],
-                "counts": [ladder.count(p) for ladder in ladders],
+                "counts": [ladder.shown_count(p) for ladder in ladders],
             }
             for p in positions
         ],
@@ -245,10 +298,7 @@ def ranked_chart(
         "data": series(lambda ladder: ladder),
         "previous": series(lambda ladder: ladder.previous),
         "year_before": series(lambda ladder: ladder.year_before),
-        "counts": [
-            sum(ladder.count(p) or 0 for p in ENGAGED_POSITIONS if p >= CONVERSATION)
-            for ladder in shown
-        ],
+        "counts": [ladder.count_from(CONVERSATION) for ladder in shown],
     }
 
 
@@ -270,7 +320,7 @@ def ladder_chart(ladder: Ladder, rungs: Mapping[int, RungInfo], *, title: str) -
         "data": shares(ladder),
         "previous": shares(ladder.previous),
         "year_before": shares(ladder.year_before),
-        "counts": [ladder.count(p) for p in positions],
+        "counts": [ladder.shown_count(p) for p in positions],
     }
 
 

@@ -10,15 +10,16 @@ The pair of periods a page shows ends in the period the reader chose: 2026-Q1 ->
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.urls import reverse
 
-from dashboard import page_selectors
+from dashboard import page_selectors, withheld
 from dashboard.ladders import ALL_POSITIONS, CONVERSATION, RUNG_COLOURS, RungInfo, _round
 from dashboard.page_filters import Filters
+from engagement.choices import WITHHELD
 from engagement.ladder import mobility
 from engagement.ladder.similarity import MIN_ENGAGED
 
@@ -42,31 +43,69 @@ def percent(part: int, whole: int) -> float | None:
 @dataclass(frozen=True)
 class MovedUpShare:
     """ "Moved up" for a force, a region or the nation: `moved` of the `of` citizens engaged in
-    the earlier period stood on a higher rung in the next."""
+    the earlier period stood on a higher rung in the next (`withheld`: too few to show, or too
+    few left behind; small-number protection)."""
 
     moved: int
     of: int
     region: str = ""
+    withheld: bool = False
 
     @property
     def share(self) -> float | None:
-        return percent(self.moved, self.of)
+        return None if self.withheld else percent(self.moved, self.of)
+
+    @property
+    def shown_moved(self) -> int | str:
+        return WITHHELD if self.withheld else self.moved
 
 
-def moved_up_shares(filters: Filters) -> dict[int, MovedUpShare]:
-    """Force pk -> its "moved up" for the pair ending in the chosen period (empty for the first)."""
+@dataclass(frozen=True)
+class MovedUpTable:
+    """ "Moved up" for every force (by pk), every region and the nation: the reference lines
+    are the forces' citizens added together (not an average of shares)."""
+
+    forces: dict[int, MovedUpShare]
+    regions: dict[str, MovedUpShare]
+    nation: MovedUpShare | None
+
+
+def moved_up_table(filters: Filters) -> MovedUpTable:
+    """The "moved up" figures for the pair ending in the chosen period (empty for the first)."""
     if not previous_period(filters):
-        return {}
+        return MovedUpTable(forces={}, regions={}, nation=None)
     figures = page_selectors.moved_up_by_force(
         filters.snapshot, period_type=filters.period_type, to_period=filters.period
     )
-    return {pk: MovedUpShare(f.moved_up, f.engaged_before, f.region) for pk, f in figures.items()}
+    hidden = withheld.moved_up_withheld(
+        {pk: (f.region, f.moved_up, f.engaged_before) for pk, f in figures.items()},
+        threshold=filters.threshold,
+    )
+    forces = {
+        pk: MovedUpShare(
+            f.moved_up, f.engaged_before, f.region, hidden.get(withheld.force_row(pk), False)
+        )
+        for pk, f in figures.items()
+    }
 
+    def added(members: list[MovedUpShare], row) -> MovedUpShare:
+        return MovedUpShare(
+            sum(s.moved for s in members),
+            sum(s.of for s in members),
+            withheld=hidden.get(row, False),
+        )
 
-def added(shares: Iterable[MovedUpShare]) -> MovedUpShare:
-    """A reference line: the forces' citizens added together (not an average of shares)."""
-    shares = list(shares)
-    return MovedUpShare(sum(s.moved for s in shares), sum(s.of for s in shares))
+    regions = {share.region for share in forces.values()}
+    return MovedUpTable(
+        forces=forces,
+        regions={
+            region: added(
+                [s for s in forces.values() if s.region == region], withheld.region_row(region)
+            )
+            for region in regions
+        },
+        nation=added(list(forces.values()), withheld.NATION),
+    )
 
 
 # --- The force page: the matrix, the headlines, the forces most alike ---------------------------
@@ -79,7 +118,12 @@ def _name(rungs: Mapping[int, RungInfo], position: int) -> str:
 
 
 def matrix_chart(
-    matrix: mobility.Matrix, rungs: Mapping[int, RungInfo], *, before: str, after: str
+    matrix: mobility.Matrix,
+    rungs: Mapping[int, RungInfo],
+    *,
+    before: str,
+    after: str,
+    hidden: set[tuple[int, int]] = frozenset(),
 ) -> dict[str, Any]:
     """One bar per rung in the earlier period (the top rung at the top, as in the table), split
     by where its citizens stood in the next, in shares of that rung's citizens (the `stacked`
@@ -98,19 +142,33 @@ def matrix_chart(
                 "label": f"{_name(rungs, after_position)} in {after}",
                 "colour": RUNG_COLOURS.get(after_position, "#505a5f"),
                 "data": [
-                    _round(percent(matrix.get((p, after_position), 0), from_totals[p]))
+                    None
+                    if (p, after_position) in hidden
+                    else _round(percent(matrix.get((p, after_position), 0), from_totals[p]))
                     for p in bars
                 ],
-                "counts": [matrix.get((p, after_position), 0) for p in bars],
+                "counts": [
+                    WITHHELD
+                    if (p, after_position) in hidden
+                    else matrix.get((p, after_position), 0)
+                    for p in bars
+                ],
             }
             for after_position in positions
         ],
     }
 
 
-def matrix_rows(matrix: mobility.Matrix, rungs: Mapping[int, RungInfo]) -> list[dict[str, Any]]:
+def matrix_rows(
+    matrix: mobility.Matrix,
+    rungs: Mapping[int, RungInfo],
+    *,
+    hidden: set[tuple[int, int]] = frozenset(),
+    hidden_totals: frozenset[int] = frozenset(),
+) -> list[dict[str, Any]]:
     """The table: a row per rung before (top rung first), a cell per rung after, and the row's
-    total, the denominator of its shares. (0, 0) is never counted: its cell is empty."""
+    total, the denominator of its shares. (0, 0) is never counted: its cell is empty. `hidden`
+    cells and `hidden_totals` (rungs before) read [c] (small-number protection)."""
     positions = [p for p in ALL_POSITIONS if p == 0 or p in rungs]
     rows = []
     for before in reversed(positions):
@@ -119,22 +177,26 @@ def matrix_rows(matrix: mobility.Matrix, rungs: Mapping[int, RungInfo]) -> list[
             {
                 "position": before,
                 "name": _name(rungs, before),
-                "total": total,
+                "total": WITHHELD if before in hidden_totals else total,
                 "cells": [
-                    {
-                        "position": after,
-                        "citizens": None
-                        if before == after == 0
-                        else matrix.get((before, after), 0),
-                        "share": None
-                        if before == 0
-                        else percent(matrix.get((before, after), 0), total),
-                    }
-                    for after in positions
+                    _matrix_cell(matrix, before, after, total, hidden) for after in positions
                 ],
             }
         )
     return rows
+
+
+def _matrix_cell(
+    matrix: mobility.Matrix, before: int, after: int, total: int, hidden
+) -> dict[str, Any]:
+    if (before, after) in hidden:
+        return {"position": after, "citizens": WITHHELD, "share": None}
+    citizens = matrix.get((before, after), 0)
+    return {
+        "position": after,
+        "citizens": None if before == after == 0 else citizens,
+        "share": None if before == 0 else percent(citizens, total),
+    }
 
 
 def headlines(
@@ -158,6 +220,7 @@ def headlines(
             "whole": at_passive,
             "text": f"of the {at_passive:,} people at {passive} in {before} reached "
             f"{conversation} or above in {after}",
+            "label": f"People at {passive} in {before} who reached {conversation} or above",
             "none": f"Nobody was at {passive} in {before}.",
         },
         {
@@ -167,6 +230,7 @@ def headlines(
             "whole": at_upper,
             "text": f"of the {at_upper:,} people at {conversation} or above in {before} were "
             f"still there in {after}",
+            "label": f"People at {conversation} or above in {before} still there in {after}",
             "none": f"Nobody was at {conversation} or above in {before}.",
         },
         {
@@ -176,6 +240,7 @@ def headlines(
             "whole": engaged_before,
             "text": f"of the {engaged_before:,} people engaged in {before} stood on a higher "
             f"rung in {after} (moved up)",
+            "label": f"People engaged in {before} who moved up in {after}",
             "none": f"Nobody was engaged in {before}.",
         },
         {
@@ -185,6 +250,7 @@ def headlines(
             "whole": engaged_after,
             "text": f"of the {engaged_after:,} people engaged in {after} were newcomers "
             f"({newcomers:,} not engaged in {before})",
+            "label": f"Newcomers in {after}",
             "none": f"Nobody was engaged in {after}.",
         },
         {
@@ -194,13 +260,41 @@ def headlines(
             "whole": engaged_before,
             "text": f"of the {engaged_before:,} people engaged in {before} were lost "
             f"({lost:,} not engaged in {after})",
+            "label": f"People engaged in {before} and lost in {after}",
             "none": f"Nobody was engaged in {before}.",
         },
     ]
 
 
+def protected_headlines(
+    lines: list[dict[str, Any]], *, threshold: int, hidden_wholes: set[str]
+) -> list[dict[str, Any]]:
+    """The headlines with those that would single someone out withheld: where the part, the rest
+    of the whole or the whole is small, or the whole is a rung withheld on the ladder
+    (`hidden_wholes`, by key). A withheld line keeps its label, never its figures."""
+
+    def small(n: int) -> bool:
+        return 0 < n < threshold
+
+    return [
+        {**line, "share": None, "part": WITHHELD, "whole": WITHHELD, "withheld": True}
+        if line["key"] in hidden_wholes
+        or (
+            threshold > 1
+            and any(small(n) for n in (line["part"], line["whole"] - line["part"], line["whole"]))
+        )
+        else line
+        for line in lines
+    ]
+
+
 def force_mobility_context(filters: Filters, force: Force) -> dict[str, Any]:
-    """The force page's "Moving up the ladder" section."""
+    """The force page's "Moving up the ladder" section.
+
+    With small-number protection on, the matrix is a table whose row totals (the rungs before)
+    and column totals (the rungs after) are published ladders: its cells are withheld across and
+    down (`withheld_in_table`), and a row total reads [c] where the ladder withholds its rung.
+    """
     before = previous_period(filters)
     if not before:
         return {"mobility": {"before": "", "after": filters.period}}
@@ -209,6 +303,20 @@ def force_mobility_context(filters: Filters, force: Force) -> dict[str, Any]:
         filters.snapshot, force, period_type=filters.period_type, to_period=filters.period
     )
     after = filters.period
+    protection = withheld.page_protection_for(filters)
+    hidden = withheld.matrix_withheld(matrix, threshold=filters.threshold)
+    hidden_totals = protection.force(before, force.slug)
+    lines = headlines(matrix, rungs, before=before, after=after)
+    if protection.on:
+        if 0 < mobility.newcomers(matrix) < filters.threshold:
+            hidden_totals |= {0}
+        upper = [p for p in ALL_POSITIONS if p >= CONVERSATION]
+        hidden_wholes = set()
+        if PASSIVE in hidden_totals:
+            hidden_wholes.add("climbed")
+        if hidden_totals.intersection(upper) not in (frozenset(), hidden_totals - {0}):
+            hidden_wholes.add("stayed")
+        lines = protected_headlines(lines, threshold=filters.threshold, hidden_wholes=hidden_wholes)
     return {
         "mobility": {
             "before": before,
@@ -218,9 +326,9 @@ def force_mobility_context(filters: Filters, force: Force) -> dict[str, Any]:
                 for p in ALL_POSITIONS
                 if p == 0 or p in rungs
             ],
-            "rows": matrix_rows(matrix, rungs),
-            "headlines": headlines(matrix, rungs, before=before, after=after),
-            "chart": matrix_chart(matrix, rungs, before=before, after=after),
+            "rows": matrix_rows(matrix, rungs, hidden=hidden, hidden_totals=hidden_totals),
+            "headlines": lines,
+            "chart": matrix_chart(matrix, rungs, before=before, after=after, hidden=hidden),
             "legend": [
                 RungInfo(position=p, name=_name(rungs, p), slug="", description="")
                 for p in ALL_POSITIONS
@@ -264,13 +372,20 @@ def compare_moved_up(
 ) -> list[dict[str, Any]]:
     """The compare page's "moved up" table: each force, then its region and the nation as
     reference lines (every force of the region or nation added together)."""
-    shares = moved_up_shares(filters)
+    table = moved_up_table(filters)
     rows = [
-        {"label": force.name, "slug": force.slug, "moved_up": shares.get(force.pk)}
+        {"label": force.name, "slug": force.slug, "moved_up": table.forces.get(force.pk)}
         for force in forces
     ]
     for region in dict.fromkeys(force.region for force in forces):
-        members = [share for share in shares.values() if share.region == region]
-        rows.append({"label": f"{region} (region)", "reference": True, "moved_up": added(members)})
-    rows.append({"label": national, "reference": True, "moved_up": added(shares.values())})
+        rows.append(
+            {
+                "label": f"{region} (region)",
+                "reference": True,
+                "moved_up": table.regions.get(region, MovedUpShare(0, 0)),
+            }
+        )
+    rows.append(
+        {"label": national, "reference": True, "moved_up": table.nation or MovedUpShare(0, 0)}
+    )
     return rows

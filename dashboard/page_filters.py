@@ -51,6 +51,8 @@ class Filters:
     with_none: bool = False
     partial: frozenset[str] = frozenset()
     ignored: tuple[str, ...] = ()
+    # Small-number protection for this reader (0: every count shown); see dashboard.withheld.
+    threshold: int = 0
 
     @property
     def period_noun(self) -> str:
@@ -154,11 +156,14 @@ def partial_periods(
     return frozenset(partial)
 
 
-def read_filters(query: QueryDict, snapshots: list[DistributionSnapshot]) -> Filters | None:
+def read_filters(
+    query: QueryDict, snapshots: list[DistributionSnapshot], *, threshold: int = 0
+) -> Filters | None:
     """The reader's choices, or None when no definition version has figures yet.
 
     Each choice that cannot be honoured is replaced by its default, and `ignored` says so in
-    words.
+    words. `threshold` is the reader's small-number protection (not a choice: it comes with who
+    they are).
     """
     snapshot = page_selectors.default_snapshot(snapshots)
     if snapshot is None:
@@ -214,6 +219,7 @@ def read_filters(query: QueryDict, snapshots: list[DistributionSnapshot]) -> Fil
         with_none=query.get("rung0", "") == "on" and not platform,
         partial=partial,
         ignored=tuple(ignored),
+        threshold=threshold,
     )
 
 

@@ -7,12 +7,13 @@ a few hundred numbers (43 forces by 7 rungs, three periods), so region filters, 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from django.urls import reverse
 
-from dashboard import mobility, page_selectors
+from dashboard import mobility, page_selectors, withheld
 from dashboard.ladders import (
     CONVERSATION,
     ENGAGED_POSITIONS,
@@ -44,42 +45,83 @@ if TYPE_CHECKING:
 NATIONAL = "England and Wales"
 MIN_COMPARE, MAX_COMPARE = 2, 6
 Counts = dict[int, int | None]
+# The rungs withheld from a row in a period (small-number protection): see dashboard.withheld.
+WithheldIn = Callable[[str | None], frozenset[int]]
 
 
-def _ladder(label: str, counts: Counts, filters: Filters, **extra: Any) -> Ladder:
+def nothing_withheld(period: str | None) -> frozenset[int]:
+    return withheld.NOTHING
+
+
+def _ladder(
+    label: str,
+    counts: Counts,
+    filters: Filters,
+    *,
+    hidden: frozenset[int] = withheld.NOTHING,
+    **extra: Any,
+) -> Ladder:
     ladder = Ladder(
         label=label,
         counts=counts,
         positions=shown_positions(with_none=filters.with_none),
         slug=extra.pop("slug", ""),
         extra=extra,
+        withheld=hidden,
     )
     return ladder_with_none_where_known(ladder)
 
 
 def _with_history(
-    ladder: Ladder, by_period: dict[str, Counts], filters: Filters, label: str
+    ladder: Ladder,
+    by_period: dict[str, Counts],
+    filters: Filters,
+    label: str,
+    hidden_in: WithheldIn = nothing_withheld,
 ) -> Ladder:
-    """The ladder with the period before and the same period a year before, where they exist."""
-    previous, year_before = filters.previous_period(label), filters.year_before(label)
-    if previous:
-        ladder.previous = Ladder(label=previous, counts=by_period.get(previous, {}))
-    if year_before:
-        ladder.year_before = Ladder(label=year_before, counts=by_period.get(year_before, {}))
+    """The ladder with the period before and the same period a year before, where they exist
+    (with their own withheld rungs, so no change gives a withheld count away)."""
+    for attribute, period in (
+        ("previous", filters.previous_period(label)),
+        ("year_before", filters.year_before(label)),
+    ):
+        if period:
+            earlier = Ladder(
+                label=period, counts=by_period.get(period, {}), withheld=hidden_in(period)
+            )
+            setattr(ladder, attribute, earlier)
     return ladder
 
 
-def _over_time(by_period: dict[str, Counts], filters: Filters, **extra: Any) -> list[Ladder]:
+def _over_time(
+    by_period: dict[str, Counts],
+    filters: Filters,
+    hidden_in: WithheldIn = nothing_withheld,
+    **extra: Any,
+) -> list[Ladder]:
     """One ladder per period held, each with its changes."""
     return [
         _with_history(
-            _ladder(filters.name(label), by_period.get(label, {}), filters, **extra),
+            _ladder(
+                filters.name(label),
+                by_period.get(label, {}),
+                filters,
+                hidden=hidden_in(label),
+                **extra,
+            ),
             by_period,
             filters,
             label,
+            hidden_in,
         )
         for label in filters.periods
     ]
+
+
+def _alone(filters: Filters, by_period: dict[str, Counts]) -> WithheldIn:
+    """Rows that add up to nothing shown (a channel): each period's ladder on its own."""
+    protection = withheld.page_protection_for(filters)
+    return lambda period: protection.alone(by_period.get(period or "", {}))
 
 
 def _sort(ladders: list[Ladder], sort: str) -> list[Ladder]:
@@ -123,6 +165,7 @@ def common_context(filters: Filters) -> dict[str, Any]:
         "shown_rungs": [rungs[p] for p in positions if p in rungs],
         "conversation_name": _conversation(rungs),
         "per_thousand": filters.with_none,
+        "withheld_note": withheld.page_protection_for(filters).note,
     }
 
 
@@ -151,45 +194,61 @@ def overview_context(filters: Filters) -> dict[str, Any]:
     regions = sorted({force.region for force in now.values()})
     region = filters.region if filters.region in regions else ""
     query = filters.query()
-    moved_up = mobility.moved_up_shares(filters)
+    moved_up = mobility.moved_up_table(filters)
+    protection = withheld.page_protection_for(filters)
     every = []
     for force in now.values():
         ladder = _ladder(
             force.name,
             force.counts,
             filters,
+            hidden=protection.force(filters.period, force.slug),
             slug=force.slug,
             region=force.region,
             url=reverse("dashboard:force", args=[force.slug]) + (f"?{query}" if query else ""),
-            moved_up=moved_up.get(force.pk),
+            moved_up=moved_up.forces.get(force.pk),
         )
-        if force.slug in previous:
-            ladder.previous = Ladder(label="previous", counts=previous[force.slug].counts)
-        if force.slug in year_before:
-            ladder.year_before = Ladder(label="year before", counts=year_before[force.slug].counts)
+        for attribute, period, held_then in (
+            ("previous", filters.previous_period(), previous),
+            ("year_before", filters.year_before(), year_before),
+        ):
+            if force.slug in held_then:
+                earlier = Ladder(
+                    label=attribute,
+                    counts=held_then[force.slug].counts,
+                    withheld=protection.force(period, force.slug),
+                )
+                setattr(ladder, attribute, earlier)
         every.append(ladder)
     shown = _sort([f for f in every if not region or f.extra["region"] == region], filters.sort)
     positions = shown_positions(with_none=filters.with_none)
 
-    def reference(label: str, ladders: list[Ladder]) -> Ladder:
+    def reference(label: str, ladders: list[Ladder], hidden_in: WithheldIn) -> Ladder:
         total = add_counts(label, ladders, positions)
-        earlier = [ladder.previous for ladder in ladders if ladder.previous]
-        if earlier:
-            total.previous = add_counts("previous", earlier, positions)
-        earlier = [ladder.year_before for ladder in ladders if ladder.year_before]
-        if earlier:
-            total.year_before = add_counts("year before", earlier, positions)
+        total.withheld = hidden_in(filters.period)
+        for attribute, period in (
+            ("previous", filters.previous_period()),
+            ("year_before", filters.year_before()),
+        ):
+            earlier = [getattr(ladder, attribute) for ladder in ladders]
+            if any(earlier):
+                added = add_counts(attribute, [e for e in earlier if e], positions)
+                added.withheld = hidden_in(period)
+                setattr(total, attribute, added)
         return ladder_with_none_where_known(total)
 
-    references = [reference(NATIONAL, every)]
-    if region:
-        references.append(reference(region, [f for f in every if f.extra["region"] == region]))
-    scope = _platform_scope(filters)
+    references = [reference(NATIONAL, every, protection.nation)]
     # "Moved up" reference lines: the forces' citizens added together, nation and region.
-    for total, members in zip(references, [every, shown], strict=False):
-        total.extra["moved_up"] = mobility.added(
-            f.extra["moved_up"] for f in members if f.extra["moved_up"]
+    references[0].extra["moved_up"] = moved_up.nation
+    if region:
+        regional = reference(
+            region,
+            [f for f in every if f.extra["region"] == region],
+            lambda period: protection.region(period, region),
         )
+        regional.extra["moved_up"] = moved_up.regions.get(region)
+        references.append(regional)
+    scope = _platform_scope(filters)
     context.update(
         regions=regions,
         region=region,
@@ -281,21 +340,41 @@ def force_context(filters: Filters, force: Force) -> dict[str, Any]:
         platform=filters.platform,
     )
     trend = dict(figures.trend)
+    protection = withheld.page_protection_for(filters)
+
+    def hidden_in(period: str | None) -> frozenset[int]:
+        return protection.force(period, force.slug)
+
     ladder = _with_history(
-        _ladder(force.name, trend.get(filters.period, {}), filters), trend, filters, filters.period
+        _ladder(
+            force.name,
+            trend.get(filters.period, {}),
+            filters,
+            hidden=hidden_in(filters.period),
+        ),
+        trend,
+        filters,
+        filters.period,
+        hidden_in,
     )
     shapes = [
         ladder,
-        _ladder(f"{force.region} (region)", figures.regional, filters),
-        _ladder(NATIONAL, figures.national, filters),
+        _ladder(
+            f"{force.region} (region)",
+            figures.regional,
+            filters,
+            hidden=protection.region(filters.period, force.region),
+        ),
+        _ladder(NATIONAL, figures.national, filters, hidden=protection.nation(filters.period)),
     ]
-    over_time = _over_time(trend, filters)
+    over_time = _over_time(trend, filters, hidden_in)
     query = filters.query()
     channels = [
         _ladder(
             channel.name,
             channel.counts,
             replace(filters, with_none=False),
+            hidden=protection.alone(channel.counts),
             slug=channel.slug,
             platform=channel.platform_label,
             active=channel.active,
@@ -351,13 +430,20 @@ def channel_context(
     rungs = context["rungs"]
     channel_filters = replace(filters, with_none=False)
     trend = dict(channel.trend)
+    hidden_in = _alone(filters, trend)
     ladder = _with_history(
-        _ladder(channel.name, trend.get(filters.period, {}), channel_filters),
+        _ladder(
+            channel.name,
+            trend.get(filters.period, {}),
+            channel_filters,
+            hidden=hidden_in(filters.period),
+        ),
         trend,
         filters,
         filters.period,
+        hidden_in,
     )
-    over_time = _over_time(trend, channel_filters)
+    over_time = _over_time(trend, channel_filters, hidden_in)
     notes = filter_notes(filters, page="one channel's page", platform_applies=False)
     if filters.with_none:
         notes.append("Rung 0 is known for whole forces only, not for one channel.")
@@ -422,15 +508,21 @@ def compare_context(filters: Filters, forces: list[Force]) -> dict[str, Any]:
         filters.snapshot, forces, period_type=filters.period_type, platform=filters.platform
     )
     query = filters.query()
+    protection = withheld.page_protection_for(filters)
     ladders, trends = [], []
     for force in forces:
         by_period = dict(figures.trends.get(force.pk, []))
+
+        def hidden_in(period: str | None, slug: str = force.slug) -> frozenset[int]:
+            return protection.force(period, slug)
+
         ladders.append(
             _with_history(
                 _ladder(
                     force.name,
                     by_period.get(filters.period, {}),
                     filters,
+                    hidden=hidden_in(filters.period),
                     slug=force.slug,
                     url=reverse("dashboard:force", args=[force.slug])
                     + (f"?{query}" if query else ""),
@@ -438,17 +530,25 @@ def compare_context(filters: Filters, forces: list[Force]) -> dict[str, Any]:
                 by_period,
                 filters,
                 filters.period,
+                hidden_in,
             )
         )
-        trends.append((force.name, _over_time(by_period, filters)))
+        trends.append((force.name, _over_time(by_period, filters, hidden_in)))
     national_by_period = dict(figures.national)
     national = _with_history(
-        _ladder(NATIONAL, national_by_period.get(filters.period, {}), filters, reference=True),
+        _ladder(
+            NATIONAL,
+            national_by_period.get(filters.period, {}),
+            filters,
+            hidden=protection.nation(filters.period),
+            reference=True,
+        ),
         national_by_period,
         filters,
         filters.period,
+        protection.nation,
     )
-    trends.append((NATIONAL, _over_time(national_by_period, filters)))
+    trends.append((NATIONAL, _over_time(national_by_period, filters, protection.nation)))
     conversation = context["conversation_name"]
     slugs = ",".join(force.slug for force in forces)
     scope = _platform_scope(filters)
@@ -520,7 +620,10 @@ def lens_context(filters: Filters, force: Force, *, chosen: str, shared: Ladder)
         return context
     rungs = common_context(filters)["rungs"]
     lens_ladder = _ladder(
-        f"{force.name} local lens v{figures.lens.version}", figures.counts, filters
+        f"{force.name} local lens v{figures.lens.version}",
+        figures.counts,
+        filters,
+        hidden=withheld.page_protection_for(filters).alone(figures.counts),
     )
     context.update(
         lens_ladders=[shared, lens_ladder],
@@ -529,9 +632,9 @@ def lens_context(filters: Filters, force: Force, *, chosen: str, shared: Ladder)
                 "position": p,
                 "shared_name": rungs[p].name if p in rungs else "",
                 "lens_name": figures.rungs[p].name if p in figures.rungs else "",
-                "shared": shared.count(p),
+                "shared": shared.shown_count(p),
                 "shared_share": shared.share_of_engaged(p),
-                "lens": lens_ladder.count(p),
+                "lens": lens_ladder.shown_count(p),
                 "lens_share": lens_ladder.share_of_engaged(p),
                 "difference": None
                 if shared.share_of_engaged(p) is None or lens_ladder.share_of_engaged(p) is None

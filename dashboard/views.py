@@ -10,6 +10,7 @@ from django.shortcuts import render
 from dashboard import page_selectors, pages
 from dashboard.page_filters import read_filters
 from engagement.roles import EDIT_DEFINITION, reader_required
+from engagement.store.suppression import threshold_for
 from forces.selectors import force_by_slug, forces_by_region, forces_by_slug
 
 
@@ -18,7 +19,7 @@ def _status(request: HttpRequest) -> dict[str, Any]:
     snapshots = page_selectors.current_snapshots()
     return {
         "snapshots": snapshots,
-        "filters": read_filters(request.GET, snapshots),
+        "filters": read_filters(request.GET, snapshots, threshold=threshold_for(request.user)),
     }
 
 

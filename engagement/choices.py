@@ -15,3 +15,8 @@ class Scope(models.TextChoices):
     CHANNEL = "channel", "Channel"
     # A force's channels on one platform. Not a LADDER.md export scope: the dashboard reads it.
     PLATFORM = "platform", "Platform"
+
+
+# What a published figure shows instead of a count small enough to single someone out (and of
+# every share computed from it): small-number protection, engagement.store.suppression.
+WITHHELD = "[c]"

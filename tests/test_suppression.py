@@ -11,8 +11,8 @@ from engagement.store.selectors import DistributionFilters
 from engagement.store.suppression import (
     SUPPRESSED,
     cells_to_withhold,
-    protect_counts,
     protect_group,
+    withheld_in_table,
 )
 from tests.factories import (
     AnalystFactory,
@@ -75,12 +75,62 @@ def test_a_single_small_cell_cannot_be_worked_out_from_the_population():
     counts = {0: 890, 1: 80, 2: 4, 3: 3, 4: 15, 5: 8, 6: 0}
     assert sum(counts.values()) == population
 
-    shown = protect_counts(counts, threshold=5)
+    withheld = cells_to_withhold(counts, threshold=5)
 
-    unknown = [position for position, count in shown.items() if count == SUPPRESSED]
-    known_total = sum(count for count in shown.values() if count != SUPPRESSED)
-    assert unknown == [2, 3]
+    known_total = sum(count for position, count in counts.items() if position not in withheld)
+    assert withheld == {2, 3}
     assert population - known_total == 7  # only the sum of the two is revealed
+
+
+# A region of three forces and the nation (that region and one more): the pages show them all.
+REGION_SUMS = {"north": ("a", "b", "c"), "nation": ("north", "south")}
+
+
+def table(**forces: dict[int, int]) -> dict[str, dict[int, int]]:
+    """Forces' counts, with the region and nation rows added up rung by rung."""
+    counts = dict(forces)
+    for total, parts in REGION_SUMS.items():
+        counts[total] = {p: sum(counts[part][p] for part in parts) for p in counts[parts[0]]}
+    return counts
+
+
+def test_a_withheld_force_cell_cannot_be_worked_out_from_its_region_total():
+    """Force a's 2 Co-Designers are withheld along its row (with its 9 Activists); down the
+    Co-Designer column the region's total would give the 2 away, so a second force's cell in
+    that column is withheld too, and so on until no line has a single withheld cell."""
+    counts = table(
+        a={1: 40, 2: 20, 3: 9, 4: 30, 6: 2},
+        b={1: 50, 2: 30, 3: 25, 4: 12, 6: 10},
+        c={1: 60, 2: 35, 3: 30, 4: 20, 6: 12},
+        south={1: 80, 2: 40, 3: 30, 4: 30, 6: 20},
+    )
+
+    withheld = withheld_in_table(counts, sums=REGION_SUMS, threshold=5)
+
+    lines = [[(row, p) for p in counts[row]] for row in counts]
+    lines += [
+        [(total, p), *((part, p) for part in parts)]
+        for total, parts in REGION_SUMS.items()
+        for p in counts[total]
+    ]
+    for line in lines:
+        assert sum(p in withheld[row] for row, p in line) != 1, line
+    assert 6 in withheld["a"] and 3 in withheld["a"]
+    assert any(6 in withheld[force] for force in ("b", "c", "north"))
+
+
+def test_a_table_without_small_counts_withholds_nothing():
+    counts = table(a={1: 40, 2: 20}, b={1: 50, 2: 30}, c={1: 60, 2: 35}, south={1: 80, 2: 40})
+
+    assert withheld_in_table(counts, sums=REGION_SUMS, threshold=5) == {
+        row: frozenset() for row in counts
+    }
+
+
+def test_a_table_with_protection_off_withholds_nothing():
+    counts = table(a={1: 1, 2: 2}, b={1: 3, 2: 4}, c={1: 1, 2: 1}, south={1: 2, 2: 2})
+
+    assert not any(withheld_in_table(counts, sums=REGION_SUMS, threshold=0).values())
 
 
 @pytest.fixture

@@ -18,16 +18,22 @@ def _figure(value: float) -> str:
 
 
 @register.filter
-def share(value: float | None) -> str:
-    """A percentage (of the engaged): "12.5%", "0.042%", "0%"; "–" where there is none."""
+def share(value: float | str | None) -> str:
+    """A percentage (of the engaged): "12.5%", "0.042%", "0%"; "–" where there is none; a
+    withheld share ([c], small-number protection) as it is."""
+    if isinstance(value, str):
+        return value
     if value is None:
         return "–"
     return "0%" if value == 0 else f"{_figure(value)}%"
 
 
 @register.filter
-def rate(value: float | None) -> str:
-    """A rate per 1,000 residents: "1.2", "0.031", "0"; "–" where there is none."""
+def rate(value: float | str | None) -> str:
+    """A rate per 1,000 residents: "1.2", "0.031", "0"; "–" where there is none; a withheld
+    rate as it is."""
+    if isinstance(value, str):
+        return value
     if value is None:
         return "–"
     return "0" if value == 0 else _figure(value)
@@ -53,6 +59,7 @@ def change(value: float | None) -> SafeString | str:
 
 
 @register.filter
-def number(value: float | int | None) -> str:
-    """A raw number for sorting (data-value): no thousands separator, no localisation."""
-    return "" if value is None else repr(value)
+def number(value: float | int | str | None) -> str:
+    """A raw number for sorting (data-value): no thousands separator, no localisation; empty
+    where there is none or it is withheld."""
+    return "" if value is None or isinstance(value, str) else repr(value)

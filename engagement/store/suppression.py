@@ -11,15 +11,23 @@ the sum of two withheld cells, never one of them.
 Rung 0 (none: the residents nobody reached) is never withheld and never chosen as the second cell:
 it counts nobody who engaged, and it is the population minus the engaged, so withholding it would
 hide nothing the shares do not already give.
+
+Pages show more than one group at once: a force's ladder beside its region's and the nation's,
+which add the forces up rung by rung. There a withheld force cell could be worked out down a
+column (the nation's Co-Designers minus every other force's), so `withheld_in_table` applies the
+same rule to every line of the table, across and down, until no line has exactly one cell
+withheld.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Hashable, Iterable, Iterator, Mapping
 
 from django.conf import settings
 
-SUPPRESSED = "[c]"
+from engagement.choices import WITHHELD
+
+SUPPRESSED = WITHHELD
 NONE_RUNG = 0
 EXEMPT = frozenset({NONE_RUNG})
 # Every share a row may carry: each is computed from the count, so each goes with it.
@@ -93,15 +101,60 @@ def protect_group(
     return [withheld_row(row) if row[position] in withheld else row for row in rows]
 
 
-def protect_counts(
-    counts: Mapping[int, int | None], *, threshold: int
-) -> dict[int, int | str | None]:
-    """Counts by rung position, with the withheld ones replaced by the marker (for pages)."""
-    withheld = cells_to_withhold(counts, threshold=threshold)
-    return {
-        position: SUPPRESSED if position in withheld else count
-        for position, count in counts.items()
+Cell = tuple[Hashable, int]  # (a row of a table, a rung position)
+
+
+def withheld_in_table(
+    counts: Mapping[Hashable, Mapping[int, int | None]],
+    *,
+    sums: Mapping[Hashable, Iterable[Hashable]],
+    threshold: int,
+    exempt: frozenset[int] = EXEMPT,
+) -> dict[Hashable, frozenset[int]]:
+    """The positions to withhold in every row of a table of ladders, by row.
+
+    `counts` holds each row's counts by position; `sums` names the rows a row adds up, position
+    by position (a region its forces, the nation its regions). Each row's own total is known (its
+    shares give it away), and so is each sum, so every row and every (sum, parts) column is a line
+    in which one withheld cell alone would follow by subtraction: where a line has exactly one,
+    its smallest other non-zero cell is withheld too, and so on until every line holds none or
+    at least two (a fixed point: cells are only ever added).
+    """
+    if not is_on(threshold):
+        return {row: frozenset() for row in counts}
+    value: dict[Cell, int] = {
+        (row, position): count or 0
+        for row, cells in counts.items()
+        for position, count in cells.items()
+        if position not in exempt
     }
+    lines: list[list[Cell]] = [
+        [(row, position) for position in cells if position not in exempt]
+        for row, cells in counts.items()
+    ]
+    for total, parts in sums.items():
+        parts = list(parts)
+        positions = {p for row in (total, *parts) for p in counts.get(row, {})} - exempt
+        lines.extend([(total, p), *((part, p) for part in parts)] for p in sorted(positions))
+    withheld = {cell for cell, count in value.items() if 0 < count < threshold}
+    changed = True
+    while changed:
+        changed = False
+        for line in lines:
+            if sum(cell in withheld for cell in line) != 1:
+                continue
+            others = sorted(
+                (value.get(cell, 0), repr(cell), cell)
+                for cell in line
+                if cell not in withheld and value.get(cell, 0)
+            )
+            if others:
+                withheld.add(others[0][2])
+                changed = True
+    by_row: dict[Hashable, set[int]] = {row: set() for row in counts}
+    for row, position in withheld:
+        by_row[row].add(position)
+    return {row: frozenset(positions) for row, positions in by_row.items()}
 
 
 def protected(

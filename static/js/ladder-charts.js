@@ -88,6 +88,7 @@
   }
 
   function count(value) {
+    if (typeof value === "string") { return value + ": withheld, too few to show"; }
     return value === null || value === undefined ? "unknown" : value.toLocaleString("en-GB") + " citizens";
   }
 

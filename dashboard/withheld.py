@@ -1,0 +1,174 @@
+"""Small-number protection as the pages apply it: which cells a reader sees as [c].
+
+The rule is engagement.store.suppression's (SUPPRESS_BELOW; superusers and holders of
+engagement.view_small_numbers see every count). The pages add one concern: they show forces next
+to their region and the nation, which add the forces up, so the cells withheld in a period are
+decided once for the whole table of forces, regions and nation (`withheld_in_table`) and every
+page reads the same decision. A force's cell is then withheld alike on the overview, its own
+page and compare, and no total on any of them gives it away.
+
+Channels and local lenses add up to nothing shown, so each of their ladders is protected on its
+own row, as in the exports. Mobility's "moved up" is a table of its own: each force's movers and
+non-movers, with the same region and nation sums.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Mapping
+from dataclasses import dataclass, field
+
+from dashboard import page_selectors
+from engagement.store.suppression import (
+    cells_to_withhold,
+    is_on,
+    suppression_note,
+    withheld_in_table,
+)
+
+NATION: Hashable = ("nation", "")
+Withheld = frozenset[int]
+NOTHING: Withheld = frozenset()
+# "Moved up" as a two-cell row: those who moved up and those who did not (the row's total, the
+# citizens engaged in the earlier period, is on the page).
+MOVED, STAYED = 1, 2
+
+
+def force_row(key: str | int) -> Hashable:
+    """A force's row: by slug in the ladders' table, by pk in the "moved up" one."""
+    return ("force", key)
+
+
+def region_row(name: str) -> Hashable:
+    return ("region", name)
+
+
+def hierarchy(region_of: Mapping[str | int, str]) -> dict[Hashable, tuple[Hashable, ...]]:
+    """The sums the pages show: each region adds its forces up, the nation its regions."""
+    regions: dict[str, list[Hashable]] = {}
+    for slug, region in region_of.items():
+        regions.setdefault(region, []).append(force_row(slug))
+    return {
+        **{region_row(region): tuple(forces) for region, forces in regions.items()},
+        NATION: tuple(region_row(region) for region in regions),
+    }
+
+
+def with_sums(
+    counts: Mapping[Hashable, Mapping[int, int | None]], sums: Mapping[Hashable, Iterable]
+) -> dict[Hashable, dict[int, int]]:
+    """The forces' rows and every sum row added up from them, position by position (the regions
+    before the nation: `hierarchy` lists them in that order)."""
+    table = {row: {p: count or 0 for p, count in cells.items()} for row, cells in counts.items()}
+    for total, parts in sums.items():
+        added: dict[int, int] = {}
+        for part in parts:
+            for position, count in table.get(part, {}).items():
+                added[position] = added.get(position, 0) + count
+        table[total] = added
+    return table
+
+
+@dataclass(frozen=True)
+class PageProtection:
+    """What one reader may not see on the pages of one snapshot, period type and platform."""
+
+    threshold: int = 0
+    by_period: Mapping[str, Mapping[Hashable, Withheld]] = field(default_factory=dict)
+
+    @property
+    def on(self) -> bool:
+        return is_on(self.threshold)
+
+    @property
+    def note(self) -> str:
+        return suppression_note(self.threshold) if self.on else ""
+
+    def force(self, period: str | None, slug: str) -> Withheld:
+        return self.by_period.get(period or "", {}).get(force_row(slug), NOTHING)
+
+    def region(self, period: str | None, name: str) -> Withheld:
+        return self.by_period.get(period or "", {}).get(region_row(name), NOTHING)
+
+    def nation(self, period: str | None) -> Withheld:
+        return self.by_period.get(period or "", {}).get(NATION, NOTHING)
+
+    def alone(self, counts: Mapping[int, int | None]) -> Withheld:
+        """A ladder that adds up to nothing shown (a channel, a local lens)."""
+        return frozenset(cells_to_withhold(counts, threshold=self.threshold))
+
+
+OFF = PageProtection()
+
+
+def page_protection(
+    snapshot, *, period_type: str, periods: tuple[str, ...], platform: str, threshold: int
+) -> PageProtection:
+    """The withheld cells of every period of a type, decided once per snapshot and threshold
+    (cached with the snapshot's figures): the same cells on every page and for every reader."""
+    if not is_on(threshold):
+        return OFF
+
+    def compute() -> PageProtection:
+        held = page_selectors.overview_figures(
+            snapshot, period_type=period_type, periods=periods, platform=platform
+        )
+        by_period = {}
+        for period, forces in held.items():
+            sums = hierarchy({force.slug: force.region for force in forces})
+            table = with_sums({force_row(f.slug): f.counts for f in forces}, sums)
+            by_period[period] = withheld_in_table(table, sums=sums, threshold=threshold)
+        return PageProtection(threshold=threshold, by_period=by_period)
+
+    return page_selectors.cached(
+        snapshot, "withheld", period_type, periods, platform, threshold, compute=compute
+    )
+
+
+def page_protection_for(filters) -> PageProtection:
+    """The protection of a page's filters (snapshot, period type, platform) for its reader."""
+    return page_protection(
+        filters.snapshot,
+        period_type=filters.period_type,
+        periods=filters.periods,
+        platform=filters.platform,
+        threshold=filters.threshold,
+    )
+
+
+AFTER: Hashable = ("after", "")
+
+
+def matrix_withheld(
+    matrix: Mapping[tuple[int, int], int], *, threshold: int
+) -> set[tuple[int, int]]:
+    """A mobility matrix's withheld cells, (rung before, rung after). Its rows add up to the
+    rungs before and its columns to the rungs after, both published, so both are lines
+    (`withheld_in_table`, the columns as a sum row); nothing is exempt: "not engaged" next
+    period is people too."""
+    if not is_on(threshold) or not matrix:
+        return set()
+    rows: dict[Hashable, dict[int, int]] = {}
+    for (before, after), count in matrix.items():
+        rows.setdefault(before, {})[after] = count
+    sums = {AFTER: tuple(rows)}
+    table = with_sums(rows, sums)
+    withheld = withheld_in_table(table, sums=sums, threshold=threshold, exempt=NOTHING)
+    return {(before, after) for before in rows for after in withheld[before]}
+
+
+def moved_up_withheld(
+    moved_up: Mapping[int, tuple[str, int, int]], *, threshold: int
+) -> dict[Hashable, bool]:
+    """Which "moved up" figures a reader may not see, by row (`force_row(pk)`, `region_row`,
+    `NATION`), from {force pk: (region, moved up, engaged before)}: each row is its movers and
+    non-movers, under the same region and nation sums as the ladders."""
+    sums = hierarchy({pk: region for pk, (region, _, _) in moved_up.items()})
+    table = with_sums(
+        {
+            force_row(pk): {MOVED: moved, STAYED: of - moved}
+            for pk, (_, moved, of) in moved_up.items()
+        },
+        sums,
+    )
+    withheld = withheld_in_table(table, sums=sums, threshold=threshold, exempt=NOTHING)
+    return {row: MOVED in positions for row, positions in withheld.items()}
