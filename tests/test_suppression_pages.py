@@ -1,0 +1,192 @@
+"""Small-number protection on the pages: with SUPPRESS_BELOW on, a reader without
+engagement.view_small_numbers sees small counts as [c], the same cells on every page, and no row
+or column (a force's ladder, a rung down the forces and their nation) holds a single withheld cell
+that subtraction would give away."""
+
+import json
+import re
+
+import pytest
+from django.urls import reverse
+
+from dashboard.withheld import matrix_withheld, moved_up_withheld
+from engagement.store.suppression import SUPPRESSED
+from tests.dashboard_data import make_dashboard_data, store_counts
+from tests.factories import AnalystFactory, StaffFactory
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_cache")]
+
+THRESHOLD = 60  # high enough that the made-up figures have small cells in every month
+MONTH = "2026-09"
+ROW = re.compile(r'<tr data-key="([^"]+)"[^>]*>(.*?)</tr>', re.S)
+CELL = re.compile(r'<td class="numeric" data-rung="(\d)"[^>]*><span class="count">([^<]*)</span>')
+
+
+def table_rows(page: str, table_id: str) -> dict[str, dict[int, str]]:
+    """{row key: {rung: the count as shown}} of one ladders table."""
+    table = page[page.index(f'id="{table_id}"') :]
+    table = table[: table.index("</table>")]
+    return {
+        key: {int(p): text for p, text in CELL.findall(cells)} for key, cells in ROW.findall(table)
+    }
+
+
+@pytest.fixture
+def figures(settings):
+    settings.SUPPRESS_BELOW = THRESHOLD
+    return make_dashboard_data()
+
+
+def overview(client, user, **query) -> str:
+    client.force_login(user)
+    params = {"period": MONTH, **query}
+    return client.get(reverse("dashboard:overview"), params).content.decode()
+
+
+def test_an_analyst_sees_every_small_count_on_the_overview_as_c(client, figures):
+    store = store_counts(figures.snapshot, period_type="month", period=MONTH)
+
+    forces = table_rows(overview(client, AnalystFactory()), "forces-table")
+
+    small = [(slug, p) for (slug, _, p), n in store.items() if p and n and 0 < n < THRESHOLD]
+    assert small
+    for slug, p in small:
+        assert forces[slug][p] == SUPPRESSED
+    for slug, cells in forces.items():
+        for p, text in cells.items():
+            if text != SUPPRESSED and p:
+                assert int(text.replace(",", "")) == (store.get((slug, "", p)) or 0)
+
+
+def test_no_force_row_or_rung_column_of_the_overview_holds_a_single_withheld_cell(client, figures):
+    page = overview(client, AnalystFactory())
+    forces = table_rows(page, "forces-table")
+    nation = table_rows(page, "references-table")["England and Wales"]
+
+    for slug, cells in forces.items():
+        assert list(cells.values()).count(SUPPRESSED) != 1, slug
+    for p in range(1, 7):
+        column = [cells[p] for cells in forces.values()] + [nation[p]]
+        assert column.count(SUPPRESSED) != 1, p
+    assert any(SUPPRESSED in cells.values() for cells in forces.values())
+
+
+def test_a_region_row_never_gives_away_one_of_its_forces_cells(client, figures):
+    region = figures.forces[0].region
+    page = overview(client, AnalystFactory(), region=region)
+    forces = table_rows(page, "forces-table")
+    regional = table_rows(page, "references-table")[region]
+
+    for p in range(1, 7):
+        column = [cells[p] for cells in forces.values()] + [regional[p]]
+        assert column.count(SUPPRESSED) != 1, p
+
+
+def test_the_page_says_what_c_means_when_protection_is_on(client, figures):
+    page = overview(client, AnalystFactory())
+
+    assert 'data-testid="withheld-note"' in page
+    assert f"a count from 1 to {THRESHOLD - 1}" in page
+
+
+def test_a_superuser_sees_every_count(client, figures):
+    page = overview(client, StaffFactory())
+
+    assert SUPPRESSED not in page
+    assert 'data-testid="withheld-note"' not in page
+
+
+def test_with_the_setting_off_an_analyst_sees_every_count(client, figures, settings):
+    settings.SUPPRESS_BELOW = 0
+
+    page = overview(client, AnalystFactory())
+
+    assert SUPPRESSED not in page
+    assert 'data-testid="withheld-note"' not in page
+
+
+def withheld_forces(page: str) -> dict[str, set[int]]:
+    return {
+        slug: {p for p, text in cells.items() if text == SUPPRESSED}
+        for slug, cells in table_rows(page, "forces-table").items()
+    }
+
+
+def test_a_force_page_withholds_the_same_cells_as_the_overview(client, figures):
+    analyst = AnalystFactory()
+    on_overview = withheld_forces(overview(client, analyst))
+    slug = next(slug for slug, withheld in on_overview.items() if withheld)
+
+    page = client.get(reverse("dashboard:force", args=[slug]), {"period": MONTH}).content.decode()
+
+    table = page[
+        page.index('id="ladder-table"') : page.index("</table>", page.index('id="ladder-table"'))
+    ]
+    shown = dict(
+        re.findall(r'<tr data-rung="(\d)">.*?<span class="count">([^<]*)</span>', table, re.S)
+    )
+    assert {int(p) for p, text in shown.items() if text == SUPPRESSED} == on_overview[slug]
+
+
+def test_the_compare_page_withholds_the_same_cells_as_the_overview(client, figures):
+    analyst = AnalystFactory()
+    on_overview = withheld_forces(overview(client, analyst))
+    slugs = [slug for slug, withheld in on_overview.items() if withheld][:2]
+
+    page = client.get(
+        reverse("dashboard:compare"), {"forces": ",".join(slugs), "period": MONTH}
+    ).content.decode()
+
+    compared = {
+        key: {p for p, text in cells.items() if text == SUPPRESSED}
+        for key, cells in table_rows(page, "compare-table").items()
+    }
+    for slug in slugs:
+        assert compared[slug] == on_overview[slug]
+
+
+def test_charts_leave_withheld_shares_out_and_mark_their_counts(client, figures):
+    page = overview(client, AnalystFactory())
+    chart = json.loads(
+        re.search(
+            r'<script id="forces-chart" type="application/json">(.*?)</script>', page, re.S
+        ).group(1)
+    )
+
+    marked = [
+        (dataset["data"][i], count)
+        for dataset in chart["datasets"]
+        for i, count in enumerate(dataset["counts"])
+        if count == SUPPRESSED
+    ]
+    assert marked
+    assert all(share is None for share, _ in marked)
+
+
+def test_a_mobility_matrix_withholds_across_rows_and_down_columns():
+    """Rows add up to the rungs before, columns to the rungs after: both are published."""
+    matrix = {(1, 1): 50, (1, 2): 3, (1, 0): 40, (2, 2): 30, (2, 1): 20, (2, 0): 25, (0, 1): 70}
+
+    hidden = matrix_withheld(matrix, threshold=5)
+
+    assert (1, 2) in hidden
+    rows = {before for before, _ in matrix}
+    columns = {after for _, after in matrix}
+    for before in rows:
+        assert sum((before, after) in hidden for after in columns if (before, after) in matrix) != 1
+    for after in columns:
+        assert sum((before, after) in hidden for before in rows if (before, after) in matrix) != 1
+
+
+def test_moved_up_is_withheld_where_few_moved_and_in_a_second_force_of_the_region():
+    figures = {
+        1: ("North", 3, 200),
+        2: ("North", 40, 300),
+        3: ("North", 60, 500),
+        4: ("South", 90, 400),
+    }
+
+    hidden = moved_up_withheld(figures, threshold=5)
+
+    assert hidden[("force", 1)]
+    assert sum(hidden[("force", pk)] for pk in (2, 3)) + hidden[("region", "North")] >= 1
