@@ -10,7 +10,7 @@ The pair of periods a page shows ends in the period the reader chose: 2026-Q1 ->
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +28,19 @@ if TYPE_CHECKING:
 
 NOT_ENGAGED = "Not engaged"
 PASSIVE = 1
+# The cells of the matrix each headline adds up, (rung before, rung after): small-number
+# protection withholds a headline that would give a withheld cell away.
+HEADLINE_CELLS: dict[str, Callable[[int, int], bool]] = {
+    "climbed": lambda before, after: before == PASSIVE and after >= CONVERSATION,
+    "stayed": lambda before, after: before >= CONVERSATION and after >= CONVERSATION,
+    "moved-up": lambda before, after: 0 < before < after,
+    "newcomers": lambda before, after: before == 0 and after > 0,
+    "lost": lambda before, after: before > 0 and after == 0,
+}
+
+
+def headline_cells(key: str, matrix: mobility.Matrix) -> list[tuple[int, int]]:
+    return [cell for cell in matrix if HEADLINE_CELLS[key](*cell)]
 
 
 def previous_period(filters: Filters) -> str:
@@ -77,9 +90,23 @@ def moved_up_table(filters: Filters) -> MovedUpTable:
     figures = page_selectors.moved_up_by_force(
         filters.snapshot, period_type=filters.period_type, to_period=filters.period
     )
+    forced = []
+    if filters.threshold > 1:
+        matrices = page_selectors.every_force_moves(
+            filters.snapshot, period_type=filters.period_type, to_period=filters.period
+        )
+        forced = [
+            pk
+            for pk, matrix in matrices.items()
+            if withheld.gives_away(
+                headline_cells("moved-up", matrix),
+                withheld.matrix_withheld(matrix, threshold=filters.threshold),
+            )
+        ]
     hidden = withheld.moved_up_withheld(
         {pk: (f.region, f.moved_up, f.engaged_before) for pk, f in figures.items()},
         threshold=filters.threshold,
+        forced=forced,
     )
     forces = {
         pk: MovedUpShare(
@@ -267,22 +294,32 @@ def headlines(
 
 
 def protected_headlines(
-    lines: list[dict[str, Any]], *, threshold: int, hidden_wholes: set[str]
+    lines: list[dict[str, Any]],
+    matrix: mobility.Matrix,
+    *,
+    hidden: set[tuple[int, int]],
+    threshold: int,
+    withheld_keys: set[str],
 ) -> list[dict[str, Any]]:
     """The headlines with those that would single someone out withheld: where the part, the rest
-    of the whole or the whole is small, or the whole is a rung withheld on the ladder
-    (`hidden_wholes`, by key). A withheld line keeps its label, never its figures."""
+    of the whole or the whole is small, where the part would give a withheld cell of the matrix
+    away, or where another table withholds it (`withheld_keys`: a whole that is a rung withheld
+    on the ladder; "moved up" withheld on the overview). A withheld line keeps its label, never
+    its figures."""
 
     def small(n: int) -> bool:
         return 0 < n < threshold
 
+    def withheld_line(line: dict[str, Any]) -> bool:
+        return (
+            line["key"] in withheld_keys
+            or any(small(n) for n in (line["part"], line["whole"] - line["part"], line["whole"]))
+            or withheld.gives_away(headline_cells(line["key"], matrix), hidden)
+        )
+
     return [
         {**line, "share": None, "part": WITHHELD, "whole": WITHHELD, "withheld": True}
-        if line["key"] in hidden_wholes
-        or (
-            threshold > 1
-            and any(small(n) for n in (line["part"], line["whole"] - line["part"], line["whole"]))
-        )
+        if withheld_line(line)
         else line
         for line in lines
     ]
@@ -311,12 +348,21 @@ def force_mobility_context(filters: Filters, force: Force) -> dict[str, Any]:
         if 0 < mobility.newcomers(matrix) < filters.threshold:
             hidden_totals |= {0}
         upper = [p for p in ALL_POSITIONS if p >= CONVERSATION]
-        hidden_wholes = set()
+        withheld_keys = set()
         if PASSIVE in hidden_totals:
-            hidden_wholes.add("climbed")
+            withheld_keys.add("climbed")
         if hidden_totals.intersection(upper) not in (frozenset(), hidden_totals - {0}):
-            hidden_wholes.add("stayed")
-        lines = protected_headlines(lines, threshold=filters.threshold, hidden_wholes=hidden_wholes)
+            withheld_keys.add("stayed")
+        moved_up = moved_up_table(filters).forces.get(force.pk)
+        if moved_up and moved_up.withheld:
+            withheld_keys.add("moved-up")
+        lines = protected_headlines(
+            lines,
+            matrix,
+            hidden=hidden,
+            threshold=filters.threshold,
+            withheld_keys=withheld_keys,
+        )
     return {
         "mobility": {
             "before": before,

@@ -428,6 +428,23 @@ def pair_moves(
     return cached(snapshot, "moves", force.pk, period_type, to_period, compute=compute)
 
 
+def every_force_moves(
+    snapshot: DistributionSnapshot, *, period_type: str, to_period: str
+) -> dict[int, dict[tuple[int, int], int]]:
+    """Every force's transition matrix for the pair ending in `to_period`, by force pk (one
+    query, cached): what small-number protection needs to decide each force's "moved up"."""
+
+    def compute() -> dict[int, dict[tuple[int, int], int]]:
+        matrices: dict[int, dict[tuple[int, int], int]] = defaultdict(dict)
+        for force_id, before, after, citizens in Transition.objects.filter(
+            snapshot=snapshot, period_type=period_type, to_period=to_period
+        ).values_list("force_id", "from_rung", "to_rung", "citizens"):
+            matrices[force_id][(before, after)] = citizens
+        return dict(matrices)
+
+    return cached(snapshot, "every-force-moves", period_type, to_period, compute=compute)
+
+
 @dataclass(frozen=True)
 class MovedUp:
     region: str

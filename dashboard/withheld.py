@@ -156,12 +156,28 @@ def matrix_withheld(
     return {(before, after) for before in rows for after in withheld[before]}
 
 
+def gives_away(cells: Iterable[tuple[int, int]], hidden: set[tuple[int, int]]) -> bool:
+    """Whether a figure adding up some cells of a mobility matrix would reveal a withheld one:
+    along a row or down a column it includes some of the withheld cells but not all (all of
+    them together follow from the published total anyway)."""
+    cells = set(cells)
+    for line in (0, 1):  # rows (the rung before), then columns (the rung after)
+        keys = {cell[line] for cell in hidden}
+        for key in keys:
+            in_line = {cell for cell in hidden if cell[line] == key}
+            included = in_line & cells
+            if included and included != in_line:
+                return True
+    return False
+
+
 def moved_up_withheld(
-    moved_up: Mapping[int, tuple[str, int, int]], *, threshold: int
+    moved_up: Mapping[int, tuple[str, int, int]], *, threshold: int, forced: Iterable[int] = ()
 ) -> dict[Hashable, bool]:
     """Which "moved up" figures a reader may not see, by row (`force_row(pk)`, `region_row`,
     `NATION`), from {force pk: (region, moved up, engaged before)}: each row is its movers and
-    non-movers, under the same region and nation sums as the ladders."""
+    non-movers, under the same region and nation sums as the ladders. `forced`: the forces whose
+    figure would give a cell of their mobility matrix away."""
     sums = hierarchy({pk: region for pk, (region, _, _) in moved_up.items()})
     table = with_sums(
         {
@@ -170,5 +186,11 @@ def moved_up_withheld(
         },
         sums,
     )
-    withheld = withheld_in_table(table, sums=sums, threshold=threshold, exempt=NOTHING)
+    withheld = withheld_in_table(
+        table,
+        sums=sums,
+        threshold=threshold,
+        exempt=NOTHING,
+        forced=[(force_row(pk), MOVED) for pk in forced],
+    )
     return {row: MOVED in positions for row, positions in withheld.items()}

@@ -177,7 +177,7 @@ def pages_site(django_db_setup, django_db_blocker, browser):
     from pytest_django.live_server_helper import LiveServer
 
     from tests.dashboard_data import ensure_reference_data, make_dashboard_data
-    from tests.factories import StaffFactory
+    from tests.factories import AnalystFactory, StaffFactory
 
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     content_types = {db: dict(models) for db, models in ContentType.objects._cache.items()}
@@ -189,6 +189,9 @@ def pages_site(django_db_setup, django_db_blocker, browser):
         data = make_dashboard_data()
         client = Client()
         client.force_login(StaffFactory(username="pages-analyst"))
+        # An analyst without engagement.view_small_numbers: small-number protection applies.
+        analyst = Client()
+        analyst.force_login(AnalystFactory(username="pages-reader"))
         server = LiveServer("localhost")
         server._live_server_modified_settings.enable()
         try:
@@ -199,6 +202,11 @@ def pages_site(django_db_setup, django_db_blocker, browser):
                 cookie={
                     "name": settings.SESSION_COOKIE_NAME,
                     "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                    "url": server.url,
+                },
+                analyst_cookie={
+                    "name": settings.SESSION_COOKIE_NAME,
+                    "value": analyst.cookies[settings.SESSION_COOKIE_NAME].value,
                     "url": server.url,
                 },
             )

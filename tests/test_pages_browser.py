@@ -357,3 +357,34 @@ def test_force_page_matrix_and_forces_most_alike_hold_the_stores_figures(signed_
     assert shown == ["kent", *expected]
     assert page.locator("#f-period").input_value() == "2026-Q2"
     page.close()
+
+
+@pytest.mark.parametrize("width", (320, 1440))
+def test_an_analyst_reads_small_numbers_as_c_on_the_overview(browser, pages_site, settings, width):
+    """With SUPPRESS_BELOW on, the page says what [c] means, the tables show it, the charts leave
+    those shares out, and the page still fits the screen."""
+    settings.SUPPRESS_BELOW = 60
+    context = browser.new_context(locale="en-GB")
+    context.add_cookies([pages_site.analyst_cookie])
+    page = opened(context, pages_site.url, "/?period=2026-09", width)
+    try:
+        assert page.get_by_test_id("withheld-note").is_visible()
+        withheld = page.locator("#forces-table td[data-rung] .count", has_text="[c]")
+        assert withheld.count() > 0
+        datasets = page.evaluate(
+            "() => Chart.getChart('forces-chart-canvas').data.datasets"
+            ".map(d => ({data: d.data, counts: d.counts}))"
+        )
+        marked = [
+            data["data"][i]
+            for data in datasets
+            for i, count in enumerate(data["counts"])
+            if count == "[c]"
+        ]
+        assert marked and all(share is None for share in marked)
+        assert sideways_overflow(page)["scroll"] <= width
+        assert page.errors == []
+        screenshot(page, "overview-small-numbers", width)
+    finally:
+        page.close()
+        context.close()

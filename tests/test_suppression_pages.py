@@ -9,7 +9,8 @@ import re
 import pytest
 from django.urls import reverse
 
-from dashboard.withheld import matrix_withheld, moved_up_withheld
+from dashboard.mobility import headlines, protected_headlines
+from dashboard.withheld import gives_away, matrix_withheld, moved_up_withheld
 from engagement.store.suppression import SUPPRESSED
 from tests.dashboard_data import make_dashboard_data, store_counts
 from tests.factories import AnalystFactory, StaffFactory
@@ -190,3 +191,24 @@ def test_moved_up_is_withheld_where_few_moved_and_in_a_second_force_of_the_regio
 
     assert hidden[("force", 1)]
     assert sum(hidden[("force", pk)] for pk in (2, 3)) + hidden[("region", "North")] >= 1
+
+
+def test_a_headline_that_would_give_a_withheld_cell_away_is_withheld():
+    """Of 374 at Passive, 15 reached Conversation and 1 Activist: "climbed" (16) minus the
+    shown 15 would be the withheld 1."""
+    matrix = {(1, 1): 349, (1, 2): 15, (1, 4): 1, (1, 0): 9, (2, 2): 20, (2, 0): 9, (0, 1): 47}
+    hidden = matrix_withheld(matrix, threshold=10)
+    lines = headlines(matrix, {}, before="2026-09", after="2026-10")
+
+    shown = protected_headlines(lines, matrix, hidden=hidden, threshold=10, withheld_keys=set())
+
+    assert (1, 4) in hidden
+    climbed = next(line for line in shown if line["key"] == "climbed")
+    assert climbed["withheld"] and climbed["part"] == SUPPRESSED and climbed["share"] is None
+
+
+def test_a_sum_of_every_withheld_cell_of_a_line_gives_nothing_away():
+    hidden = {(1, 0), (1, 4)}
+
+    assert not gives_away({(1, 0), (1, 4), (1, 1)}, hidden)
+    assert gives_away({(1, 4), (1, 2)}, hidden)

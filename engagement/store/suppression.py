@@ -110,6 +110,7 @@ def withheld_in_table(
     sums: Mapping[Hashable, Iterable[Hashable]],
     threshold: int,
     exempt: frozenset[int] = EXEMPT,
+    forced: Iterable[Cell] = (),
 ) -> dict[Hashable, frozenset[int]]:
     """The positions to withhold in every row of a table of ladders, by row.
 
@@ -118,7 +119,8 @@ def withheld_in_table(
     shares give it away), and so is each sum, so every row and every (sum, parts) column is a line
     in which one withheld cell alone would follow by subtraction: where a line has exactly one,
     its smallest other non-zero cell is withheld too, and so on until every line holds none or
-    at least two (a fixed point: cells are only ever added).
+    at least two (a fixed point: cells are only ever added). `forced` cells are withheld
+    whatever their counts (another table's decision gives them away otherwise).
     """
     if not is_on(threshold):
         return {row: frozenset() for row in counts}
@@ -137,6 +139,7 @@ def withheld_in_table(
         positions = {p for row in (total, *parts) for p in counts.get(row, {})} - exempt
         lines.extend([(total, p), *((part, p) for part in parts)] for p in sorted(positions))
     withheld = {cell for cell, count in value.items() if 0 < count < threshold}
+    withheld.update(cell for cell in forced if value.get(cell))
     changed = True
     while changed:
         changed = False
