@@ -22,6 +22,7 @@ from dashboard.page_filters import Filters
 from engagement.choices import WITHHELD
 from engagement.ladder import mobility
 from engagement.ladder.similarity import MIN_ENGAGED
+from engagement.store.suppression import NATION, force_row, matrix_withheld, region_row
 
 if TYPE_CHECKING:
     from forces.models import Force
@@ -100,7 +101,7 @@ def moved_up_table(filters: Filters) -> MovedUpTable:
             for pk, matrix in matrices.items()
             if withheld.gives_away(
                 headline_cells("moved-up", matrix),
-                withheld.matrix_withheld(matrix, threshold=filters.threshold),
+                matrix_withheld(matrix, threshold=filters.threshold),
             )
         ]
     hidden = withheld.moved_up_withheld(
@@ -109,9 +110,7 @@ def moved_up_table(filters: Filters) -> MovedUpTable:
         forced=forced,
     )
     forces = {
-        pk: MovedUpShare(
-            f.moved_up, f.engaged_before, f.region, hidden.get(withheld.force_row(pk), False)
-        )
+        pk: MovedUpShare(f.moved_up, f.engaged_before, f.region, hidden.get(force_row(pk), False))
         for pk, f in figures.items()
     }
 
@@ -126,12 +125,10 @@ def moved_up_table(filters: Filters) -> MovedUpTable:
     return MovedUpTable(
         forces=forces,
         regions={
-            region: added(
-                [s for s in forces.values() if s.region == region], withheld.region_row(region)
-            )
+            region: added([s for s in forces.values() if s.region == region], region_row(region))
             for region in regions
         },
-        nation=added(list(forces.values()), withheld.NATION),
+        nation=added(list(forces.values()), NATION),
     )
 
 
@@ -341,7 +338,7 @@ def force_mobility_context(filters: Filters, force: Force) -> dict[str, Any]:
     )
     after = filters.period
     protection = withheld.page_protection_for(filters)
-    hidden = withheld.matrix_withheld(matrix, threshold=filters.threshold)
+    hidden = matrix_withheld(matrix, threshold=filters.threshold)
     hidden_totals = protection.force(before, force.slug)
     lines = headlines(matrix, rungs, before=before, after=after)
     if protection.on:

@@ -1,11 +1,11 @@
 """Small-number protection as the pages apply it: which cells a reader sees as [c].
 
 The rule is engagement.store.suppression's (SUPPRESS_BELOW; superusers and holders of
-engagement.view_small_numbers see every count). The pages add one concern: they show forces next
-to their region and the nation, which add the forces up, so the cells withheld in a period are
-decided once for the whole table of forces, regions and nation (`withheld_in_table`) and every
-page reads the same decision. A force's cell is then withheld alike on the overview, its own
-page and compare, and no total on any of them gives it away.
+engagement.view_small_numbers see every count). The pages show forces next to their region and
+the nation, which add the forces up, so the cells withheld in a period are decided once for the
+whole table of forces, regions and nation (`withheld_across_forces`), the same decision the API
+and the files read. A force's cell is then withheld alike on the overview, its own page, compare
+and in every download, and no total on any of them gives it away.
 
 Channels and local lenses add up to nothing shown, so each of their ladders is protected on its
 own row, as in the exports. Mobility's "moved up" is a table of its own: each force's movers and
@@ -19,53 +19,23 @@ from dataclasses import dataclass, field
 
 from dashboard import page_selectors
 from engagement.store.suppression import (
+    NATION,
     cells_to_withhold,
+    force_row,
+    hierarchy,
     is_on,
+    region_row,
     suppression_note,
+    with_sums,
+    withheld_across_forces,
     withheld_in_table,
 )
 
-NATION: Hashable = ("nation", "")
 Withheld = frozenset[int]
 NOTHING: Withheld = frozenset()
 # "Moved up" as a two-cell row: those who moved up and those who did not (the row's total, the
 # citizens engaged in the earlier period, is on the page).
 MOVED, STAYED = 1, 2
-
-
-def force_row(key: str | int) -> Hashable:
-    """A force's row: by slug in the ladders' table, by pk in the "moved up" one."""
-    return ("force", key)
-
-
-def region_row(name: str) -> Hashable:
-    return ("region", name)
-
-
-def hierarchy(region_of: Mapping[str | int, str]) -> dict[Hashable, tuple[Hashable, ...]]:
-    """The sums the pages show: each region adds its forces up, the nation its regions."""
-    regions: dict[str, list[Hashable]] = {}
-    for slug, region in region_of.items():
-        regions.setdefault(region, []).append(force_row(slug))
-    return {
-        **{region_row(region): tuple(forces) for region, forces in regions.items()},
-        NATION: tuple(region_row(region) for region in regions),
-    }
-
-
-def with_sums(
-    counts: Mapping[Hashable, Mapping[int, int | None]], sums: Mapping[Hashable, Iterable]
-) -> dict[Hashable, dict[int, int]]:
-    """The forces' rows and every sum row added up from them, position by position (the regions
-    before the nation: `hierarchy` lists them in that order)."""
-    table = {row: {p: count or 0 for p, count in cells.items()} for row, cells in counts.items()}
-    for total, parts in sums.items():
-        added: dict[int, int] = {}
-        for part in parts:
-            for position, count in table.get(part, {}).items():
-                added[position] = added.get(position, 0) + count
-        table[total] = added
-    return table
 
 
 @dataclass(frozen=True)
@@ -112,11 +82,12 @@ def page_protection(
         held = page_selectors.overview_figures(
             snapshot, period_type=period_type, periods=periods, platform=platform
         )
-        by_period = {}
-        for period, forces in held.items():
-            sums = hierarchy({force.slug: force.region for force in forces})
-            table = with_sums({force_row(f.slug): f.counts for f in forces}, sums)
-            by_period[period] = withheld_in_table(table, sums=sums, threshold=threshold)
+        by_period = {
+            period: withheld_across_forces(
+                ((f.slug, f.region, f.counts) for f in forces), threshold=threshold
+            )
+            for period, forces in held.items()
+        }
         return PageProtection(threshold=threshold, by_period=by_period)
 
     return page_selectors.cached(
@@ -133,27 +104,6 @@ def page_protection_for(filters) -> PageProtection:
         platform=filters.platform,
         threshold=filters.threshold,
     )
-
-
-AFTER: Hashable = ("after", "")
-
-
-def matrix_withheld(
-    matrix: Mapping[tuple[int, int], int], *, threshold: int
-) -> set[tuple[int, int]]:
-    """A mobility matrix's withheld cells, (rung before, rung after). Its rows add up to the
-    rungs before and its columns to the rungs after, both published, so both are lines
-    (`withheld_in_table`, the columns as a sum row); nothing is exempt: "not engaged" next
-    period is people too."""
-    if not is_on(threshold) or not matrix:
-        return set()
-    rows: dict[Hashable, dict[int, int]] = {}
-    for (before, after), count in matrix.items():
-        rows.setdefault(before, {})[after] = count
-    sums = {AFTER: tuple(rows)}
-    table = with_sums(rows, sums)
-    withheld = withheld_in_table(table, sums=sums, threshold=threshold, exempt=NOTHING)
-    return {(before, after) for before in rows for after in withheld[before]}
 
 
 def gives_away(cells: Iterable[tuple[int, int]], hidden: set[tuple[int, int]]) -> bool:

@@ -3,6 +3,8 @@ engagement.view_small_numbers sees small counts as [c], the same cells on every 
 or column (a force's ladder, a rung down the forces and their nation) holds a single withheld cell
 that subtraction would give away."""
 
+import csv
+import io
 import json
 import re
 
@@ -10,8 +12,11 @@ import pytest
 from django.urls import reverse
 
 from dashboard.mobility import headlines, protected_headlines
-from dashboard.withheld import gives_away, matrix_withheld, moved_up_withheld
-from engagement.store.suppression import SUPPRESSED
+from dashboard.withheld import gives_away, moved_up_withheld
+from engagement.store.exports import distribution_export
+from engagement.store.mobility import mobility_export
+from engagement.store.selectors import DistributionFilters
+from engagement.store.suppression import SUPPRESSED, matrix_withheld
 from tests.dashboard_data import make_dashboard_data, store_counts
 from tests.factories import AnalystFactory, StaffFactory
 
@@ -212,3 +217,58 @@ def test_a_sum_of_every_withheld_cell_of_a_line_gives_nothing_away():
 
     assert not gives_away({(1, 0), (1, 4), (1, 1)}, hidden)
     assert gives_away({(1, 4), (1, 2)}, hidden)
+
+
+def exported_withheld(**filters) -> set[tuple[str, int]]:
+    export = distribution_export(
+        DistributionFilters(period_type="month", period=MONTH, scope="force", **filters),
+        suppress_below=THRESHOLD,
+    )
+    rows = csv.DictReader(io.StringIO("".join(export.lines)))
+    return {(row["force"], int(row["rung_position"])) for row in rows if row["citizens"] == "[c]"}
+
+
+def test_the_export_withholds_the_same_cells_as_the_pages(client, figures):
+    on_overview = withheld_forces(overview(client, AnalystFactory()))
+
+    exported = exported_withheld()
+
+    assert exported == {(slug, p) for slug, rungs in on_overview.items() for p in rungs}
+
+
+def test_an_export_of_one_force_withholds_what_the_table_of_every_force_decides(client, figures):
+    on_overview = withheld_forces(overview(client, AnalystFactory()))
+    slug = next(slug for slug, withheld in on_overview.items() if withheld)
+
+    assert exported_withheld(forces=(slug,)) == {(slug, p) for p in on_overview[slug]}
+
+
+def matrix_on_page(client, slug: str) -> set[tuple[int, int]]:
+    """The [c] cells of a force page's mobility table, (rung before, rung after)."""
+    page = client.get(reverse("dashboard:force", args=[slug]), {"period": MONTH}).content.decode()
+    table = page[page.index('id="mobility-table"') :]
+    table = table[: table.index("</table>")]
+    return {
+        (int(before), int(after))
+        for before, cells in re.findall(r'<tr data-from="(\d)">(.*?)</tr>', table, re.S)
+        for after in re.findall(r'data-to="(\d)"><span class="count">\[c\]', cells)
+    }
+
+
+def test_the_mobility_export_withholds_the_same_cells_as_the_force_page(client, figures):
+    client.force_login(AnalystFactory())
+    slug, on_page = next(
+        (force.slug, cells)
+        for force in figures.forces
+        if (cells := matrix_on_page(client, force.slug))
+    )
+
+    export = mobility_export(
+        DistributionFilters(period_type="month", forces=(slug,)), suppress_below=THRESHOLD
+    )
+    exported = {
+        (int(row["from_rung_position"]), int(row["to_rung_position"]))
+        for row in csv.DictReader(io.StringIO("".join(export.lines)))
+        if row["to_period"] == MONTH and row["citizens"] == "[c]"
+    }
+    assert exported == on_page

@@ -24,6 +24,7 @@ from engagement.store.selectors import (
     SHARE_PLACES,
     DistributionFilters,
     DistributionRows,
+    across_forces,
     distribution_rows,
     figures_definition,
     row_values,
@@ -103,7 +104,12 @@ def long_rows(rows: DistributionRows, *, suppress_below: int = 0) -> Iterator[Se
     `suppress_below` is on)."""
     yield with_note(ROW_FIELDS, suppress_below)
     note = [""] if is_on(suppress_below) else []
-    for row in protected(_stream(rows), threshold=suppress_below, group_key=_scope_and_period):
+    for row in protected(
+        _stream(rows),
+        threshold=suppress_below,
+        group_key=_scope_and_period,
+        decide=across_forces(rows, threshold=suppress_below),
+    ):
         yield [*row_values(row), *note]
 
 
@@ -146,9 +152,11 @@ def wide_rows(
     engaged = [position for position in positions if position > 0]
     yield with_note(wide_header(rungs), suppress_below)
     note = [""] if is_on(suppress_below) else []
+    decide = across_forces(rows, threshold=suppress_below)
     for key, group in groupby(_stream(rows), key=_scope_and_period):
         by_position = {
-            row["rung_position"]: row for row in protect_group(group, threshold=suppress_below)
+            row["rung_position"]: row
+            for row in protect_group(group, threshold=suppress_below, decide=decide)
         }
         yield [
             *key,

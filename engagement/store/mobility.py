@@ -16,7 +16,7 @@ from django.db.models import F, Q, QuerySet, Value
 from engagement.models import Transition
 from engagement.store.exports import DistributionExport, csv_lines, with_note
 from engagement.store.selectors import DistributionFilters, definition_for, published_snapshots
-from engagement.store.suppression import is_on, protected, withheld_on_page
+from engagement.store.suppression import is_on, matrix_withheld, protected, withheld_on_page
 
 # LADDER.md "mobility CSV", in order.
 MOBILITY_FIELDS: tuple[str, ...] = (
@@ -57,15 +57,46 @@ def mobility_rows(filters: DistributionFilters) -> QuerySet:
     )
 
 
-# Small-number protection (engagement.store.suppression) works along a row of the matrix: the
-# citizens at one rung in the earlier period are a published figure, so one withheld cell of the
-# row would follow from the others. "Not engaged" next period is people too: nothing is exempt.
+# Small-number protection (engagement.store.suppression) is decided for a whole matrix: the
+# citizens at one rung in the earlier period are a published figure (a row's total), and so are
+# those at one rung in the next (a column's), so one withheld cell of a row or a column would
+# follow from the others. "Not engaged" next period is people too: nothing is exempt. Rows are
+# grouped by the row of the matrix, and each group reads its matrix's decision.
 MATRIX_CELLS = {"position": "to_rung_position", "exempt": frozenset()}
 
 
 def matrix_row(row: dict) -> tuple:
     """The row of a transition matrix a pair belongs to."""
     return (row["period_type"], row["from_period"], row["force_slug"], row["from_rung_position"])
+
+
+class WholeMatrices:
+    """The withheld cells of a matrix row's group, from its whole matrix (a `Decide`): every
+    force's matrices of a pair of periods are read and decided once (one query a pair), the same
+    decision the force page shows."""
+
+    def __init__(self, filters: DistributionFilters, *, threshold: int):
+        self.snapshots = published_snapshots(definition_for(filters.definition))
+        self.threshold = threshold
+        self.decided: dict[tuple[str, str], dict[str, set[tuple[int, int]]]] = {}
+
+    def __call__(self, rows: list[dict]) -> set[int]:
+        period_type, from_period, force, before = matrix_row(rows[0])
+        if (period_type, from_period) not in self.decided:
+            self.decided[(period_type, from_period)] = self._decide(period_type, from_period)
+        hidden = self.decided[(period_type, from_period)].get(force, set())
+        return {after for row_before, after in hidden if row_before == before}
+
+    def _decide(self, period_type: str, from_period: str) -> dict[str, set[tuple[int, int]]]:
+        matrices: dict[str, dict[tuple[int, int], int]] = {}
+        for force, before, after, citizens in Transition.objects.filter(
+            snapshot__in=self.snapshots, period_type=period_type, from_period=from_period
+        ).values_list("force__slug", "from_rung", "to_rung", "citizens"):
+            matrices.setdefault(force, {})[(before, after)] = citizens
+        return {
+            force: matrix_withheld(matrix, threshold=self.threshold)
+            for force, matrix in matrices.items()
+        }
 
 
 def mobility_table(
@@ -79,6 +110,7 @@ def mobility_table(
         mobility_rows(filters).iterator(chunk_size=2000),
         threshold=suppress_below,
         group_key=matrix_row,
+        decide=WholeMatrices(filters, threshold=suppress_below),
         **MATRIX_CELLS,
     )
     for row in rows:
@@ -102,7 +134,12 @@ def mobility_with_small_numbers_withheld(
         return list(mobility_rows(filters).filter(groups))
 
     return withheld_on_page(
-        rows, whole_groups=whole_groups, group_key=matrix_row, threshold=threshold, **MATRIX_CELLS
+        rows,
+        whole_groups=whole_groups,
+        group_key=matrix_row,
+        threshold=threshold,
+        decide=WholeMatrices(filters, threshold=threshold),
+        **MATRIX_CELLS,
     )
 
 

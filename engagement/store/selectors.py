@@ -46,7 +46,12 @@ from engagement.models import (
     Rung,
     Scope,
 )
-from engagement.store.suppression import withheld_on_page
+from engagement.store.suppression import (
+    cells_to_withhold,
+    force_row,
+    withheld_across_forces,
+    withheld_on_page,
+)
 from forces.models import Channel, Force
 
 # Every scope the store holds, in the order a force's rows are listed.
@@ -474,14 +479,71 @@ def group_key(row: dict) -> tuple:
     )
 
 
+class AcrossForces:
+    """Small-number protection's decision for the groups of `distribution_rows` (a `Decide`).
+
+    A force's ladder (force scope, or one platform) is added up by its region and the nation,
+    which the pages show, so its withheld rungs are those of the whole table of forces for the
+    period (`withheld_across_forces`), read once per period type, scope and platform: the same
+    cells on the pages, in the API and in the files. A channel adds up to nothing published and
+    is decided on its own.
+    """
+
+    def __init__(self, snapshot_id: int, *, threshold: int):
+        self.snapshot_id = snapshot_id
+        self.threshold = threshold
+        self.tables: dict[tuple, dict[str, dict]] = {}
+
+    def __call__(self, rows: list[dict]) -> set[int]:
+        first = rows[0]
+        if first["scope"] == Scope.CHANNEL:
+            counts = {row["rung_position"]: row["citizens"] for row in rows}
+            return cells_to_withhold(counts, threshold=self.threshold)
+        key = (first["period_type"], first["scope"], first["platform"] or "")
+        if key not in self.tables:
+            self.tables[key] = self._decided(*key)
+        decided = self.tables[key].get(first["period"], {})
+        return set(decided.get(force_row(first["force"]), ()))
+
+    def _decided(self, period_type: str, scope: str, platform: str) -> dict[str, dict]:
+        """Every period's decision for one period type, scope and platform (one query)."""
+        rows = Distribution.objects.filter(
+            snapshot_id=self.snapshot_id, period_type=period_type, scope=scope
+        )
+        if scope == Scope.PLATFORM:
+            rows = rows.filter(platform=platform)
+        forces: dict[str, dict[tuple[str, str], dict[int, int | None]]] = {}
+        for period, slug, region, position, citizens in rows.values_list(
+            "period", "force__slug", "force__region", "rung_position", "citizens"
+        ):
+            forces.setdefault(period, {}).setdefault((slug, region), {})[position] = citizens
+        return {
+            period: withheld_across_forces(
+                ((slug, region, counts) for (slug, region), counts in by_force.items()),
+                threshold=self.threshold,
+            )
+            for period, by_force in forces.items()
+        }
+
+
+def across_forces(rows: DistributionRows, *, threshold: int) -> AcrossForces:
+    """The decision for the groups of these rows (their snapshot's)."""
+    return AcrossForces(rows.params.get("snapshot", -1), threshold=threshold)
+
+
 def with_small_numbers_withheld(
     rows: list[dict], filters: DistributionFilters, *, threshold: int
 ) -> list[dict]:
     """A page of distribution rows with small numbers withheld (see withheld_on_page)."""
+    every = distribution_rows(filters)
 
     def whole_groups(keys) -> list[dict]:
-        return list(distribution_rows(filters).in_groups(keys))
+        return list(every.in_groups(keys))
 
     return withheld_on_page(
-        rows, whole_groups=whole_groups, group_key=group_key, threshold=threshold
+        rows,
+        whole_groups=whole_groups,
+        group_key=group_key,
+        threshold=threshold,
+        decide=across_forces(every, threshold=threshold),
     )

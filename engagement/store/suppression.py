@@ -12,16 +12,18 @@ Rung 0 (none: the residents nobody reached) is never withheld and never chosen a
 it counts nobody who engaged, and it is the population minus the engaged, so withholding it would
 hide nothing the shares do not already give.
 
-Pages show more than one group at once: a force's ladder beside its region's and the nation's,
-which add the forces up rung by rung. There a withheld force cell could be worked out down a
-column (the nation's Co-Designers minus every other force's), so `withheld_in_table` applies the
-same rule to every line of the table, across and down, until no line has exactly one cell
-withheld.
+A force's ladder is also added up, rung by rung, by its region and the nation, which the pages
+show: a withheld force cell could be worked out down a column (the nation's Co-Designers minus
+every other force's). So the force and platform scopes are decided for a whole period's table of
+forces, regions and nation (`withheld_across_forces`: the same rule on every line, across and
+down, until no line has exactly one cell withheld), and every reader (pages, API, files) reads
+that one decision; a mobility matrix likewise, across and down (`matrix_withheld`). A channel adds
+up to nothing published and is decided on its own.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 
 from django.conf import settings
 
@@ -86,18 +88,30 @@ def withheld_row(row: Mapping[str, object]) -> dict[str, object]:
     }
 
 
+# How a group's withheld positions are decided, from its rows: by default the group on its own
+# (`cells_to_withhold`); a group that other published figures add up (a force's ladder, by its
+# region and the nation; a row of a mobility matrix, by its columns) reads the decision of its
+# whole table instead (`AcrossForces` in engagement.store.selectors, `WholeMatrices` in
+# engagement.store.mobility), the same one the pages show.
+Decide = Callable[[list[dict]], Iterable[int]]
+
+
 def protect_group(
     rows: Iterable[Mapping[str, object]],
     *,
     threshold: int,
     position: str = "rung_position",
     exempt: frozenset[int] = EXEMPT,
+    decide: Decide | None = None,
 ) -> list[dict]:
     """One group's rows (a dict per cell, with its `position` and `citizens`), protected."""
     rows = [dict(row) for row in rows]
-    withheld = cells_to_withhold(
-        {row[position]: row["citizens"] for row in rows}, threshold=threshold, exempt=exempt
-    )
+    if decide is not None and is_on(threshold):
+        withheld = set(decide(rows))
+    else:
+        withheld = cells_to_withhold(
+            {row[position]: row["citizens"] for row in rows}, threshold=threshold, exempt=exempt
+        )
     return [withheld_row(row) if row[position] in withheld else row for row in rows]
 
 
@@ -160,9 +174,84 @@ def withheld_in_table(
     return {row: frozenset(positions) for row, positions in by_row.items()}
 
 
+# --- The table of forces the pages and files show: each region adds its forces up, the nation
+# its regions, rung by rung.
+
+NATION: Hashable = ("nation", "")
+
+
+def force_row(key: str | int) -> Hashable:
+    """A force's row: by slug in the ladders' table, by pk in the pages' "moved up" one."""
+    return ("force", key)
+
+
+def region_row(name: str) -> Hashable:
+    return ("region", name)
+
+
+def hierarchy(region_of: Mapping[str | int, str]) -> dict[Hashable, tuple[Hashable, ...]]:
+    """The sums: each region adds its forces up, the nation its regions."""
+    regions: dict[str, list[Hashable]] = {}
+    for key, region in region_of.items():
+        regions.setdefault(region, []).append(force_row(key))
+    return {
+        **{region_row(region): tuple(forces) for region, forces in regions.items()},
+        NATION: tuple(region_row(region) for region in regions),
+    }
+
+
+def with_sums(
+    counts: Mapping[Hashable, Mapping[int, int | None]], sums: Mapping[Hashable, Iterable]
+) -> dict[Hashable, dict[int, int]]:
+    """The rows and every sum row added up from them, position by position (a sum of sums
+    after its parts: `hierarchy` lists the regions before the nation)."""
+    table = {row: {p: count or 0 for p, count in cells.items()} for row, cells in counts.items()}
+    for total, parts in sums.items():
+        added: dict[int, int] = {}
+        for part in parts:
+            for position, count in table.get(part, {}).items():
+                added[position] = added.get(position, 0) + count
+        table[total] = added
+    return table
+
+
+def withheld_across_forces(
+    forces: Iterable[tuple[str, str, Mapping[int, int | None]]], *, threshold: int
+) -> dict[Hashable, frozenset[int]]:
+    """One period's decision for every force (slug, region, counts by rung), its region and the
+    nation: by row, `force_row(slug)`, `region_row(name)` and `NATION`. Every reader of the force
+    (or platform) scope reads this one decision: the pages, the API and the files."""
+    forces = list(forces)
+    sums = hierarchy({slug: region for slug, region, _ in forces})
+    table = with_sums({force_row(slug): counts for slug, _, counts in forces}, sums)
+    return withheld_in_table(table, sums=sums, threshold=threshold)
+
+
+AFTER: Hashable = ("after", "")
+
+
+def matrix_withheld(
+    matrix: Mapping[tuple[int, int], int | None], *, threshold: int
+) -> set[tuple[int, int]]:
+    """A mobility matrix's withheld cells, (rung before, rung after). Its rows add up to the
+    rungs before and its columns to the rungs after, both published ladders, so both are lines
+    (`withheld_in_table`, the columns as a sum row); nothing is exempt: "not engaged" next
+    period is people too."""
+    if not is_on(threshold) or not matrix:
+        return set()
+    rows: dict[Hashable, dict[int, int | None]] = {}
+    for (before, after), count in matrix.items():
+        rows.setdefault(before, {})[after] = count
+    sums = {AFTER: tuple(rows)}
+    withheld = withheld_in_table(
+        with_sums(rows, sums), sums=sums, threshold=threshold, exempt=frozenset()
+    )
+    return {(before, after) for before in rows for after in withheld[before]}
+
+
 def protected(
     rows: Iterable[Mapping[str, object]], *, threshold: int, group_key, **cells
-) -> Iterator[dict]:
+) -> Iterator[dict]:  # cells: position, exempt and decide, as protect_group takes them
     """A stream of rows, grouped as they arrive (`group_key` names the group of a row),
     protected one group at a time (`cells`: how protect_group finds them): memory stays flat."""
     if not is_on(threshold):
