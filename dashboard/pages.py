@@ -93,6 +93,32 @@ def _with_history(
     return ladder
 
 
+def _in_period(
+    label: str,
+    by_period: dict[str, Counts],
+    filters: Filters,
+    hidden_in: WithheldIn = nothing_withheld,
+    *,
+    shown: Filters | None = None,
+    **extra: Any,
+) -> Ladder:
+    """The ladder of the chosen period, with its history (`shown`: the filters its columns
+    follow, when they differ)."""
+    return _with_history(
+        _ladder(
+            label,
+            by_period.get(filters.period, {}),
+            shown or filters,
+            hidden=hidden_in(filters.period),
+            **extra,
+        ),
+        by_period,
+        filters,
+        filters.period,
+        hidden_in,
+    )
+
+
 def _over_time(
     by_period: dict[str, Counts],
     filters: Filters,
@@ -345,18 +371,7 @@ def force_context(filters: Filters, force: Force) -> dict[str, Any]:
     def hidden_in(period: str | None) -> frozenset[int]:
         return protection.force(period, force.slug)
 
-    ladder = _with_history(
-        _ladder(
-            force.name,
-            trend.get(filters.period, {}),
-            filters,
-            hidden=hidden_in(filters.period),
-        ),
-        trend,
-        filters,
-        filters.period,
-        hidden_in,
-    )
+    ladder = _in_period(force.name, trend, filters, hidden_in)
     shapes = [
         ladder,
         _ladder(
@@ -431,18 +446,7 @@ def channel_context(
     channel_filters = replace(filters, with_none=False)
     trend = dict(channel.trend)
     hidden_in = _alone(filters, trend)
-    ladder = _with_history(
-        _ladder(
-            channel.name,
-            trend.get(filters.period, {}),
-            channel_filters,
-            hidden=hidden_in(filters.period),
-        ),
-        trend,
-        filters,
-        filters.period,
-        hidden_in,
-    )
+    ladder = _in_period(channel.name, trend, filters, hidden_in, shown=channel_filters)
     over_time = _over_time(trend, channel_filters, hidden_in)
     notes = filter_notes(filters, page="one channel's page", platform_applies=False)
     if filters.with_none:
@@ -517,37 +521,18 @@ def compare_context(filters: Filters, forces: list[Force]) -> dict[str, Any]:
             return protection.force(period, slug)
 
         ladders.append(
-            _with_history(
-                _ladder(
-                    force.name,
-                    by_period.get(filters.period, {}),
-                    filters,
-                    hidden=hidden_in(filters.period),
-                    slug=force.slug,
-                    url=reverse("dashboard:force", args=[force.slug])
-                    + (f"?{query}" if query else ""),
-                ),
+            _in_period(
+                force.name,
                 by_period,
                 filters,
-                filters.period,
                 hidden_in,
+                slug=force.slug,
+                url=reverse("dashboard:force", args=[force.slug]) + (f"?{query}" if query else ""),
             )
         )
         trends.append((force.name, _over_time(by_period, filters, hidden_in)))
     national_by_period = dict(figures.national)
-    national = _with_history(
-        _ladder(
-            NATIONAL,
-            national_by_period.get(filters.period, {}),
-            filters,
-            hidden=protection.nation(filters.period),
-            reference=True,
-        ),
-        national_by_period,
-        filters,
-        filters.period,
-        protection.nation,
-    )
+    national = _in_period(NATIONAL, national_by_period, filters, protection.nation, reference=True)
     trends.append((NATIONAL, _over_time(national_by_period, filters, protection.nation)))
     conversation = context["conversation_name"]
     slugs = ",".join(force.slug for force in forces)
