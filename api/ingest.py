@@ -16,7 +16,7 @@ from api.support import (
     Unavailable,
 )
 from engagement.ingest.interactions import ImportRejected, import_interaction_rows
-from engagement.ingest.rows import ImportFailed
+from engagement.ingest.rows import ImportFailed, ImportRequest
 from engagement.models import ImportBatch
 from forces.selectors import forces_managed_by
 
@@ -85,11 +85,13 @@ class InteractionImportView(APIView):
         try:
             result = import_interaction_rows(
                 rows=rows,
-                dry_run=dry_run,
-                user=request.user,
-                origin=ImportBatch.Source.API,
-                filename="POST /api/v1/interactions/",
-                forces=forces_managed_by(request.user),
+                request=ImportRequest(
+                    filename="POST /api/v1/interactions/",
+                    dry_run=dry_run,
+                    user=request.user,
+                    origin=ImportBatch.Source.API,
+                    forces=forces_managed_by(request.user),
+                ),
             )
         except ImportRejected as rejected:
             raise RowsInvalid(

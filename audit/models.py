@@ -12,6 +12,19 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
 
+def actor_field(**options) -> models.ForeignKey:
+    """The user who did something: empty for a command, and emptied (the record kept) when the
+    user is deleted. No reverse accessor on the user."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        **options,
+    )
+
+
 class AuditEntry(models.Model):
     class Action(models.TextChoices):
         ADDED = "added", "Added to a relation"
@@ -22,14 +35,7 @@ class AuditEntry(models.Model):
         ERASURE = "erasure", "A citizen's interactions erased"
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        help_text="Who made the change; empty for a command or a migration.",
-    )
+    actor = actor_field(help_text="Who made the change; empty for a command or a migration.")
     actor_name = models.CharField(
         max_length=150, blank=True, help_text="The actor's username, kept if the user goes."
     )

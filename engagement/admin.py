@@ -37,6 +37,35 @@ from forces.choices import Platform
 from forces.models import Force
 
 
+class OwnPagesAdmin:
+    """An admin with pages of its own beside the model's. `own_pages` maps a route to a name: the
+    page is the admin's `<name>_view` method, and its URL is named `<app>_<model>_<name>`."""
+
+    own_pages: dict[str, str] = {}
+
+    def get_urls(self):
+        opts = self.opts
+        own = [
+            path(
+                route,
+                self.admin_site.admin_view(getattr(self, f"{name}_view")),
+                name=f"{opts.app_label}_{opts.model_name}_{name}",
+            )
+            for route, name in self.own_pages.items()
+        ]
+        return [*own, *super().get_urls()]
+
+    def form_page(self, request: HttpRequest, template: str, *, title: str, form: forms.Form):
+        """One of the pages: `form` under `title`, in the admin's frame."""
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": title,
+            "form": form,
+        }
+        return TemplateResponse(request, template, context)
+
+
 class DraftOnlyInline(admin.TabularInline):
     extra = 0
 
@@ -84,7 +113,7 @@ class InteractionKindInline(DraftOnlyInline):
 
 
 @admin.register(EngagementDefinition)
-class EngagementDefinitionAdmin(HistoryAdmin):
+class EngagementDefinitionAdmin(OwnPagesAdmin, HistoryAdmin):
     list_display = ["version", "name", "status", "published_at", "published_by"]
     list_filter = ["status"]
     inlines = [RungInline, InteractionKindInline]
@@ -92,6 +121,7 @@ class EngagementDefinitionAdmin(HistoryAdmin):
     # Every action and view checks its own permission: the staff flag only opens the admin.
     actions = ["publish_selected", "recompute_selected"]
     exclude = ["force"]
+    own_pages = {"<int:pk>/new-draft/": "new_draft", "<int:pk>/publish/": "publish"}
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("published_by")
@@ -109,31 +139,19 @@ class EngagementDefinitionAdmin(HistoryAdmin):
     def has_delete_permission(self, request, obj=None):
         return obj is not None and obj.is_draft and super().has_delete_permission(request, obj)
 
-    def get_urls(self):
-        name = f"engagement_{self.opts.model_name}"
-        return [
-            path(
-                "<int:pk>/new-draft/",
-                self.admin_site.admin_view(self.new_draft_view),
-                name=f"{name}_new_draft",
-            ),
-            path(
-                "<int:pk>/publish/",
-                self.admin_site.admin_view(self.publish_view),
-                name=f"{name}_publish",
-            ),
-            *super().get_urls(),
-        ]
-
     def _url(self, action: str, definition: EngagementDefinition) -> str:
         return reverse(f"admin:engagement_{self.opts.model_name}_{action}", args=[definition.pk])
 
     def _change_url(self, definition: EngagementDefinition) -> str:
         return self._url("change", definition)
 
-    def _posted(self, request: HttpRequest, pk: int) -> EngagementDefinition | None:
+    def _posted(
+        self, request: HttpRequest, pk: int, *, allowed: bool
+    ) -> EngagementDefinition | None:
         """The version a button on its page acts on: None unless POSTed by someone who may
-        change it."""
+        change it. Not `allowed` (to press that button at all): PermissionDenied."""
+        if not allowed:
+            raise PermissionDenied
         definition = self.get_object(request, str(pk))
         if (
             request.method != "POST"
@@ -147,9 +165,7 @@ class EngagementDefinitionAdmin(HistoryAdmin):
         return HttpResponseRedirect(reverse(f"admin:engagement_{self.opts.model_name}_changelist"))
 
     def new_draft_view(self, request: HttpRequest, pk: int):
-        if not self.has_change_permission(request):
-            raise PermissionDenied
-        source = self._posted(request, pk)
+        source = self._posted(request, pk, allowed=self.has_change_permission(request))
         if source is None:
             return self._changelist()
         draft = create_draft(based_on=source, user=request.user)
@@ -162,9 +178,7 @@ class EngagementDefinitionAdmin(HistoryAdmin):
         return HttpResponseRedirect(self._change_url(draft))
 
     def publish_view(self, request: HttpRequest, pk: int):
-        if not self.has_publish_permission(request):
-            raise PermissionDenied
-        definition = self._posted(request, pk)
+        definition = self._posted(request, pk, allowed=self.has_publish_permission(request))
         if definition is None:
             return self._changelist()
         self._publish(request, definition)
@@ -281,6 +295,7 @@ class LocalLensAdmin(EngagementDefinitionAdmin):
     actions = ["publish_selected"]
     exclude: list[str] = []
     change_list_template = "admin/engagement/locallens/change_list.html"
+    own_pages = {"new-lens/": "new_lens", **EngagementDefinitionAdmin.own_pages}
 
     def get_queryset(self, request):
         lenses = super().get_queryset(request).select_related("force")
@@ -312,16 +327,6 @@ class LocalLensAdmin(EngagementDefinitionAdmin):
     def has_delete_permission(self, request, obj=None):
         return obj is not None and obj.is_draft and self._may_keep(request, obj)
 
-    def get_urls(self):
-        return [
-            path(
-                "new-lens/",
-                self.admin_site.admin_view(self.new_lens_view),
-                name="engagement_locallens_new_lens",
-            ),
-            *super().get_urls(),
-        ]
-
     def new_lens_view(self, request: HttpRequest):
         """Choose a force; its lens starts as a copy of the current shared definition."""
         if not self.has_change_permission(request):
@@ -339,13 +344,12 @@ class LocalLensAdmin(EngagementDefinitionAdmin):
                 messages.SUCCESS,
             )
             return HttpResponseRedirect(self._change_url(lens))
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "form": form,
-            "title": "Create a local lens",
-        }
-        return TemplateResponse(request, "admin/engagement/locallens/new_lens.html", context)
+        return self.form_page(
+            request,
+            "admin/engagement/locallens/new_lens.html",
+            title="Create a local lens",
+            form=form,
+        )
 
 
 class ErasureForm(forms.Form):
@@ -360,7 +364,7 @@ class ErasureForm(forms.Form):
 
 
 @admin.register(Interaction)
-class InteractionAdmin(ReadOnlyAdmin):
+class InteractionAdmin(OwnPagesAdmin, ReadOnlyAdmin):
     list_display = ["occurred_at", "force", "channel", "kind", "external_id"]
     # The citizen is left out: its pseudonym never appears on a page.
     fields = ["force", "channel", "kind", "occurred_at", "local_month", "external_id"]
@@ -369,16 +373,7 @@ class InteractionAdmin(ReadOnlyAdmin):
     show_full_result_count = False
     date_hierarchy = "occurred_at"
     change_list_template = "admin/engagement/interaction/change_list.html"
-
-    def get_urls(self):
-        return [
-            path(
-                "erase/",
-                self.admin_site.admin_view(self.erase_view),
-                name="engagement_interaction_erase",
-            ),
-            *super().get_urls(),
-        ]
+    own_pages = {"erase/": "erase"}
 
     def erase_view(self, request: HttpRequest):
         """Superusers only: erase a citizen (engagement.citizens.services.erase_citizen)."""
@@ -397,13 +392,12 @@ class InteractionAdmin(ReadOnlyAdmin):
             # Shown again with its problems, but never with the identifier typed.
             form.data = form.data.copy()
             form.data["identifier"] = ""
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta,
-            "title": "Erase a citizen's interactions",
-            "form": form,
-        }
-        return TemplateResponse(request, "admin/engagement/interaction/erase.html", context)
+        return self.form_page(
+            request,
+            "admin/engagement/interaction/erase.html",
+            title="Erase a citizen's interactions",
+            form=form,
+        )
 
 
 @admin.register(ImportBatch)
@@ -423,7 +417,7 @@ class ImportBatchAdmin(ReadOnlyAdmin):
 
 
 @admin.register(RecomputeRun)
-class RecomputeRunAdmin(ReadOnlyAdmin):
+class RecomputeRunAdmin(OwnPagesAdmin, ReadOnlyAdmin):
     list_display = [
         "queued_at",
         "definition",
@@ -439,6 +433,7 @@ class RecomputeRunAdmin(ReadOnlyAdmin):
     list_filter = ["status", "mode", "preview"]
     list_select_related = ["definition"]
     change_list_template = "admin/engagement/recomputerun/change_list.html"
+    own_pages = {"start/": "start"}
 
     @admin.display(description="status", ordering="status")
     def state(self, run: RecomputeRun) -> str:
@@ -453,16 +448,6 @@ class RecomputeRunAdmin(ReadOnlyAdmin):
     @admin.display(description="covered")
     def coverage(self, run: RecomputeRun) -> str:
         return describe_coverage(run.covered)
-
-    def get_urls(self):
-        return [
-            path(
-                "start/",
-                self.admin_site.admin_view(self.start_view),
-                name="engagement_recomputerun_start",
-            ),
-            *super().get_urls(),
-        ]
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {
@@ -522,6 +507,8 @@ class DefinitionRowHistoryAdmin(ReadOnlyAdmin):
     """The history of a definition's rungs or kinds (edited inline on the definition's page,
     so its own History shows only the definition's fields): who, when, and the row as it was."""
 
+    # The columns every such history starts with; each adds its row's own fields after them.
+    change_columns = ("history_date", "history_user", "change", "definition")
     list_filter = ["history_type", "definition"]
     list_select_related = ["definition", "history_user"]
     date_hierarchy = "history_date"
@@ -533,24 +520,13 @@ class DefinitionRowHistoryAdmin(ReadOnlyAdmin):
 
 @admin.register(Rung.history.model)
 class RungHistoryAdmin(DefinitionRowHistoryAdmin):
-    list_display = [
-        "history_date",
-        "history_user",
-        "change",
-        "definition",
-        "position",
-        "slug",
-        "name",
-    ]
+    list_display = [*DefinitionRowHistoryAdmin.change_columns, "position", "slug", "name"]
 
 
 @admin.register(InteractionKind.history.model)
 class InteractionKindHistoryAdmin(DefinitionRowHistoryAdmin):
     list_display = [
-        "history_date",
-        "history_user",
-        "change",
-        "definition",
+        *DefinitionRowHistoryAdmin.change_columns,
         "slug",
         "rung",
         "lasting",

@@ -14,6 +14,7 @@ from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from audit.models import actor_field
 from engagement.choices import PeriodType, Scope
 from forces.models import Channel, Force, Platform
 
@@ -65,13 +66,9 @@ class EngagementDefinition(models.Model):
     )
     notes = models.TextField(blank=True, help_text="What changed in this version, and why.")
     created_at = models.DateTimeField(auto_now_add=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    created_by = actor_field()
     published_at = models.DateTimeField(null=True, blank=True)
-    published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    published_by = actor_field()
     # Every change (a draft's edits, publishing, retiring): who, when, what (the audit, issue #9).
     history = HistoricalRecords()
 
@@ -337,9 +334,7 @@ class ImportBatch(models.Model):
     kind = models.CharField(max_length=16, choices=Kind.choices)
     source = models.CharField(max_length=16, choices=Source.choices)
     filename = models.CharField(max_length=255, blank=True)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    user = actor_field()
     started_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices)
@@ -390,9 +385,7 @@ class RecomputeRun(models.Model):
         default=False,
         help_text="Computed under a draft definition: never replaces published figures.",
     )
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    requested_by = actor_field()
     queued_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(
         null=True,

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from engagement.ingest.channels import import_channels
-from engagement.ingest.interactions import import_interactions
+from engagement.ingest.interactions import ImportRequest, import_interactions
 from engagement.ladder.recompute import recompute_now
 from engagement.models import Distribution, DistributionSnapshot, StaleMonth, Transition
 from tests.factories import InteractionFactory
@@ -95,9 +95,12 @@ def snapshot_rows(
 
 def import_files(folder: Path, *interaction_parts: bytes) -> None:
     """A worked example's channels, then its interactions (whole, or in the parts given)."""
-    import_channels(source=(folder / "channels.csv").open("rb"), filename="channels.csv")
+    with (folder / "channels.csv").open("rb") as source:
+        import_channels(source=source, request=ImportRequest(filename="channels.csv"))
     for part in interaction_parts or [(folder / "interactions.csv").read_bytes()]:
-        import_interactions(source=io.BytesIO(part), filename="interactions.csv")
+        import_interactions(
+            source=io.BytesIO(part), request=ImportRequest(filename="interactions.csv")
+        )
 
 
 def succeed(**options):

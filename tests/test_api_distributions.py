@@ -49,7 +49,9 @@ def test_share_of_population_is_citizens_over_rungs_0_to_6(api_client, published
     assert total == 5000  # rung 0 is the population minus the engaged
     for row in listed:
         expected = round(Decimal(row["citizens"]) / total, 10)
-        assert Decimal(str(row["share_of_population"])) == pytest.approx(expected, abs=Decimal("1e-10"))
+        assert Decimal(str(row["share_of_population"])) == pytest.approx(
+            expected, abs=Decimal("1e-10")
+        )
 
 
 def test_share_of_engaged_is_citizens_over_rungs_1_to_6(api_client, published):

@@ -15,8 +15,8 @@ pytestmark = pytest.mark.django_db
 HEADER = "force,channel,platform,name,team,url"
 
 
-def channels(*lines: str, **kwargs):
-    return import_channels(source=csv_file(*lines, header=HEADER), **kwargs)
+def channels(*lines: str):
+    return import_channels(source=csv_file(*lines, header=HEADER))
 
 
 def problems_of(*lines: str) -> list[str]:

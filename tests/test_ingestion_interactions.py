@@ -10,7 +10,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from engagement.ingest.channels import import_channels
-from engagement.ingest.interactions import ImportRejected, import_interactions, parse_occurred_at
+from engagement.ingest.interactions import (
+    ImportRejected,
+    ImportRequest,
+    import_interactions,
+    parse_occurred_at,
+)
 from engagement.ladder.periods import month_index
 from engagement.models import Citizen, ImportBatch, Interaction, StaleMonth
 from forces.models import Force, Platform
@@ -34,8 +39,9 @@ def kent_facebook():
     )
 
 
-def import_lines(*lines: str, **kwargs):
-    return import_interactions(source=csv_file(*lines), **kwargs)
+def import_lines(*lines: str, **request):
+    """Import the lines; keywords are the ImportRequest's (filename, dry_run...)."""
+    return import_interactions(source=csv_file(*lines), request=ImportRequest(**request))
 
 
 def test_the_small_example_imports_and_a_second_import_is_all_duplicates():

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from engagement.ingest.interactions import ImportRejected, import_interactions
+from engagement.ingest.interactions import ImportRejected, ImportRequest, import_interactions
 from engagement.models import Citizen, ImportBatch, Interaction, StaleMonth
 from forces.models import Force, Platform
 from tests.factories import ChannelFactory
@@ -26,7 +26,7 @@ def channels():
 
 def problems_of(source: io.BytesIO) -> list[str]:
     with pytest.raises(ImportRejected) as rejected:
-        import_interactions(source=source, filename="bad.csv")
+        import_interactions(source=source, request=ImportRequest(filename="bad.csv"))
     return rejected.value.problems
 
 

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django import template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -63,3 +65,9 @@ def number(value: float | int | str | None) -> str:
     """A raw number for sorting (data-value): no thousands separator, no localisation; empty
     where there is none or it is withheld."""
     return "" if value is None or isinstance(value, str) else repr(value)
+
+
+@register.filter
+def as_choices(values: Iterable[str]) -> list[tuple[str, str]]:
+    """Plain values as (value, text) choices, each its own text (for _select_field.html)."""
+    return [(value, value) for value in values]

@@ -3,25 +3,22 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
 from typing import IO
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
 from simple_history.utils import bulk_create_with_history
 
 from engagement.ingest.rows import (
+    DEFAULT_REQUEST,
     Column,
+    ImportRequest,
     ImportResult,
     Problems,
-    Progress,
     checked_row,
     csv_rows,
-    guarded,
-    logged_import,
-    not_yours,
+    import_service,
     record_result,
     reject,
 )
@@ -39,23 +36,12 @@ CHANNEL_COLUMNS = (
 SLUG = re.compile(CHANNEL_SLUG_PATTERN)
 
 
-@guarded
-@logged_import
-def import_channels(
-    *,
-    source: IO[bytes],
-    filename: str = "",
-    dry_run: bool = False,
-    user: AbstractBaseUser | None = None,
-    origin: str = ImportBatch.Source.COMMAND,
-    progress: Progress | None = None,
-    forces: Collection[str] | None = None,
-) -> ImportResult:
+@import_service
+def import_channels(*, source: IO[bytes], request: ImportRequest = DEFAULT_REQUEST) -> ImportResult:
     """Import a channels CSV: all new channels, or none and ImportRejected.
 
     A channel already held (same force and slug, same platform) is a duplicate and left as it
     is. A held channel on another platform is a problem: its citizens' pseudonyms depend on it.
-    `forces` limits the forces rows may name (a force data manager's); None allows every force.
     """
     problems = Problems("line")
     known_forces = dict(Force.objects.values_list("slug", "pk"))
@@ -69,7 +55,7 @@ def import_channels(
     new: list[Channel] = []
     rows_read = 0
     for line, raw in csv_rows(
-        source, columns=CHANNEL_COLUMNS, problems=problems, progress=progress
+        source, columns=CHANNEL_COLUMNS, problems=problems, progress=request.progress
     ):
         rows_read += 1
         row = checked_row(line, raw, columns=CHANNEL_COLUMNS, problems=problems)
@@ -78,10 +64,8 @@ def import_channels(
         row = {name: value.strip() for name, value in row.items()}
         before = problems.count
         force, slug, platform = row["force"], row["channel"], row["platform"]
-        if force not in known_forces:
-            problems.add(line, "force", "is not the slug of a known force")
-        elif forces is not None and force not in forces:
-            problems.add(line, "force", not_yours(force))
+        if wrong_force := request.force_problem(force, known_forces):
+            problems.add(line, "force", wrong_force)
         if not SLUG.match(slug):
             problems.add(line, "channel", f"is not a slug (it {CHANNEL_SLUG_RULE})")
         if platform not in Platform.values:
@@ -129,21 +113,15 @@ def import_channels(
     if rows_read == 0 and not problems:
         problems.add(1, "file", "has no rows")
     if problems:
-        reject(
-            problems,
-            kind=ImportBatch.Kind.CHANNELS,
-            rows_read=rows_read,
-            filename=filename,
-            user=user,
-            origin=origin,
-        )
+        reject(problems, kind=ImportBatch.Kind.CHANNELS, rows_read=rows_read, request=request)
     result = ImportResult(
-        rows_read=rows_read, created=len(new), duplicates=rows_read - len(new), dry_run=dry_run
+        rows_read=rows_read,
+        created=len(new),
+        duplicates=rows_read - len(new),
+        dry_run=request.dry_run,
     )
     with transaction.atomic():
-        if not dry_run:
-            bulk_create_with_history(new, Channel, default_user=user)
-        record_result(
-            result, kind=ImportBatch.Kind.CHANNELS, filename=filename, user=user, origin=origin
-        )
+        if not request.dry_run:
+            bulk_create_with_history(new, Channel, default_user=request.user)
+        record_result(result, kind=ImportBatch.Kind.CHANNELS, request=request)
     return result

@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from engagement.ingest.channels import import_channels
 from engagement.ingest.interactions import import_interaction_rows
-from engagement.ingest.rows import ImportResult, Row
+from engagement.ingest.rows import ImportRequest, ImportResult, Row
 from engagement.ladder.periods import local_month_of, month_of_index
 from engagement.models import ImportBatch
 from forces.models import Force
@@ -276,8 +276,9 @@ def generate_demo(
     planned = plan_forces(forces, rng)
     channels = import_channels(
         source=io.BytesIO(channels_csv(planned)),
-        filename=f"demo channels (seed {seed})",
-        origin=ImportBatch.Source.DEMO,
+        request=ImportRequest(
+            filename=f"demo channels (seed {seed})", origin=ImportBatch.Source.DEMO
+        ),
     )
     last_month = local_month_of(timezone.now()) - 1
     first_month = last_month - months + 1
@@ -291,8 +292,9 @@ def generate_demo(
     )
     result = import_interaction_rows(
         rows=progress(rows) if progress else rows,
-        filename=f"demo interactions (seed {seed})",
-        origin=ImportBatch.Source.DEMO,
+        request=ImportRequest(
+            filename=f"demo interactions (seed {seed})", origin=ImportBatch.Source.DEMO
+        ),
         where="row",
     )
     return DemoResult(channels, result, first_month, last_month)

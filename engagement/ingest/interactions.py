@@ -26,28 +26,26 @@ from __future__ import annotations
 
 import csv
 import tempfile
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import IO, Any
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
 from django.utils import timezone
 
 from engagement.definitions.selectors import current_definition
 from engagement.ingest.pseudonyms import Pseudonymiser, normalise
 from engagement.ingest.rows import (
+    DEFAULT_REQUEST,
     Column,
     ImportRejected,
+    ImportRequest,
     ImportResult,
     Problems,
-    Progress,
     Row,
     checked_row,
     csv_rows,
-    guarded,
-    logged_import,
-    not_yours,
+    import_service,
     record_result,
     reject,
 )
@@ -58,6 +56,7 @@ from forces.models import Channel, Force
 __all__ = [
     "INTERACTION_COLUMNS",
     "ImportRejected",
+    "ImportRequest",
     "ImportResult",
     "import_interaction_rows",
     "import_interactions",
@@ -92,62 +91,27 @@ STAGING_COLUMNS = (
 )
 
 
-@guarded
-@logged_import
+@import_service
 def import_interactions(
-    *,
-    source: IO[bytes],
-    filename: str = "",
-    dry_run: bool = False,
-    user: AbstractBaseUser | None = None,
-    origin: str = ImportBatch.Source.COMMAND,
-    progress: Progress | None = None,
-    forces: Collection[str] | None = None,
+    *, source: IO[bytes], request: ImportRequest = DEFAULT_REQUEST
 ) -> ImportResult:
-    """Import an interactions CSV (see LADDER.md): all rows, or none and ImportRejected.
-
-    `forces` limits the forces rows may name (a force data manager's); None allows every force.
-    """
+    """Import an interactions CSV (see LADDER.md): all rows, or none and ImportRejected."""
     problems = Problems("line")
-    rows = csv_rows(source, columns=INTERACTION_COLUMNS, problems=problems, progress=progress)
-    return _import(
-        rows,
-        problems,
-        filename=filename,
-        dry_run=dry_run,
-        user=user,
-        origin=origin,
-        forces=forces,
+    rows = csv_rows(
+        source, columns=INTERACTION_COLUMNS, problems=problems, progress=request.progress
     )
+    return _import(rows, problems, request)
 
 
-@guarded
-@logged_import
+@import_service
 def import_interaction_rows(
-    *,
-    rows: Iterable[Row],
-    filename: str = "",
-    dry_run: bool = False,
-    user: AbstractBaseUser | None = None,
-    origin: str = ImportBatch.Source.API,
-    where: str = "index",
-    forces: Collection[str] | None = None,
+    *, rows: Iterable[Row], request: ImportRequest, where: str = "index"
 ) -> ImportResult:
     """Import interaction objects with the CSV's fields (the API, the demo generator).
 
-    Problems are located by the object's index in `rows` (0 first); `forces` as for
-    import_interactions.
+    Problems are located by the object's index in `rows` (0 first).
     """
-    problems = Problems(where)
-    return _import(
-        enumerate(rows),
-        problems,
-        filename=filename,
-        dry_run=dry_run,
-        user=user,
-        origin=origin,
-        forces=forces,
-    )
+    return _import(enumerate(rows), Problems(where), request)
 
 
 def parse_occurred_at(text: str) -> datetime:
@@ -180,9 +144,9 @@ def parse_occurred_at(text: str) -> datetime:
 class _RowChecker:
     """Checks one row against the reference data and turns it into a staging record."""
 
-    def __init__(self, problems: Problems, allowed_forces: Collection[str] | None):
+    def __init__(self, problems: Problems, request: ImportRequest):
         self.problems = problems
-        self.allowed_forces = allowed_forces
+        self.request = request
         self.channels = {
             (force_slug, slug): (pk, force_id, platform)
             for pk, force_id, force_slug, slug, platform in Channel.objects.values_list(
@@ -211,10 +175,8 @@ class _RowChecker:
         channel_slug = row["channel"].strip()
         kind = row["kind"].strip()
         channel = self.channels.get((force, channel_slug))
-        if force not in self.forces:
-            add(position, "force", "is not the slug of a known force")
-        elif self.allowed_forces is not None and force not in self.allowed_forces:
-            add(position, "force", not_yours(force))
+        if wrong_force := self.request.force_problem(force, self.forces):
+            add(position, "force", wrong_force)
         elif channel is None:
             add(position, "channel", f"is not a channel of {force}")
         if kind not in self.kinds:
@@ -254,16 +216,9 @@ class _RowChecker:
 
 
 def _import(
-    rows: Iterable[tuple[int, Row | None]],
-    problems: Problems,
-    *,
-    filename: str,
-    dry_run: bool,
-    user: AbstractBaseUser | None,
-    origin: str,
-    forces: Collection[str] | None,
+    rows: Iterable[tuple[int, Row | None]], problems: Problems, request: ImportRequest
 ) -> ImportResult:
-    checker = _RowChecker(problems, forces)
+    checker = _RowChecker(problems, request)
     rows_read = 0
     with tempfile.TemporaryFile("w+", newline="", encoding="utf-8") as staging:
         writer = csv.writer(staging)
@@ -276,14 +231,7 @@ def _import(
         if rows_read == 0 and problems.where == "index":
             problems.add(None, "body", "holds no interactions")
         if problems:
-            reject(
-                problems,
-                kind=KIND,
-                rows_read=rows_read,
-                filename=filename,
-                user=user,
-                origin=origin,
-            )
+            reject(problems, kind=KIND, rows_read=rows_read, request=request)
         staging.seek(0)
         with transaction.atomic():
             created = _load(staging)
@@ -291,14 +239,14 @@ def _import(
                 rows_read=rows_read,
                 created=created,
                 duplicates=rows_read - created,
-                dry_run=dry_run,
+                dry_run=request.dry_run,
             )
-            if dry_run:
+            if request.dry_run:
                 transaction.set_rollback(True)
             else:
-                record_result(result, kind=KIND, filename=filename, user=user, origin=origin)
-    if dry_run:
-        record_result(result, kind=KIND, filename=filename, user=user, origin=origin)
+                record_result(result, kind=KIND, request=request)
+    if request.dry_run:
+        record_result(result, kind=KIND, request=request)
     return result
 
 

@@ -16,7 +16,7 @@ import csv
 import functools
 import logging
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -56,10 +56,42 @@ def logged_import(importer: Importer) -> Importer:
     @wraps(importer)
     def run(*args: Any, **kwargs: Any) -> Any:
         with bound_contextvars(import_id=uuid.uuid4().hex):
-            logger.info("Import started (%s, %s)", importer.__name__, kwargs.get("filename") or "-")
+            filename = kwargs.get("request", DEFAULT_REQUEST).filename
+            logger.info("Import started (%s, %s)", importer.__name__, filename or "-")
             return importer(*args, **kwargs)
 
     return run  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class ImportRequest:
+    """Who asks for an import, and how: everything an importer is given besides its rows.
+
+    `filename`, `user` and `origin` go on the import's audit record; `dry_run` checks and counts
+    but writes nothing; `forces` limits the forces rows may name (a force data manager's), None
+    allows every force; `progress`, if given, is called with the bytes of a CSV file read since
+    its last call.
+    """
+
+    filename: str = ""
+    dry_run: bool = False
+    user: AbstractBaseUser | None = None
+    origin: str = ImportBatch.Source.COMMAND
+    forces: Collection[str] | None = None
+    progress: Progress | None = None
+
+    def force_problem(self, force: str, known: Collection[str]) -> str | None:
+        """What is wrong with a row's force, given the slugs of the known forces; None if
+        nothing is."""
+        if force not in known:
+            return "is not the slug of a known force"
+        if self.forces is not None and force not in self.forces:
+            # A known force's slug (checked above), so naming it quotes no one.
+            return f"'{force}' is not one of your forces; you may import only for your own"
+        return None
+
+
+DEFAULT_REQUEST = ImportRequest()
 
 
 @dataclass(frozen=True)
@@ -158,6 +190,12 @@ def guarded(importer: Callable[P, R]) -> Callable[P, R]:
     return run
 
 
+def import_service(importer: Importer) -> Importer:
+    """An import function as every one is run: logged under one import id, and guarded (a lost
+    database connection is ImportFailed)."""
+    return guarded(logged_import(importer))
+
+
 class LineTooLong(Exception):
     def __init__(self, line: int, limit: int):
         self.line = line
@@ -186,12 +224,6 @@ def without_nul(text: str) -> str:
     return text.replace("\x00", "\\x00")
 
 
-def not_yours(force: str) -> str:
-    """The problem of a row naming a force the person importing does not manage."""
-    # A known force's slug (checked before this is said), so naming it quotes no one.
-    return f"'{force}' is not one of your forces; you may import only for your own"
-
-
 def csv_rows(
     source: IO[bytes],
     *,
@@ -207,8 +239,10 @@ def csv_rows(
     A line longer than IMPORT_MAX_LINE_BYTES stops the reading too: it is not a CSV file, and
     would otherwise be read whole into memory.
     """
+    bad_lines: list[int] = []  # the lines _decoded_lines could not decode
+    reader = csv.reader(_decoded_lines(source, progress, bad_lines))
     try:
-        yield from _csv_rows(source, columns=columns, problems=problems, progress=progress)
+        yield from _records(reader, bad_lines, columns, problems)
     except LineTooLong as error:
         problems.add(
             error.line,
@@ -218,14 +252,12 @@ def csv_rows(
         )
 
 
-def _csv_rows(
-    source: IO[bytes],
-    *,
+def _records(
+    reader: Iterator[list[str]],
+    bad_lines: list[int],
     columns: tuple[Column, ...],
     problems: Problems,
-    progress: Progress | None = None,
 ) -> Iterator[tuple[int, Row | None]]:
-    reader = csv.reader(_decoded_lines(source, progress, bad_lines := []))
     header = _next_record(reader, problems)
     if header is None:
         expected = ",".join(column.name for column in columns if column.required)
@@ -397,21 +429,15 @@ def record_batch(
     )
 
 
-def record_result(
-    result: ImportResult,
-    *,
-    kind: str,
-    filename: str,
-    user: AbstractBaseUser | None,
-    origin: str,
-) -> ImportBatch:
+def record_result(result: ImportResult, *, kind: str, request: ImportRequest) -> ImportBatch:
     """Record and log an import that went through (or would have, for a dry run)."""
+    origin, filename = request.origin, request.filename
     logger.info("%s import (%s, %s): %s", kind, origin, filename or "-", result.summary())
     return record_batch(
         kind=kind,
         origin=origin,
         filename=filename,
-        user=user,
+        user=request.user,
         status=ImportBatch.Status.DRY_RUN if result.dry_run else ImportBatch.Status.SUCCEEDED,
         rows_read=result.rows_read,
         created=result.created,
@@ -419,22 +445,15 @@ def record_result(
     )
 
 
-def reject(
-    problems: Problems,
-    *,
-    kind: str,
-    rows_read: int,
-    filename: str,
-    user: AbstractBaseUser | None,
-    origin: str,
-) -> NoReturn:
+def reject(problems: Problems, *, kind: str, rows_read: int, request: ImportRequest) -> NoReturn:
     """Record a rejected import (its problems, never its rows) and raise ImportRejected."""
     rejected = ImportRejected(problems, rows_read=rows_read)
+    origin, filename = request.origin, request.filename
     record_batch(
         kind=kind,
         origin=origin,
         filename=filename,
-        user=user,
+        user=request.user,
         status=ImportBatch.Status.REJECTED,
         rows_read=rows_read,
         problems=rejected.report_lines(),

@@ -25,6 +25,7 @@ from engagement.ingest.interactions import import_interactions
 from engagement.ingest.rows import (
     ImportFailed,
     ImportRejected,
+    ImportRequest,
     ImportResult,
     filling,
     without_nul,
@@ -75,13 +76,15 @@ def run_stored_upload(*, batch_id: int) -> None:
         with storage.open(batch.upload, "rb") as source, filling(batch):
             IMPORTERS[batch.kind](
                 source=source,
-                filename=batch.filename,
-                dry_run=batch.dry_run,
-                user=batch.user,
-                origin=ImportBatch.Source.UPLOAD,
-                progress=lambda read: _advance(batch_id, read),
-                # A force data manager's upload names only their forces, as on the page.
-                forces=forces_managed_by(batch.user) if batch.user else None,
+                request=ImportRequest(
+                    filename=batch.filename,
+                    dry_run=batch.dry_run,
+                    user=batch.user,
+                    origin=ImportBatch.Source.UPLOAD,
+                    # A force data manager's upload names only their forces, as on the page.
+                    forces=forces_managed_by(batch.user) if batch.user else None,
+                    progress=lambda read: _advance(batch_id, read),
+                ),
             )
     except ImportRejected:
         pass  # its problems are on the record

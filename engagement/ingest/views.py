@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 
 from engagement.definitions.selectors import current_definition
 from engagement.ingest.forms import ImportForm
-from engagement.ingest.rows import ImportFailed, ImportRejected
+from engagement.ingest.rows import ImportFailed, ImportRejected, ImportRequest
 from engagement.ingest.tasks import request_import
 from engagement.ingest.uploads import IMPORTERS, store_upload
 from engagement.ladder.tasks import request_recompute
@@ -64,11 +64,13 @@ def _import_page(request: HttpRequest, allowed: list[str]) -> HttpResponse:
         try:
             context["result"] = IMPORTERS[what](
                 source=upload,
-                filename=upload.name,
-                dry_run=dry_run,
-                user=request.user,
-                origin=ImportBatch.Source.UPLOAD,
-                forces=managed,
+                request=ImportRequest(
+                    filename=upload.name,
+                    dry_run=dry_run,
+                    user=request.user,
+                    origin=ImportBatch.Source.UPLOAD,
+                    forces=managed,
+                ),
             )
         except ImportRejected as rejected:
             context["rejected"] = rejected

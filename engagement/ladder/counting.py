@@ -214,8 +214,9 @@ def rebuild_moments(*, definition_id: int, force_id: int, months: Iterable[int] 
 # Rule 2, for each channel, citizen and lasting kind, over the events in time order (openings
 # before endings at the same instant):
 #
-#   events       every opening (an interaction of the lasting kind) and every ending (an
-#                interaction of its ended_by kind);
+#   triggers     the kinds that open a state (the lasting kind itself) or end it (its
+#                ended_by kind), with the state they open or end;
+#   events       every opening and every ending: each interaction of a trigger kind;
 #   changes      each event with the type of the event before it (LAG);
 #   transitions  only the events that change the state. After any opening the state is open
 #                and after any ending it is closed, so an opening changes the state exactly when
@@ -247,17 +248,16 @@ carried AS (
       AND s.opened_month < %(from_month)s
       AND (s.closed_month IS NULL OR s.closed_month >= %(from_month)s)
 ),
-events AS (
-    SELECT i.channel_id, i.citizen_id, k.slug AS state_kind, k.rung_position,
-           0 AS is_carried, i.occurred_at, i.local_month, 0 AS is_end
-    FROM engagement_interaction i
-    JOIN kinds k ON k.slug = i.kind AND k.lasting
-    WHERE i.force_id = %(force)s AND i.local_month >= %(from_month)s
+triggers AS (
+    SELECT slug AS kind, slug AS state_kind, rung_position, 0 AS is_end FROM kinds WHERE lasting
     UNION ALL
-    SELECT i.channel_id, i.citizen_id, k.slug AS state_kind, k.rung_position,
-           0 AS is_carried, i.occurred_at, i.local_month, 1 AS is_end
+    SELECT ended_by, slug, rung_position, 1 FROM kinds WHERE lasting
+),
+events AS (
+    SELECT i.channel_id, i.citizen_id, t.state_kind, t.rung_position,
+           0 AS is_carried, i.occurred_at, i.local_month, t.is_end
     FROM engagement_interaction i
-    JOIN kinds k ON k.ended_by = i.kind AND k.lasting
+    JOIN triggers t ON t.kind = i.kind
     WHERE i.force_id = %(force)s AND i.local_month >= %(from_month)s
     UNION ALL
     SELECT channel_id, citizen_id, state_kind, rung_position, 1, NULL, opened_month, 0
@@ -588,6 +588,16 @@ def count_force(
 # last month in range, and `calendar`, one row per (month, period) pair.
 
 
+def _values(name: str, columns: tuple[str, ...], rows: list[tuple], params: dict) -> str:
+    """A CTE `name (columns) AS (VALUES ...)` holding `rows`, every value a query parameter."""
+    cells = []
+    for number, row in enumerate(rows):
+        names = [f"{name}_{number}_{column}" for column in columns]
+        params.update(zip(names, row, strict=True))
+        cells.append("(" + ", ".join(f"%({n})s" for n in names) + ")")
+    return f"{name} ({', '.join(columns)}) AS (VALUES {', '.join(cells)})"
+
+
 def _calendar_cte(periods: Iterable[Period], first_month: int, last_month: int, params: dict):
     """`periods` and `calendar` CTEs for the given periods, limited to months in range."""
     period_rows, month_rows = [], []
@@ -690,36 +700,43 @@ WHERE d.snapshot_id = %(previous)s AND d.rung_position > 0 {recount_filter}
 """
 
 
-def copy_unchanged(
-    *,
-    snapshot_id: int,
-    previous_snapshot_id: int,
-    recount_from: dict[int, int],
-    first_month: int,
-    horizon_month: int,
-) -> int:
+@dataclass(frozen=True)
+class UnchangedCopy:
+    """What an incremental run copies from the previous snapshot: the rows of the periods in
+    range that end before their force's `recount_from` month (every row of a force missing from
+    `recount_from`). The distributions here and the pairs (mobility, step M2) copy alike."""
+
+    snapshot_id: int
+    previous_snapshot_id: int
+    recount_from: dict[int, int]
+    first_month: int
+    horizon_month: int
+
+    def execute(self, sql: str, *, insert: str, alias: str) -> int:
+        """Run a copy statement (`sql` with {insert}, {calendar}, {recounted}, {recount_join}
+        and {recount_filter}) over the rows aliased `alias`; returns the rows written."""
+        params: dict = {"snapshot": self.snapshot_id, "previous": self.previous_snapshot_id}
+        periods = periods_in_range(self.first_month, self.horizon_month)
+        calendar = _calendar_cte(periods, self.first_month, self.horizon_month, params)
+        if calendar is None:
+            return 0
+        parts = {"recounted": "", "recount_join": "", "recount_filter": ""}
+        if self.recount_from:
+            rows = sorted(self.recount_from.items())
+            parts = {
+                "recounted": ",\n"
+                + _values("recounted", ("force_id", "recount_from"), rows, params),
+                "recount_join": f"LEFT JOIN recounted r ON r.force_id = {alias}.force_id",
+                "recount_filter": "AND (r.recount_from IS NULL OR p.last_month < r.recount_from)",
+            }
+        with connection.cursor() as cursor:
+            cursor.execute(sql.format(insert=insert, calendar=calendar, **parts), params)
+            return cursor.rowcount
+
+
+def copy_unchanged(copy: UnchangedCopy) -> int:
     """Copy rung 1 to 6 rows of periods not recounted from the previous snapshot."""
-    params: dict = {"snapshot": snapshot_id, "previous": previous_snapshot_id}
-    recounted = recount_join = recount_filter = ""
-    if recount_from:
-        rows = []
-        for number, (force_id, month) in enumerate(sorted(recount_from.items())):
-            params[f"r{number}_force"], params[f"r{number}_from"] = force_id, month
-            rows.append(f"(%(r{number}_force)s, %(r{number}_from)s)")
-        recounted = f",\nrecounted (force_id, recount_from) AS (VALUES {', '.join(rows)})"
-        recount_join = "LEFT JOIN recounted r ON r.force_id = d.force_id"
-        recount_filter = "AND (r.recount_from IS NULL OR p.last_month < r.recount_from)"
-    periods = periods_in_range(first_month, horizon_month)
-    return _insert_rows(
-        COPY_SQL,
-        params,
-        periods,
-        first_month,
-        horizon_month,
-        recounted=recounted,
-        recount_join=recount_join,
-        recount_filter=recount_filter,
-    )
+    return copy.execute(COPY_SQL, insert=INSERT_DISTRIBUTION, alias="d")
 
 
 def periods_to_recount(first_month: int, horizon_month: int, recount_from: int | None):

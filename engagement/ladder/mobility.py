@@ -65,7 +65,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 
-from engagement.ladder.counting import _calendar_cte, periods_in_range
+from engagement.ladder.counting import UnchangedCopy, _calendar_cte, _values, periods_in_range
 from engagement.ladder.periods import Period, months_in
 from engagement.models import PeriodType
 
@@ -96,16 +96,6 @@ def pairs_to_recount(first_month: int, horizon_month: int, recount_from: int | N
     if recount_from is None:
         return pairs
     return [pair for pair in pairs if months_in(pair.after)[-1] >= recount_from]
-
-
-def _values(name: str, columns: tuple[str, ...], rows: list[tuple], params: dict) -> str:
-    """A CTE `name (columns) AS (VALUES ...)` holding `rows`, every value a query parameter."""
-    cells = []
-    for number, row in enumerate(rows):
-        names = [f"{name}_{number}_{column}" for column in columns]
-        params.update(zip(names, row, strict=True))
-        cells.append("(" + ", ".join(f"%({n})s" for n in names) + ")")
-    return f"{name} ({', '.join(columns)}) AS (VALUES {', '.join(cells)})"
 
 
 def _pairs_cte(pairs: list[Pair], params: dict) -> str:
@@ -244,34 +234,9 @@ WHERE t.snapshot_id = %(previous)s {recount_filter}
 """
 
 
-def copy_unchanged_moves(
-    *,
-    snapshot_id: int,
-    previous_snapshot_id: int,
-    recount_from: dict[int, int],
-    first_month: int,
-    horizon_month: int,
-) -> int:
+def copy_unchanged_moves(copy: UnchangedCopy) -> int:
     """Copy the pairs not recomputed from the previous snapshot; rows written."""
-    params: dict = {"snapshot": snapshot_id, "previous": previous_snapshot_id}
-    calendar = _calendar_cte(
-        periods_in_range(first_month, horizon_month), first_month, horizon_month, params
-    )
-    if calendar is None:
-        return 0
-    parts = {"recounted": "", "recount_join": "", "recount_filter": ""}
-    if recount_from:
-        rows = sorted(recount_from.items())
-        parts = {
-            "recounted": ",\n" + _values("recounted", ("force_id", "recount_from"), rows, params),
-            "recount_join": "LEFT JOIN recounted r ON r.force_id = t.force_id",
-            "recount_filter": "AND (r.recount_from IS NULL OR p.last_month < r.recount_from)",
-        }
-    with connection.cursor() as cursor:
-        cursor.execute(
-            COPY_SQL.format(insert=INSERT_TRANSITIONS, calendar=calendar, **parts), params
-        )
-        return cursor.rowcount
+    return copy.execute(COPY_SQL, insert=INSERT_TRANSITIONS, alias="t")
 
 
 # ---------------------------------------------------------------------------------------------

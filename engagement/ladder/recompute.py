@@ -488,18 +488,18 @@ def _write_rest(run: RecomputeRun) -> None:
         if snapshot.written_at is not None or data is None:
             return
         if run.covered["previous_snapshot"]:
-            unchanged = {
-                "snapshot_id": snapshot.pk,
-                "previous_snapshot_id": run.covered["previous_snapshot"],
-                "recount_from": {
+            unchanged = counting.UnchangedCopy(
+                snapshot_id=snapshot.pk,
+                previous_snapshot_id=run.covered["previous_snapshot"],
+                recount_from={
                     int(force_id): work["recount_from"] or 0
                     for force_id, work in run.covered["forces"].items()
                 },
-                "first_month": data["first_month"],
-                "horizon_month": data["horizon_month"],
-            }
-            counting.copy_unchanged(**unchanged)
-            mobility.copy_unchanged_moves(**unchanged)  # the pairs, as the distributions
+                first_month=data["first_month"],
+                horizon_month=data["horizon_month"],
+            )
+            counting.copy_unchanged(unchanged)
+            mobility.copy_unchanged_moves(unchanged)  # the pairs, as the distributions
         counting.count_rung_zero(
             snapshot_id=snapshot.pk,
             first_month=data["first_month"],

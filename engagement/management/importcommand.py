@@ -8,7 +8,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from engagement.ingest.rows import ImportFailed, ImportRejected, ImportResult
+from engagement.ingest.rows import ImportFailed, ImportRejected, ImportRequest, ImportResult
 
 
 class ImportCommand(BaseCommand):
@@ -20,7 +20,9 @@ class ImportCommand(BaseCommand):
             "--dry-run", action="store_true", help="check and count everything, write nothing"
         )
 
-    def run_import(self, importer: Callable[..., ImportResult], path: str, **kwargs) -> None:
+    def run_import(
+        self, importer: Callable[..., ImportResult], path: str, *, dry_run: bool
+    ) -> None:
         """Run `importer` on the file; a rejected import prints its problems and exits 1, as does
         one that lost its database (one line)."""
         with ExitStack() as stack:
@@ -44,7 +46,10 @@ class ImportCommand(BaseCommand):
             )
             try:
                 result = importer(
-                    source=source, filename=Path(path).name, progress=bar.update, **kwargs
+                    source=source,
+                    request=ImportRequest(
+                        filename=Path(path).name, dry_run=dry_run, progress=bar.update
+                    ),
                 )
             except ImportRejected as rejected:
                 for line in rejected.report_lines():

@@ -56,7 +56,11 @@ def impact_page(request: HttpRequest, pk: int) -> HttpResponse:
         period_type, period, periods = selectors.choose_period(
             status.snapshot, request.GET.get("period_type", ""), request.GET.get("period", "")
         )
-        context.update(period_type=period_type, period=period, periods=periods)
+        context.update(
+            period_type=period_type,
+            period=period,
+            period_choices=[(label, label) for label in reversed(periods)],  # the latest first
+        )
         if period:
             impact = selectors.impact_figures(
                 draft, status.snapshot, period_type=period_type, period=period

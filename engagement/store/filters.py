@@ -91,7 +91,33 @@ class DistributionFilterForm(forms.Form):
         return data
 
 
-class DistributionFilterSet(django_filters.FilterSet):
+class FiguresFilterSet(django_filters.FilterSet):
+    """What the figures' filter sets share: DistributionFilterForm parses the parameters into
+    DistributionFilters, and the rows come from the one selector (`rows`), not from filtering the
+    model's table here."""
+
+    rows = staticmethod(distribution_rows)
+
+    class Meta:
+        fields: list[str] = []
+        form = DistributionFilterForm
+
+    def filter_queryset(self, queryset: QuerySet) -> DistributionRows | QuerySet:
+        return self.rows(self.form.cleaned_data["filters"])
+
+    @classmethod
+    def parse(cls, params: Mapping) -> DistributionFilters:
+        """Filters from plain parameters (a QueryDict or the command's options), or
+        FiltersInvalid naming the parameter at fault."""
+        filterset = cls(params, queryset=cls._meta.model.objects.none())
+        if not filterset.is_valid():
+            raise FiltersInvalid(
+                {name: " ".join(messages) for name, messages in filterset.errors.items()}
+            )
+        return filterset.form.cleaned_data["filters"]
+
+
+class DistributionFilterSet(FiguresFilterSet):
     definition = django_filters.NumberFilter(
         field_name="snapshot__definition__version",
         min_value=1,
@@ -139,34 +165,16 @@ class DistributionFilterSet(django_filters.FilterSet):
         "(with definition: that version of the lens). Never included otherwise.",
     )
 
-    class Meta:
+    class Meta(FiguresFilterSet.Meta):
         model = Distribution
-        fields: list[str] = []
-        form = DistributionFilterForm
-
-    def filter_queryset(self, queryset: QuerySet) -> DistributionRows:
-        """The figures come from the one selector, not from filtering the model's table here."""
-        return distribution_rows(self.form.cleaned_data["filters"])
 
 
 # The figures' query parameters, as the API, the report page and the command name them.
 FILTER_PARAMETERS: tuple[str, ...] = tuple(DistributionFilterSet.base_filters)
+parse_distribution_filters = DistributionFilterSet.parse
 
 
-def parse_distribution_filters(params: Mapping) -> DistributionFilters:
-    """Filters from plain parameters (a QueryDict or the command's options), or FiltersInvalid."""
-    return _parsed(DistributionFilterSet(params, queryset=Distribution.objects.none()))
-
-
-def _parsed(filterset: django_filters.FilterSet) -> DistributionFilters:
-    if not filterset.is_valid():
-        raise FiltersInvalid(
-            {name: " ".join(messages) for name, messages in filterset.errors.items()}
-        )
-    return filterset.form.cleaned_data["filters"]
-
-
-class MobilityFilterSet(django_filters.FilterSet):
+class MobilityFilterSet(FiguresFilterSet):
     """The mobility figures' parameters: the distributions' own filters, fewer of them (mobility
     is at force scope, over every pair of periods of a type)."""
 
@@ -174,22 +182,14 @@ class MobilityFilterSet(django_filters.FilterSet):
     period_type = DistributionFilterSet.declared_filters["period_type"]
     force = DistributionFilterSet.declared_filters["force"]
     region = DistributionFilterSet.declared_filters["region"]
+    rows = staticmethod(mobility_rows)
 
-    class Meta:
+    class Meta(FiguresFilterSet.Meta):
         model = Transition
-        fields: list[str] = []
-        form = DistributionFilterForm
-
-    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
-        return mobility_rows(self.form.cleaned_data["filters"])
 
 
 MOBILITY_PARAMETERS: tuple[str, ...] = tuple(MobilityFilterSet.base_filters)
-
-
-def parse_mobility_filters(params: Mapping) -> DistributionFilters:
-    """Mobility filters from plain parameters, or FiltersInvalid naming the parameter at fault."""
-    return _parsed(MobilityFilterSet(params, queryset=Transition.objects.none()))
+parse_mobility_filters = MobilityFilterSet.parse
 
 
 class ExportOptionsForm(forms.Form):
