@@ -22,15 +22,15 @@ from django.utils.text import slugify
 from engagement.store.selectors import (
     ROW_FIELDS,
     SHARE_PLACES,
+    AcrossForces,
     DistributionFilters,
     DistributionRows,
-    across_forces,
     distribution_rows,
     figures_definition,
     row_values,
     rung_columns,
 )
-from engagement.store.suppression import is_on, protect_group, protected, suppression_note
+from engagement.store.suppression import is_on, protect_group, protected_by, suppression_note
 
 BOM = "\ufeff"
 # A cell starting with one of these is read as a formula (or a formula's start) by Excel,
@@ -104,12 +104,8 @@ def long_rows(rows: DistributionRows, *, suppress_below: int = 0) -> Iterator[Se
     `suppress_below` is on)."""
     yield with_note(ROW_FIELDS, suppress_below)
     note = [""] if is_on(suppress_below) else []
-    for row in protected(
-        _stream(rows),
-        threshold=suppress_below,
-        group_key=_scope_and_period,
-        decide=across_forces(rows, threshold=suppress_below),
-    ):
+    decision = AcrossForces(rows, threshold=suppress_below)
+    for row in protected_by(_stream(rows), decision, threshold=suppress_below):
         yield [*row_values(row), *note]
 
 
@@ -152,7 +148,7 @@ def wide_rows(
     engaged = [position for position in positions if position > 0]
     yield with_note(wide_header(rungs), suppress_below)
     note = [""] if is_on(suppress_below) else []
-    decide = across_forces(rows, threshold=suppress_below)
+    decide = AcrossForces(rows, threshold=suppress_below)
     for key, group in groupby(_stream(rows), key=_scope_and_period):
         by_position = {
             row["rung_position"]: row

@@ -16,7 +16,12 @@ from django.db.models import F, Q, QuerySet, Value
 from engagement.models import Transition
 from engagement.store.exports import DistributionExport, csv_lines, with_note
 from engagement.store.selectors import DistributionFilters, definition_for, published_snapshots
-from engagement.store.suppression import is_on, matrix_withheld, protected, withheld_on_page
+from engagement.store.suppression import (
+    is_on,
+    matrix_withheld,
+    protected_by,
+    withheld_on_page,
+)
 
 # LADDER.md "mobility CSV", in order.
 MOBILITY_FIELDS: tuple[str, ...] = (
@@ -57,28 +62,44 @@ def mobility_rows(filters: DistributionFilters) -> QuerySet:
     )
 
 
-# Small-number protection (engagement.store.suppression) is decided for a whole matrix: the
-# citizens at one rung in the earlier period are a published figure (a row's total), and so are
-# those at one rung in the next (a column's), so one withheld cell of a row or a column would
-# follow from the others. "Not engaged" next period is people too: nothing is exempt. Rows are
-# grouped by the row of the matrix, and each group reads its matrix's decision.
-MATRIX_CELLS = {"position": "to_rung_position", "exempt": frozenset()}
-
-
 def matrix_row(row: dict) -> tuple:
     """The row of a transition matrix a pair belongs to."""
     return (row["period_type"], row["from_period"], row["force_slug"], row["from_rung_position"])
 
 
 class WholeMatrices:
-    """The withheld cells of a matrix row's group, from its whole matrix (a `Decide`): every
-    force's matrices of a pair of periods are read and decided once (one query a pair), the same
-    decision the force page shows."""
+    """Small-number protection's decision for mobility rows (a `Decision`).
+
+    The citizens at one rung in the earlier period are a published figure (a row's total), and
+    so are those at one rung in the next (a column's), so one withheld cell of a row or a column
+    would follow from the others: the cells are decided for a whole matrix (`matrix_withheld`;
+    nothing is exempt, "not engaged" next period is people too). Rows are grouped by the row of
+    the matrix; every force's matrices of a pair of periods are read and decided once (one query
+    a pair), the same decision the force page shows.
+    """
+
+    position = "to_rung_position"
 
     def __init__(self, filters: DistributionFilters, *, threshold: int):
+        self.filters = filters
         self.snapshots = published_snapshots(definition_for(filters.definition))
         self.threshold = threshold
         self.decided: dict[tuple[str, str], dict[str, set[tuple[int, int]]]] = {}
+
+    @staticmethod
+    def group_key(row: dict) -> tuple:
+        return matrix_row(row)
+
+    def whole_groups(self, keys) -> QuerySet:
+        groups = Q()
+        for period_type, from_period, force, from_rung in keys:
+            groups |= Q(
+                period_type=period_type,
+                from_period=from_period,
+                force__slug=force,
+                from_rung=from_rung,
+            )
+        return mobility_rows(self.filters).filter(groups)
 
     def __call__(self, rows: list[dict]) -> set[int]:
         period_type, from_period, force, before = matrix_row(rows[0])
@@ -106,12 +127,10 @@ def mobility_table(
     withheld when `suppress_below` is on."""
     yield with_note(MOBILITY_FIELDS, suppress_below)
     note = [""] if is_on(suppress_below) else []
-    rows = protected(
+    rows = protected_by(
         mobility_rows(filters).iterator(chunk_size=2000),
+        WholeMatrices(filters, threshold=suppress_below),
         threshold=suppress_below,
-        group_key=matrix_row,
-        decide=WholeMatrices(filters, threshold=suppress_below),
-        **MATRIX_CELLS,
     )
     for row in rows:
         yield [row["force_slug" if name == "force" else name] for name in MOBILITY_FIELDS] + note
@@ -121,26 +140,8 @@ def mobility_with_small_numbers_withheld(
     rows: list[dict], filters: DistributionFilters, *, threshold: int
 ) -> list[dict]:
     """A page of mobility rows with small numbers withheld (see withheld_on_page)."""
-
-    def whole_groups(keys) -> list[dict]:
-        groups = Q()
-        for period_type, from_period, force, from_rung in keys:
-            groups |= Q(
-                period_type=period_type,
-                from_period=from_period,
-                force__slug=force,
-                from_rung=from_rung,
-            )
-        return list(mobility_rows(filters).filter(groups))
-
-    return withheld_on_page(
-        rows,
-        whole_groups=whole_groups,
-        group_key=matrix_row,
-        threshold=threshold,
-        decide=WholeMatrices(filters, threshold=threshold),
-        **MATRIX_CELLS,
-    )
+    decision = WholeMatrices(filters, threshold=threshold)
+    return withheld_on_page(rows, decision=decision, threshold=threshold)
 
 
 def mobility_export(

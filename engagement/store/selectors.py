@@ -489,10 +489,20 @@ class AcrossForces:
     is decided on its own.
     """
 
-    def __init__(self, snapshot_id: int, *, threshold: int):
-        self.snapshot_id = snapshot_id
+    position = "rung_position"
+
+    def __init__(self, rows: DistributionRows, *, threshold: int):
+        self.rows = rows
+        self.snapshot_id = rows.params.get("snapshot", -1)
         self.threshold = threshold
         self.tables: dict[tuple, dict[str, dict]] = {}
+
+    @staticmethod
+    def group_key(row: dict) -> tuple:
+        return group_key(row)
+
+    def whole_groups(self, keys) -> DistributionRows:
+        return self.rows.in_groups(keys)
 
     def __call__(self, rows: list[dict]) -> set[int]:
         first = rows[0]
@@ -526,24 +536,9 @@ class AcrossForces:
         }
 
 
-def across_forces(rows: DistributionRows, *, threshold: int) -> AcrossForces:
-    """The decision for the groups of these rows (their snapshot's)."""
-    return AcrossForces(rows.params.get("snapshot", -1), threshold=threshold)
-
-
 def with_small_numbers_withheld(
     rows: list[dict], filters: DistributionFilters, *, threshold: int
 ) -> list[dict]:
     """A page of distribution rows with small numbers withheld (see withheld_on_page)."""
-    every = distribution_rows(filters)
-
-    def whole_groups(keys) -> list[dict]:
-        return list(every.in_groups(keys))
-
-    return withheld_on_page(
-        rows,
-        whole_groups=whole_groups,
-        group_key=group_key,
-        threshold=threshold,
-        decide=across_forces(every, threshold=threshold),
-    )
+    decision = AcrossForces(distribution_rows(filters), threshold=threshold)
+    return withheld_on_page(rows, decision=decision, threshold=threshold)

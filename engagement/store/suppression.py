@@ -24,6 +24,7 @@ up to nothing published and is decided on its own.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
+from typing import Protocol
 
 from django.conf import settings
 
@@ -270,24 +271,47 @@ def protected(
         yield from protect_group(group, threshold=threshold, **cells)
 
 
-def withheld_on_page(
-    rows: list[dict], *, whole_groups, group_key, threshold: int, **cells
-) -> list[dict]:
+class Decision(Protocol):
+    """How one kind of rows is protected: how its rows group, which key holds a cell's
+    position, how to read the whole of some groups, and which positions of a group to withhold
+    (`AcrossForces` for the distributions, `WholeMatrices` for mobility)."""
+
+    position: str
+
+    def group_key(self, row: Mapping[str, object]) -> Hashable: ...
+
+    def whole_groups(self, keys: set[Hashable]) -> Iterable[dict]: ...
+
+    def __call__(self, rows: list[dict]) -> Iterable[int]: ...
+
+
+def protected_by(
+    rows: Iterable[Mapping[str, object]], decision: Decision, *, threshold: int
+) -> Iterator[dict]:
+    """A stream of rows grouped as `decision` groups them, protected as it decides."""
+    return protected(
+        rows,
+        threshold=threshold,
+        group_key=decision.group_key,
+        position=decision.position,
+        decide=decision,
+    )
+
+
+def withheld_on_page(rows: list[dict], *, decision: Decision, threshold: int) -> list[dict]:
     """A page of rows (the API's), each with `suppressed`, the withheld ones marked. A page may
-    cut a group in two, so `whole_groups(keys)` reads every row of the page's groups (one
-    query) before deciding."""
+    cut a group in two, so `decision.whole_groups(keys)` reads every row of the page's groups
+    (one query) before deciding."""
     if not is_on(threshold) or not rows:
         return [{**row, "suppressed": False} for row in rows]
-    position = cells.get("position", "rung_position")
+    position, group_key = decision.position, decision.group_key
     keys = {group_key(row) for row in rows}
+    whole = sorted(
+        decision.whole_groups(keys), key=lambda row: (str(group_key(row)), row[position])
+    )
     decided = {
         (group_key(row), row[position])
-        for row in protected(
-            sorted(whole_groups(keys), key=lambda row: (str(group_key(row)), row[position])),
-            threshold=threshold,
-            group_key=group_key,
-            **cells,
-        )
+        for row in protected_by(whole, decision, threshold=threshold)
         if row["citizens"] == SUPPRESSED
     }
     return [
