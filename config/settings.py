@@ -233,6 +233,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "engagement.ladder.tasks.resend_waiting_runs",
         "schedule": crontab(minute="*/5"),
     },
+    # Uploads whose worker stopped, or whose message never reached one (UPLOAD_LEASE_MINUTES).
+    "recover-uploads": {
+        "task": "engagement.ingest.tasks.recover_uploads",
+        "schedule": crontab(minute="*/5"),
+    },
 }
 
 # Saved and scheduled reports, and small-number protection ----------------------------------
@@ -436,6 +441,13 @@ RECOMPUTE_WORK_MEM = os.environ.get("RECOMPUTE_WORK_MEM", "64MB")
 UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", str(512 * 1024 * 1024)))
 UPLOAD_BACKGROUND_BYTES = int(os.environ.get("UPLOAD_BACKGROUND_BYTES", str(1024 * 1024)))
 UPLOAD_DIR = Path(os.environ.get("UPLOAD_DIR", VAR_DIR / "uploads"))
+# A stored upload's import whose worker stopped (killed, lost its host) is found every five
+# minutes (the recover-uploads beat entry): a running import with no sign of life for
+# UPLOAD_LEASE_MINUTES (default 60: longer than the largest file's write takes) is queued again,
+# and one still queued after UPLOAD_RESEND_MINUTES (default 10: Redis was down, or the message
+# was lost) is sent again. Nothing is written twice: an import writes in one transaction.
+UPLOAD_LEASE_MINUTES = int(os.environ.get("UPLOAD_LEASE_MINUTES", "60"))
+UPLOAD_RESEND_MINUTES = int(os.environ.get("UPLOAD_RESEND_MINUTES", "10"))
 # Every CSV import (page, worker, command): a longer line is a problem naming it.
 IMPORT_MAX_LINE_BYTES = int(os.environ.get("IMPORT_MAX_LINE_BYTES", str(1024 * 1024)))
 # POST /api/v1/interactions/: at most 10,000 rows (api.ingest); a request of 10,000 rows with

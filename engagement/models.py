@@ -348,6 +348,9 @@ class ImportBatch(models.Model):
     upload = models.CharField(max_length=255, blank=True)
     bytes_total = models.PositiveBigIntegerField(null=True, blank=True)
     bytes_read = models.PositiveBigIntegerField(default=0)
+    # The worker's last sign of life while importing an upload (progress refreshes it): a running
+    # import whose heartbeat is older than UPLOAD_LEASE_MINUTES has lost its worker.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-started_at"]

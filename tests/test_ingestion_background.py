@@ -2,11 +2,14 @@
 the import record's progress to its outcome. Here the task runs in-process (as without
 REDIS_URL) once the request's transaction commits."""
 
+from datetime import timedelta
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
-from engagement.ingest.uploads import run_stored_upload
+from engagement.ingest.uploads import FILE_GONE, run_stored_upload, uploads_to_resend
 from engagement.models import ImportBatch, Interaction
 from forces.models import Force
 from tests.factories import ChannelFactory, StaffFactory
@@ -121,3 +124,80 @@ def test_a_file_gone_from_the_upload_folder_fails_the_record_with_a_message(staf
     assert batch.problems == [
         "The import stopped on an unexpected error (it has been logged); nothing was written."
     ]
+
+
+def stopped_mid_import(batch: ImportBatch, *, minutes_ago: int) -> None:
+    """The record as a worker killed mid-import leaves it: running, partly read, silent since."""
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        status=ImportBatch.Status.RUNNING,
+        bytes_read=5000,
+        heartbeat_at=timezone.now() - timedelta(minutes=minutes_ago),
+    )
+
+
+def test_an_import_whose_worker_stopped_is_queued_again_and_then_imported(staff_client, settings):
+    post(staff_client, large_csv())
+    batch = ImportBatch.objects.get()
+    stopped_mid_import(batch, minutes_ago=settings.UPLOAD_LEASE_MINUTES + 1)
+
+    assert uploads_to_resend() == [batch.pk]
+    batch.refresh_from_db()
+    assert (batch.status, batch.bytes_read) == (ImportBatch.Status.QUEUED, 0)
+
+    run_stored_upload(batch_id=batch.pk)
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.SUCCEEDED
+    assert batch.created == Interaction.objects.count() == ROWS
+
+
+def test_an_import_with_a_live_worker_is_left_alone(staff_client, settings):
+    post(staff_client, large_csv())
+    batch = ImportBatch.objects.get()
+    stopped_mid_import(batch, minutes_ago=settings.UPLOAD_LEASE_MINUTES - 1)
+
+    assert uploads_to_resend() == []
+    run_stored_upload(batch_id=batch.pk)  # a second message for it: it does nothing
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.RUNNING
+    assert Interaction.objects.count() == 0
+
+
+def test_a_redelivered_message_takes_over_an_import_whose_worker_stopped(staff_client, settings):
+    post(staff_client, large_csv())
+    batch = ImportBatch.objects.get()
+    stopped_mid_import(batch, minutes_ago=settings.UPLOAD_LEASE_MINUTES + 1)
+
+    run_stored_upload(batch_id=batch.pk)
+
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.SUCCEEDED
+    assert Interaction.objects.count() == ROWS
+
+
+def test_a_queued_upload_nobody_took_is_sent_again_after_a_while(staff_client, settings):
+    post(staff_client, large_csv())
+    batch = ImportBatch.objects.get()
+    assert uploads_to_resend() == []  # just queued: a worker may still take it
+
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        started_at=timezone.now() - timedelta(minutes=settings.UPLOAD_RESEND_MINUTES + 1)
+    )
+
+    assert uploads_to_resend() == [batch.pk]
+
+
+def test_an_import_whose_worker_stopped_and_whose_file_is_gone_fails_with_a_message(
+    staff_client, settings
+):
+    post(staff_client, large_csv())
+    batch = ImportBatch.objects.get()
+    stopped_mid_import(batch, minutes_ago=settings.UPLOAD_LEASE_MINUTES + 1)
+    (settings.UPLOAD_DIR / batch.upload).unlink()
+
+    assert uploads_to_resend() == []
+
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.FAILED
+    assert batch.problems == [FILE_GONE]
+    page = staff_client.get(reverse("engagement:import-batch", args=[batch.pk])).content.decode()
+    assert "Upload the file again" in page

@@ -1,12 +1,16 @@
 """A large upload imported by a real Celery worker on the real Redis and PostgreSQL."""
 
 import time
+from datetime import timedelta
 
 import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
+from engagement.ingest.tasks import recover_uploads
+from engagement.ingest.uploads import store_upload
 from engagement.models import ImportBatch, Interaction
 from forces.models import Force
 from tests.factories import ChannelFactory, StaffFactory
@@ -47,3 +51,34 @@ def test_a_large_upload_is_imported_by_the_worker_and_the_page_shows_the_outcome
     assert batch.status == ImportBatch.Status.SUCCEEDED, worker.log.read_text()
     assert batch.created == Interaction.objects.count() == 2000
     assert "big.csv: imported" in client.get(response["Location"]).content.decode()
+
+
+def test_the_beat_entry_sends_an_import_whose_worker_stopped_to_a_live_worker(
+    worker,  # noqa: F811
+    client,
+    migrations_data,
+    settings,
+):
+    """The record a killed worker leaves (running, silent past the lease, the file still
+    stored): the beat's recover-uploads queues it again, and the live worker imports it."""
+    settings.UPLOAD_BACKGROUND_BYTES = 10_000
+    ChannelFactory(force=Force.objects.get(slug="kent"), slug="tw", platform="twitter")
+    lines = [f"kent,tw,c{n},view,2026-05-01T10:00:00Z,e{n}" for n in range(500)]
+    data = ("\n".join([INTERACTION_HEADER, *lines]) + "\n").encode()
+    batch = store_upload(
+        upload=SimpleUploadedFile("big.csv", data), kind="interactions", dry_run=False, user=None
+    )
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        status=ImportBatch.Status.RUNNING,
+        heartbeat_at=timezone.now() - timedelta(minutes=settings.UPLOAD_LEASE_MINUTES + 5),
+    )
+
+    assert recover_uploads() == 1
+
+    deadline = time.monotonic() + 60
+    batch.refresh_from_db()
+    while batch.status != ImportBatch.Status.SUCCEEDED and time.monotonic() < deadline:
+        time.sleep(0.3)
+        batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.SUCCEEDED, worker.log.read_text()
+    assert batch.created == Interaction.objects.count() == 500

@@ -4,6 +4,12 @@ A request never imports a file for minutes: the upload page stores a file larger
 UPLOAD_BACKGROUND_BYTES under UPLOAD_DIR, records the import as queued, and a worker (Celery;
 in-process without REDIS_URL) runs the same import service on it, filling that record with its
 progress (bytes read) and its outcome. The stored file is deleted once the import has ended.
+
+A worker can stop mid-import (killed, its host lost). Its transaction is rolled back, so nothing
+was written, but the record would say "running" for ever: the progress refreshes a heartbeat,
+and an import with none for UPLOAD_LEASE_MINUTES is taken over (`run_stored_upload` claims it,
+`uploads_to_resend` queues it again for the beat task); one whose file has gone is marked failed
+with a message saying so.
 """
 
 from __future__ import annotations
@@ -11,13 +17,14 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.storage import FileSystemStorage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from engagement.ingest.channels import import_channels
@@ -40,6 +47,10 @@ IMPORTERS: dict[str, Callable[..., ImportResult]] = {
     ImportBatch.Kind.CHANNELS: import_channels,
 }
 UNEXPECTED = "The import stopped on an unexpected error (it has been logged); nothing was written."
+FILE_GONE = (
+    "The worker importing this file stopped, and the stored file is gone; nothing was written. "
+    "Upload the file again."
+)
 
 
 def upload_storage() -> FileSystemStorage:
@@ -64,10 +75,20 @@ def store_upload(
         )
 
 
+def _stopped() -> Q:
+    """Running imports whose worker has shown no sign of life within the lease."""
+    lease = timezone.now() - timedelta(minutes=settings.UPLOAD_LEASE_MINUTES)
+    return Q(status=ImportBatch.Status.RUNNING, source=ImportBatch.Source.UPLOAD) & (
+        Q(heartbeat_at__lt=lease) | Q(heartbeat_at__isnull=True, started_at__lt=lease)
+    )
+
+
 def run_stored_upload(*, batch_id: int) -> None:
-    """Import a queued upload into its record. Safe to run twice: only a queued one starts."""
-    if not ImportBatch.objects.filter(pk=batch_id, status=ImportBatch.Status.QUEUED).update(
-        status=ImportBatch.Status.RUNNING
+    """Import a queued upload into its record. Safe to run twice: only a queued one starts, or
+    a running one whose worker has stopped (it starts again from the top)."""
+    claimable = Q(status=ImportBatch.Status.QUEUED) | _stopped()
+    if not ImportBatch.objects.filter(claimable, pk=batch_id).update(
+        status=ImportBatch.Status.RUNNING, heartbeat_at=timezone.now(), bytes_read=0
     ):
         return
     batch = ImportBatch.objects.select_related("user").get(pk=batch_id)
@@ -97,8 +118,38 @@ def run_stored_upload(*, batch_id: int) -> None:
         storage.delete(batch.upload)
 
 
+def uploads_to_resend() -> list[int]:
+    """Stored uploads to send to a worker again, oldest first: those whose worker stopped (queued
+    again) and those still queued after UPLOAD_RESEND_MINUTES. One whose file has gone is marked
+    failed instead: there is nothing left to import."""
+    waited = timezone.now() - timedelta(minutes=settings.UPLOAD_RESEND_MINUTES)
+    storage = upload_storage()
+    resend = []
+    with transaction.atomic():
+        candidates = ImportBatch.objects.select_for_update(skip_locked=True).filter(
+            Q(status=ImportBatch.Status.QUEUED, started_at__lt=waited) | _stopped(),
+            source=ImportBatch.Source.UPLOAD,
+        )
+        for batch in candidates.order_by("started_at", "pk"):
+            if not batch.upload or not storage.exists(batch.upload):
+                batch.status = ImportBatch.Status.FAILED
+                batch.finished_at = timezone.now()
+                batch.problems = [FILE_GONE]
+                batch.save(update_fields=["status", "finished_at", "problems"])
+                continue
+            if batch.status == ImportBatch.Status.RUNNING:
+                batch.status, batch.bytes_read = ImportBatch.Status.QUEUED, 0
+                batch.save(update_fields=["status", "bytes_read"])
+            resend.append(batch.pk)
+    if resend:
+        logger.warning("uploads sent to a worker again: %s", resend)
+    return resend
+
+
 def _advance(batch_id: int, read: int) -> None:
-    ImportBatch.objects.filter(pk=batch_id).update(bytes_read=F("bytes_read") + read)
+    ImportBatch.objects.filter(pk=batch_id).update(
+        bytes_read=F("bytes_read") + read, heartbeat_at=timezone.now()
+    )
 
 
 def _fail(batch_id: int, message: str) -> None:
