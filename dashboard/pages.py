@@ -215,8 +215,11 @@ def overview_context(filters: Filters) -> dict[str, Any]:
         return {force.slug: force for force in held.get(period or "", [])}
 
     now = figures(filters.period)
-    previous = figures(filters.previous_period())
-    year_before = figures(filters.year_before())
+    held_before = {
+        period: figures(period)
+        for period in (filters.previous_period(), filters.year_before())
+        if period
+    }
     regions = sorted({force.region for force in now.values()})
     region = filters.region if filters.region in regions else ""
     query = filters.query()
@@ -234,18 +237,20 @@ def overview_context(filters: Filters) -> dict[str, Any]:
             url=reverse("dashboard:force", args=[force.slug]) + (f"?{query}" if query else ""),
             moved_up=moved_up.forces.get(force.pk),
         )
-        for attribute, period, held_then in (
-            ("previous", filters.previous_period(), previous),
-            ("year_before", filters.year_before(), year_before),
-        ):
-            if force.slug in held_then:
-                earlier = Ladder(
-                    label=attribute,
-                    counts=held_then[force.slug].counts,
-                    withheld=protection.force(period, force.slug),
-                )
-                setattr(ladder, attribute, earlier)
-        every.append(ladder)
+        by_period = {
+            period: held_then[force.slug].counts
+            for period, held_then in held_before.items()
+            if force.slug in held_then
+        }
+        every.append(
+            _with_history(
+                ladder,
+                by_period,
+                filters,
+                filters.period,
+                lambda period, slug=force.slug: protection.force(period, slug),
+            )
+        )
     shown = _sort([f for f in every if not region or f.extra["region"] == region], filters.sort)
     positions = shown_positions(with_none=filters.with_none)
 
