@@ -34,9 +34,9 @@ PASSIVE = 1
 HEADLINE_CELLS: dict[str, Callable[[int, int], bool]] = {
     "climbed": lambda before, after: before == PASSIVE and after >= CONVERSATION,
     "stayed": lambda before, after: before >= CONVERSATION and after >= CONVERSATION,
-    "moved-up": lambda before, after: 0 < before < after,
-    "newcomers": lambda before, after: before == 0 and after > 0,
-    "lost": lambda before, after: before > 0 and after == 0,
+    "moved-up": mobility.is_moved_up,
+    "newcomers": mobility.is_newcomer,
+    "lost": mobility.is_lost,
 }
 
 

@@ -256,19 +256,34 @@ def engaged_after(matrix: Matrix) -> int:
     return sum(n for (_, after), n in matrix.items() if after > 0)
 
 
+def is_moved_up(before: int, after: int) -> bool:
+    """A pair of rungs that moved up: engaged in the earlier period, higher in the next."""
+    return 0 < before < after
+
+
+def is_newcomer(before: int, after: int) -> bool:
+    """A pair of rungs of a newcomer: not engaged in the earlier period, engaged in the next."""
+    return before == 0 and after > 0
+
+
+def is_lost(before: int, after: int) -> bool:
+    """A pair of rungs of someone lost: engaged in the earlier period, not in the next."""
+    return before > 0 and after == 0
+
+
 def moved_up(matrix: Matrix) -> int:
     """Citizens engaged in the earlier period who stand on a higher rung in the next."""
-    return sum(n for (before, after), n in matrix.items() if 0 < before < after)
+    return sum(n for cell, n in matrix.items() if is_moved_up(*cell))
 
 
 def newcomers(matrix: Matrix) -> int:
     """Citizens engaged in the later period who were not engaged in the earlier one."""
-    return sum(n for (before, after), n in matrix.items() if before == 0 and after > 0)
+    return sum(n for cell, n in matrix.items() if is_newcomer(*cell))
 
 
 def lost(matrix: Matrix) -> int:
     """Citizens engaged in the earlier period who were not engaged in the next."""
-    return sum(n for (before, after), n in matrix.items() if before > 0 and after == 0)
+    return sum(n for cell, n in matrix.items() if is_lost(*cell))
 
 
 def from_rungs(matrix: Matrix, positions: Iterable[int]) -> int:
