@@ -184,7 +184,7 @@ def test_a_mobility_matrix_withholds_across_rows_and_down_columns():
         assert sum((before, after) in hidden for before in rows if (before, after) in matrix) != 1
 
 
-def test_moved_up_is_withheld_where_few_moved_and_in_a_second_force_of_the_region():
+def test_moved_up_is_withheld_where_few_moved_and_once_more_in_its_region():
     figures = {
         1: ("North", 3, 200),
         2: ("North", 40, 300),
