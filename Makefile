@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: install demo test bench lint format worker beat browser clean
+.PHONY: install demo test screenshots bench lint format worker beat browser clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,11 @@ demo: install
 # The whole suite: lint, format check and tests (PostgreSQL and Redis; CI=true insists on them).
 test: install browser
 	bash scripts/run-tests
+
+# The README's screenshots (docs/screenshots/), taken by the page tests in Chromium. A test run
+# alone keeps its screenshots in test-artifacts/ and leaves the docs as they are.
+screenshots: install browser
+	SCREENSHOTS_DIR=docs/screenshots bash scripts/run-tests tests/test_pages_browser.py
 
 # The benchmark (not part of test or CI): PostgreSQL only, in its own throw-away database.
 # BENCH_INTERACTIONS (default 200000) sets the size. See README.md, "Benchmark", and

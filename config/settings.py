@@ -326,7 +326,13 @@ LOGGING = {
                 *(
                     [structlog.processors.dict_tracebacks, structlog.processors.JSONRenderer()]
                     if LOG_FORMAT == "json"
-                    else [structlog.dev.ConsoleRenderer(colors=False)]
+                    # Plain tracebacks: the same lines whether or not rich is installed (a dev
+                    # tool brings it), and rich takes a second to draw each 403's traceback.
+                    else [
+                        structlog.dev.ConsoleRenderer(
+                            colors=False, exception_formatter=structlog.dev.plain_traceback
+                        )
+                    ]
                 ),
             ],
         },

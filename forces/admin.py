@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.db import models
 
 from audit.admin import HistoryAdmin
 from forces.models import Channel, Force, ForceMembership
@@ -9,6 +10,9 @@ from forces.selectors import forces_managed_by
 
 class ManagedForcesOnly:
     """Channels change only in the forces the person manages (all of them for a superuser)."""
+
+    # A channel's address typed without a scheme ("facebook.com/kentpolice") is a web page.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def _manages(self, request, force: Force | None) -> bool:
         managed = forces_managed_by(request.user)

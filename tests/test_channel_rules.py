@@ -92,6 +92,12 @@ def test_the_channel_admin_still_edits_the_name_of_a_channel_with_interactions(
     assert Channel.objects.get(pk=kent_channel.pk).name == "Kent on X"
 
 
+def test_a_channel_address_typed_without_a_scheme_is_saved_as_https(admin_client, kent_channel):
+    url = reverse("admin:forces_channel_change", args=[kent_channel.pk])
+    admin_client.post(url, channel_form(kent_channel, url="facebook.com/kentpolice"))
+    assert Channel.objects.get(pk=kent_channel.pk).url == "https://facebook.com/kentpolice"
+
+
 def test_the_force_admins_channel_list_refuses_to_change_the_platform(admin_client, kent_channel):
     InteractionFactory(channel=kent_channel)
     kent = kent_channel.force

@@ -6,13 +6,16 @@ database, and their standard error is what a log shipper would read.
 """
 
 import json
+import logging
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import structlog
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import connection
 
 from engagement.models import ImportBatch, Interaction, RecomputeRun
@@ -94,3 +97,21 @@ def test_in_development_the_lines_are_readable_text_with_the_run_id():
     lines = done.stderr.strip().splitlines()
     assert lines and all(f"run_id={run.pk}" in line for line in lines)
     assert not lines[0].startswith("{")
+
+
+def test_in_development_a_traceback_is_plain_python_text():
+    """Whether or not rich is installed (a dev tool brings it): its boxes took a second a 403."""
+    config = settings.LOGGING["formatters"]["structured"]
+    formatter = structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=config["foreign_pre_chain"], processors=config["processors"]
+    )
+    try:
+        raise PermissionDenied("not yours")
+    except PermissionDenied:
+        record = logging.LogRecord(
+            "django.request", logging.WARNING, __file__, 1, "Forbidden", None, sys.exc_info()
+        )
+    text = formatter.format(record)
+    assert "Traceback (most recent call last):" in text
+    assert "PermissionDenied: not yours" in text
+    assert "╭" not in text

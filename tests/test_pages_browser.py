@@ -3,7 +3,8 @@
 One live server and one set of figures serve the whole module (`pages_site`). At each width each
 page must not scroll sideways, must not clip a table (a wide table scrolls inside its own box),
 must draw its charts without a console error, and axe-core must find no serious or critical
-violation. Screenshots go to docs/screenshots/ (the README shows them).
+violation. Screenshots go to test-artifacts/screenshots/, or to SCREENSHOTS_DIR when set:
+`make screenshots` refreshes the README's in docs/screenshots/.
 """
 
 import os
@@ -24,7 +25,9 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 # `pages_site`, outside each test's transaction; the tests only read them through the browser).
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
-SCREENSHOTS = Path(settings.BASE_DIR) / "docs" / "screenshots"
+SCREENSHOTS = Path(
+    os.environ.get("SCREENSHOTS_DIR") or Path(settings.BASE_DIR) / "test-artifacts" / "screenshots"
+)
 WIDTHS = (320, 390, 1440)
 PAGES = {
     "overview": ("/", 200),
