@@ -325,7 +325,13 @@ class LocalLensAdmin(EngagementDefinitionAdmin):
         return super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):
-        return obj is not None and obj.is_draft and self._may_keep(request, obj)
+        """A draft lens of a force the person keeps, and only with the model's delete right."""
+        return (
+            obj is not None
+            and obj.is_draft
+            and self._may_keep(request, obj)
+            and request.user.has_perm("engagement.delete_locallens")
+        )
 
     def new_lens_view(self, request: HttpRequest):
         """Choose a force; its lens starts as a copy of the current shared definition."""

@@ -138,6 +138,7 @@ class LocalLens(EngagementDefinition):
         proxy = True
         default_manager_name = "objects"
         verbose_name = "local lens"
+        verbose_name_plural = "local lenses"
         ordering = ["force__name", "-version"]
 
 
@@ -201,7 +202,9 @@ class InteractionKind(DraftOnlyModel):
         Rung,
         null=True,
         blank=True,
-        on_delete=models.PROTECT,
+        # RESTRICT, not PROTECT: a rung a kind reaches is never deleted on its own, but a
+        # discarded draft takes its rungs and kinds with it.
+        on_delete=models.RESTRICT,
         related_name="kinds",
         help_text="The rung this kind reaches. Empty only for an ending kind such as unfollow.",
     )

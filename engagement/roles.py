@@ -77,9 +77,11 @@ ROLES: dict[str, list[str]] = {
         IMPORT_INTERACTIONS,
         "engagement.view_interaction",
         "engagement.view_importbatch",
-        # A local lens: only their own forces' (engagement.definitions.permissions).
+        # A local lens: only their own forces' (engagement.definitions.permissions); a draft of
+        # it may be discarded.
         "engagement.view_locallens",
         "engagement.change_locallens",
+        "engagement.delete_locallens",
     ],
 }
 

@@ -2,11 +2,12 @@
 
 import pytest
 from django.contrib.messages import get_messages
+from django.db.models import RestrictedError
 from django.urls import reverse
 
 from engagement.definitions.selectors import current_definition
 from engagement.definitions.services import create_draft
-from engagement.models import DefinitionStatus, EngagementDefinition
+from engagement.models import DefinitionStatus, EngagementDefinition, Rung
 from tests.factories import StaffFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -51,6 +52,26 @@ def test_publish_button_refuses_an_invalid_draft_with_the_reason(admin_client):
     assert message.startswith("Version 2 was not published")
     assert "ended by 'nothing-here'" in message
     assert current_definition().version == 1
+
+
+def test_a_definition_admin_discards_a_draft_with_its_rungs_and_kinds(client):
+    client.force_login(UserFactory(password=None, is_staff=True, roles=["Definition admins"]))
+    draft = create_draft()
+    response = client.post(
+        reverse("admin:engagement_engagementdefinition_delete", args=[draft.pk]), {"post": "yes"}
+    )
+    assert response.status_code == 302
+    assert not EngagementDefinition.objects.filter(pk=draft.pk).exists()
+    assert not Rung.objects.filter(definition_id=draft.pk).exists()
+    assert current_definition().version == 1
+
+
+def test_a_rung_a_kind_reaches_is_not_deleted_on_its_own():
+    draft = create_draft()
+    reached = draft.kinds.exclude(rung=None).first().rung
+    with pytest.raises(RestrictedError):
+        reached.delete()
+    assert Rung.objects.filter(pk=reached.pk).exists()
 
 
 def test_published_definition_page_offers_no_editable_rungs(admin_client):

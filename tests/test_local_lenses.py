@@ -20,6 +20,7 @@ from engagement.models import (
     RecomputeRun,
     StaleMonth,
 )
+from engagement.roles import role_permissions
 from forces.models import Force
 from tests.factories import AnalystFactory, StaffFactory, UserFactory
 from tests.ingestion import EXAMPLES
@@ -208,6 +209,27 @@ def test_a_forces_data_manager_previews_its_lens_but_not_the_shared_draft(client
     client.force_login(data_manager_of(kent))
     assert client.get(reverse("preview:impact", args=[lens.pk])).status_code == 200
     assert client.get(reverse("preview:impact", args=[create_draft().pk])).status_code == 403
+
+
+def test_a_forces_data_manager_discards_its_draft_lens(client, lens, kent):
+    client.force_login(data_manager_of(kent))
+    response = client.post(
+        reverse("admin:engagement_locallens_delete", args=[lens.pk]), {"post": "yes"}
+    )
+    assert response.status_code == 302
+    assert not LocalLens.objects.exists()
+
+
+def test_keeping_a_lens_without_the_delete_right_does_not_discard_it(client, lens, kent):
+    keeper = data_manager_of(kent)
+    keeper.groups.clear()
+    keeper.user_permissions.set(role_permissions(["engagement.change_locallens"]))
+    client.force_login(keeper)
+    response = client.post(
+        reverse("admin:engagement_locallens_delete", args=[lens.pk]), {"post": "yes"}
+    )
+    assert response.status_code == 403
+    assert LocalLens.objects.filter(pk=lens.pk).exists()
 
 
 # --- The force page -----------------------------------------------------------------------------
