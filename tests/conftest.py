@@ -158,6 +158,24 @@ def browser_type_launch_args():
 
 
 @pytest.fixture(scope="module")
+def module_figures(django_db_setup, django_db_blocker):
+    """The dashboard figures of all 43 forces, made once for a module of non-browser tests.
+
+    Made inside a transaction held open for the module, so each test's own transaction is a
+    savepoint within it (what a test changes is undone after it), and the module's end rolls the
+    figures back: the next module starts from the migrations' data, as it would have.
+    Only for modules without transactional tests (those would flush the figures away).
+    """
+    from django.db import transaction
+
+    from tests.dashboard_data import make_dashboard_data
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield make_dashboard_data()
+        transaction.set_rollback(True)
+
+
+@pytest.fixture(scope="module")
 def pages_site(django_db_setup, django_db_blocker, browser):
     """One live server and one set of dashboard figures (43 forces) for a whole browser module.
 

@@ -17,7 +17,7 @@ from engagement.store.exports import distribution_export
 from engagement.store.mobility import mobility_export
 from engagement.store.selectors import DistributionFilters
 from engagement.store.suppression import SUPPRESSED, matrix_withheld
-from tests.dashboard_data import make_dashboard_data, store_counts
+from tests.dashboard_data import store_counts
 from tests.factories import AnalystFactory, StaffFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_cache")]
@@ -38,9 +38,9 @@ def table_rows(page: str, table_id: str) -> dict[str, dict[int, str]]:
 
 
 @pytest.fixture
-def figures(settings):
+def figures(settings, module_figures):
     settings.SUPPRESS_BELOW = THRESHOLD
-    return make_dashboard_data()
+    return module_figures
 
 
 def overview(client, user, **query) -> str:
