@@ -19,6 +19,7 @@ from django.apps import apps
 from django.utils import timezone
 
 from engagement.ladder.periods import month_index, period_of
+from engagement.ladder.upkeep import tidy_rollups
 from engagement.models import Distribution, DistributionSnapshot, PeriodType, Scope, Transition
 from forces.models import Channel, Force, Platform
 from tests.factories import RecomputeRunFactory, SnapshotFactory, current_definition
@@ -156,6 +157,7 @@ def make_dashboard_data(*, forces: list[Force] | None = None, seed: int = 43) ->
                 ]
     Distribution.objects.bulk_create(rows, batch_size=5000)
     Transition.objects.bulk_create(moves, batch_size=5000)
+    tidy_rollups()  # fresh statistics, as after a published run
     return DashboardData(
         snapshot=snapshot,
         forces=forces,
