@@ -152,7 +152,9 @@ class SimilarForcesViewSet(viewsets.GenericViewSet):
             if name in request.query_params
         }
         try:
-            found = similar_forces(parse_distribution_filters(params))
+            found = similar_forces(
+                parse_distribution_filters(params), threshold=threshold_for(request.user)
+            )
         except FiltersInvalid as invalid:
             raise _invalid(invalid) from None
         if found is None:

@@ -22,7 +22,7 @@ from dashboard.page_filters import Filters
 from engagement.choices import WITHHELD
 from engagement.ladder import mobility
 from engagement.ladder.similarity import MIN_ENGAGED
-from engagement.store.suppression import NATION, force_row, matrix_withheld, region_row
+from engagement.store.suppression import NATION, force_row, is_on, matrix_withheld, region_row
 
 if TYPE_CHECKING:
     from forces.models import Force
@@ -385,7 +385,10 @@ def force_mobility_context(filters: Filters, force: Force) -> dict[str, Any]:
 def similar_context(filters: Filters, force: Force) -> dict[str, Any]:
     """The force page's "Forces most alike" section, with a link opening them on compare."""
     found = page_selectors.similar_forces(
-        filters.snapshot, period_type=filters.period_type, period=filters.period
+        filters.snapshot,
+        period_type=filters.period_type,
+        period=filters.period,
+        threshold=filters.threshold,
     )
     likeness = found.forces.get(force.slug)
     neighbours = [
@@ -403,6 +406,7 @@ def similar_context(filters: Filters, force: Force) -> dict[str, Any]:
             "engaged": likeness.engaged if likeness else 0,
             "has_shape": bool(likeness and likeness.has_shape),
             "min_engaged": MIN_ENGAGED,
+            "merges_withheld": is_on(filters.threshold),
             "neighbours": neighbours,
             "compare_url": reverse("dashboard:compare")
             + f"?forces={','.join(slugs)}&{filters.query()}",

@@ -479,15 +479,19 @@ def moved_up_by_force(
 
 
 def similar_forces(
-    snapshot: DistributionSnapshot, *, period_type: str, period: str
+    snapshot: DistributionSnapshot, *, period_type: str, period: str, threshold: int
 ) -> SimilarForces:
-    """Every force's five nearest in ladder shape in the period (two queries, cached)."""
+    """Every force's five nearest in ladder shape in the period, protected for the reader's
+    threshold (two queries, cached)."""
     return cached(
         snapshot,
         "similar",
         period_type,
         period,
-        compute=lambda: similar_forces_in(snapshot, period_type=period_type, period=period),
+        threshold,
+        compute=lambda: similar_forces_in(
+            snapshot, period_type=period_type, period=period, threshold=threshold
+        ),
     )
 
 

@@ -68,6 +68,27 @@ def test_a_force_at_the_threshold_has_a_shape():
     assert shape_of({2: MIN_ENGAGED}) == (0.0, 1.0, 0.0, 0.0, 0.0, 0.0)
 
 
+def test_a_pair_is_compared_with_the_rungs_either_force_withholds_merged_into_one():
+    other = mixture(0.3)
+    alike = most_alike({"a": BASE, "b": other}, withheld={"a": {5, 6}, "b": {4, 5}})
+    merged = {4, 5, 6}
+    expected = js_distance(shape_of(BASE, merged=merged), shape_of(other, merged=merged))
+    assert alike["a"].neighbours[0].distance == alike["b"].neighbours[0].distance == expected
+
+
+def test_under_protection_a_distance_gives_no_split_of_withheld_cells_away():
+    swapped = BASE | {5: BASE[6], 6: BASE[5]}  # the same two withheld cells, split otherwise
+    others = {"near": mixture(0.1), "far": mixture(0.6)}
+
+    def distances(counts, **protection) -> list[float]:
+        alike = most_alike({"base": counts, **others}, **protection)["base"]
+        return [n.distance for n in alike.neighbours]
+
+    assert distances(BASE) != distances(swapped)  # unprotected, the split shows
+    withheld = {"withheld": {"base": {5, 6}}}
+    assert distances(BASE, **withheld) == distances(swapped, **withheld)
+
+
 @pytest.mark.django_db
 def test_the_selector_ranks_the_forces_of_a_snapshot_period_from_their_force_scope_rows():
     snapshot = SnapshotFactory()

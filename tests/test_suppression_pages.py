@@ -9,10 +9,13 @@ import json
 import re
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 
 from dashboard.mobility import headlines, protected_headlines
 from dashboard.withheld import gives_away, moved_up_withheld
+from engagement.ladder.similarity import MIN_ENGAGED
+from engagement.models import Distribution, Scope
 from engagement.store.exports import distribution_export
 from engagement.store.mobility import mobility_export
 from engagement.store.selectors import DistributionFilters
@@ -272,3 +275,51 @@ def test_the_mobility_export_withholds_the_same_cells_as_the_force_page(client, 
         if row["to_period"] == MONTH and row["citizens"] == "[c]"
     }
     assert exported == on_page
+
+
+def split_otherwise(figures) -> str:
+    """Swaps two small counts of one force's ladder in MONTH (both withheld before and after):
+    what a reader may know of that force is unchanged. Returns the force's slug."""
+    rows = Distribution.objects.filter(
+        snapshot=figures.snapshot, period_type="month", period=MONTH, scope=Scope.FORCE
+    )
+    for force in figures.forces:
+        ladder = list(rows.filter(force=force, rung_position__gt=0))
+        pair = [row for row in ladder if 0 < row.citizens < THRESHOLD][:2]
+        engaged = sum(row.citizens for row in ladder)
+        if len(pair) == 2 and pair[0].citizens != pair[1].citizens and engaged >= MIN_ENGAGED:
+            first, second = pair
+            first.citizens, second.citizens = second.citizens, first.citizens
+            Distribution.objects.bulk_update(pair, ["citizens"])
+            cache.clear()
+            return force.slug
+    raise AssertionError("no force with two different small counts and a shape")
+
+
+def similar_answer(client) -> list[dict]:
+    response = client.get(
+        "/api/v1/similar-forces/", {"period_type": "month", "period": MONTH, "format": "json"}
+    )
+    assert response.status_code == 200
+    return response.json()
+
+
+def test_the_forces_most_alike_give_no_withheld_split_away(client, figures):
+    client.force_login(AnalystFactory())
+    before = similar_answer(client)
+    split_otherwise(figures)
+    assert similar_answer(client) == before
+
+
+def test_a_superuser_reads_the_forces_most_alike_from_every_count(client, figures):
+    client.force_login(StaffFactory())
+    before = similar_answer(client)
+    split_otherwise(figures)
+    assert similar_answer(client) != before
+
+
+def test_the_force_page_says_its_distances_come_from_published_figures(client, figures):
+    client.force_login(AnalystFactory())
+    slug = split_otherwise(figures)
+    page = client.get(reverse("dashboard:force", args=[slug]), {"period": MONTH})
+    assert "worked out from the published figures only" in page.content.decode()

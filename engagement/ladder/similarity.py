@@ -10,12 +10,19 @@ A shape drawn from a handful of citizens says more about chance than about the f
 with fewer than MIN_ENGAGED engaged citizens in the period has no shape. It is not ranked, and
 it is nobody's neighbour; the pages and the API say so instead of ranking it.
 
+Under small-number protection a distance must not give a withheld count away: with a force's
+engaged total published, one exact distance to a force whose counts are all shown would tell
+how its withheld citizens split between their rungs. So each pair is compared with the rungs
+either force withholds merged into one: both shapes then come from published numbers alone (the
+shown counts, and the withheld ones only as their sum, which the total gives anyway).
+
 Plain Python on at most 43 x 6 numbers per period: cheap enough to compute on reading.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from math import log2, sqrt
 
@@ -28,9 +35,16 @@ NEAREST = 5
 Shape = tuple[float, ...]
 
 
-def shape_of(counts: Mapping[int, int | None]) -> Shape | None:
-    """Shares of the engaged at rungs 1 to 6; None when fewer than MIN_ENGAGED are engaged."""
-    engaged = [counts.get(position) or 0 for position in ENGAGED_POSITIONS]
+def shape_of(
+    counts: Mapping[int, int | None], *, merged: AbstractSet[int] = frozenset()
+) -> Shape | None:
+    """Shares of the engaged at rungs 1 to 6, the `merged` rungs as one share after the others;
+    None when fewer than MIN_ENGAGED are engaged."""
+    engaged = [
+        counts.get(position) or 0 for position in ENGAGED_POSITIONS if position not in merged
+    ]
+    if merged:
+        engaged.append(sum(counts.get(position) or 0 for position in merged))
     total = sum(engaged)
     if total < MIN_ENGAGED:
         return None
@@ -65,32 +79,42 @@ class Likeness:
 
 
 def most_alike(
-    counts_by_key: Mapping[str, Mapping[int, int | None]], *, nearest: int = NEAREST
+    counts_by_key: Mapping[str, Mapping[int, int | None]],
+    *,
+    nearest: int = NEAREST,
+    withheld: Mapping[str, AbstractSet[int]] | None = None,
 ) -> dict[str, Likeness]:
     """For each key (a force slug), the `nearest` others closest in shape, closest first.
 
     Ties are broken by key, so the ranking is stable. Keys without a shape get no neighbours
-    and are nobody's neighbour.
+    and are nobody's neighbour. `withheld`: each key's withheld rungs, merged pair by pair.
     """
+    withheld = withheld or {}
     shapes = {key: shape_of(counts) for key, counts in counts_by_key.items()}
-    ranked = {key: shape for key, shape in shapes.items() if shape is not None}
+    ranked = [key for key, shape in shapes.items() if shape is not None]
+
+    def distance(key: str, other: str) -> float:
+        merged = frozenset(withheld.get(key, ())) | frozenset(withheld.get(other, ()))
+        merged &= frozenset(ENGAGED_POSITIONS)
+        if not merged:
+            return js_distance(shapes[key], shapes[other])
+        return js_distance(
+            shape_of(counts_by_key[key], merged=merged),
+            shape_of(counts_by_key[other], merged=merged),
+        )
+
     result = {}
     for key, counts in counts_by_key.items():
-        shape = shapes[key]
         neighbours: list[Neighbour] = []
-        if shape is not None:
+        if shapes[key] is not None:
             neighbours = sorted(
-                (
-                    Neighbour(other, js_distance(shape, other_shape))
-                    for other, other_shape in ranked.items()
-                    if other != key
-                ),
+                (Neighbour(other, distance(key, other)) for other in ranked if other != key),
                 key=lambda neighbour: (neighbour.distance, neighbour.key),
             )[:nearest]
         result[key] = Likeness(
             key=key,
             engaged=sum(counts.get(p) or 0 for p in ENGAGED_POSITIONS),
-            has_shape=shape is not None,
+            has_shape=shapes[key] is not None,
             neighbours=tuple(neighbours),
         )
     return result

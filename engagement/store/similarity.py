@@ -20,6 +20,7 @@ from engagement.store.selectors import (
     published_snapshots,
     resolve_periods,
 )
+from engagement.store.suppression import force_row, is_on, withheld_across_forces
 
 
 @dataclass(frozen=True)
@@ -32,23 +33,33 @@ class SimilarForces:
 
 
 def similar_forces_in(
-    snapshot: DistributionSnapshot, *, period_type: str, period: str
+    snapshot: DistributionSnapshot, *, period_type: str, period: str, threshold: int = 0
 ) -> SimilarForces:
-    """Every force's five nearest in shape in one period of a snapshot."""
-    counts: dict[str, dict[int, int | None]] = defaultdict(dict)
+    """Every force's five nearest in shape in one period of a snapshot; under small-number
+    protection (`threshold`) compared on published numbers only, with the cells the table of
+    every force withholds (the pages', the API's and the files' one decision)."""
+    ladders: dict[str, dict[int, int | None]] = defaultdict(dict)
     names: dict[str, str] = {}
-    for slug, name, position, citizens in Distribution.objects.filter(
+    regions: dict[str, str] = {}
+    for slug, name, region, position, citizens in Distribution.objects.filter(
         snapshot=snapshot, period_type=period_type, period=period, scope=Scope.FORCE
-    ).values_list("force__slug", "force__name", "rung_position", "citizens"):
-        names[slug] = name
-        if position > 0:  # rung 0 measures the area, not how its public engages
-            counts[slug][position] = citizens
+    ).values_list("force__slug", "force__name", "force__region", "rung_position", "citizens"):
+        names[slug], regions[slug] = name, region
+        ladders[slug][position] = citizens
+    withheld: dict[str, frozenset[int]] = {}
+    if is_on(threshold):
+        decided = withheld_across_forces(
+            ((slug, regions[slug], ladders[slug]) for slug in names), threshold=threshold
+        )
+        withheld = {slug: decided.get(force_row(slug), frozenset()) for slug in names}
+    # Rung 0 measures the area, not how its public engages: shapes are of rungs 1 to 6.
+    counts = {slug: {p: n for p, n in ladders[slug].items() if p > 0} for slug in sorted(names)}
     return SimilarForces(
         period_type=period_type,
         period=period,
         min_engaged=MIN_ENGAGED,
         names=names,
-        forces=most_alike({slug: counts.get(slug, {}) for slug in sorted(names)}),
+        forces=most_alike(counts, withheld=withheld),
     )
 
 
@@ -63,9 +74,10 @@ def latest_period(snapshot: DistributionSnapshot, period_type: str) -> str:
     return latest or ""
 
 
-def similar_forces(filters: DistributionFilters) -> SimilarForces | None:
+def similar_forces(filters: DistributionFilters, *, threshold: int = 0) -> SimilarForces | None:
     """For the API: the definition's current snapshot (None when it has none), the period the
-    filters name (default: the latest month), the forces they name (default: all)."""
+    filters name (default: the latest month), the forces they name (default: all), protected
+    for the reader's `threshold`."""
     definition = definition_for(filters.definition)
     snapshot = published_snapshots(definition).first()
     if snapshot is None:
@@ -75,7 +87,7 @@ def similar_forces(filters: DistributionFilters) -> SimilarForces | None:
         raise FiltersInvalid({"period": "Give one period (period=2026-Q2), not a range."})
     period_type = period_type or PeriodType.MONTH
     period = first.label if first else latest_period(snapshot, period_type)
-    found = similar_forces_in(snapshot, period_type=period_type, period=period)
+    found = similar_forces_in(snapshot, period_type=period_type, period=period, threshold=threshold)
     if filters.forces:
         wanted = set(filters.forces)
         found = replace(
