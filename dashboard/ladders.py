@@ -130,6 +130,20 @@ class Ladder:
         population = self.population
         return PER * self.engaged / population if population else None
 
+    @property
+    def total_withheld(self) -> bool:
+        """Whether the engaged total is withheld: where rung 0 is (small-number protection), the
+        total is the one engaged rung withheld, so it would give that rung away."""
+        return 0 in self.withheld
+
+    @property
+    def shown_engaged(self) -> int | str:
+        return WITHHELD if self.total_withheld else self.engaged
+
+    @property
+    def shown_per_thousand_engaged(self) -> float | str | None:
+        return WITHHELD if self.total_withheld else self.per_thousand_engaged
+
     def count_from(self, position: int) -> int | str:
         """The citizens at `position` or above ([c] where that would reveal a withheld rung)."""
         positions = [p for p in ENGAGED_POSITIONS if p >= position]

@@ -28,6 +28,7 @@ from engagement.models import (
     DistributionSnapshot,
     EngagementDefinition,
     InteractionKind,
+    LinkedCitizen,
     LocalLens,
     RecomputeRun,
     Rung,
@@ -550,3 +551,20 @@ def lens_figures(force: Force, *, period_type: str, period: str) -> LensFigures 
 
     counts = cached(snapshot, "lens", force.pk, period_type, period, compute=compute)
     return LensFigures(lens=lens, snapshot=snapshot, rungs=snapshot_rungs(snapshot), counts=counts)
+
+
+@dataclass(frozen=True)
+class LinkedPeople:
+    """A force's linked identities now: `identifiers` linked (with consent) to at least one
+    other, counted as `people`."""
+
+    identifiers: int
+    people: int
+
+
+def linked_people(force: Force) -> LinkedPeople:
+    """How many identifiers the force's links join, into how many people (one query)."""
+    held = LinkedCitizen.objects.filter(force=force).aggregate(
+        identifiers=Count("citizen_id"), people=Count("person", distinct=True)
+    )
+    return LinkedPeople(identifiers=held["identifiers"], people=held["people"])

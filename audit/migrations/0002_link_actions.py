@@ -4,15 +4,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('audit', '0001_audit_log'),
+        ("audit", "0001_audit_log"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='auditentry',
-            name='action',
-            field=models.CharField(choices=[('added', 'Added to a relation'), ('removed', 'Removed from a relation'), ('cleared', 'Relation cleared'), ('token_issued', 'API token issued'), ('token_revoked', 'API token revoked'), ('erasure', "A citizen's interactions erased"), ('linked', 'Two identifiers linked (with consent)'), ('unlinked', 'A link withdrawn')], max_length=16),
+            model_name="auditentry",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("added", "Added to a relation"),
+                    ("removed", "Removed from a relation"),
+                    ("cleared", "Relation cleared"),
+                    ("token_issued", "API token issued"),
+                    ("token_revoked", "API token revoked"),
+                    ("erasure", "A citizen's interactions erased"),
+                    ("linked", "Two identifiers linked (with consent)"),
+                    ("unlinked", "A link withdrawn"),
+                ],
+                max_length=16,
+            ),
         ),
     ]

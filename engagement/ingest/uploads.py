@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from engagement.ingest.channels import import_channels
 from engagement.ingest.interactions import import_interactions
+from engagement.ingest.links import WithdrawalResult, import_links, withdraw_links
 from engagement.ingest.rows import (
     ImportFailed,
     ImportRejected,
@@ -42,9 +43,11 @@ from forces.selectors import forces_managed_by
 
 logger = logging.getLogger(__name__)
 
-IMPORTERS: dict[str, Callable[..., ImportResult]] = {
+IMPORTERS: dict[str, Callable[..., ImportResult | WithdrawalResult]] = {
     ImportBatch.Kind.INTERACTIONS: import_interactions,
     ImportBatch.Kind.CHANNELS: import_channels,
+    ImportBatch.Kind.LINKS: import_links,
+    ImportBatch.Kind.LINK_WITHDRAWALS: withdraw_links,
 }
 UNEXPECTED = "The import stopped on an unexpected error (it has been logged); nothing was written."
 FILE_GONE = (
