@@ -416,7 +416,7 @@ def force_context(filters: Filters, force: Force) -> dict[str, Any]:
         routes=routes,
         no_route=[route["rung"] for route in routes if not route["channels"]],
         notes=filter_notes(filters, page="one force's page"),
-        linked=linked_note(force, filters.threshold),
+        linked=linked_note(force, figures.linked, filters.threshold),
         where=where,
         ladder_chart=ladder_chart(
             ladder, rungs, title=f"{force.name}{where}: {filters.period_name}"
@@ -443,10 +443,9 @@ def force_context(filters: Filters, force: Force) -> dict[str, Any]:
     return context
 
 
-def linked_note(force: Force, threshold: int) -> str:
+def linked_note(force: Force, linked: page_selectors.LinkedPeople, threshold: int) -> str:
     """The force page's note on linked identities: how many identifiers its links join into how
     many people ("" when it holds none). Small numbers are given as "fewer than" the threshold."""
-    linked = page_selectors.linked_people(force)
     if not linked.identifiers:
         return ""
 
