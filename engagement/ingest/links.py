@@ -202,13 +202,24 @@ def _groups(persons: dict[int, int]) -> dict[int, set[int]]:
     return groups
 
 
+def _lock_forces(force_ids: Iterable[int]) -> list[int]:
+    """Lock the forces' rows (in id order) for the transaction: one change of a force's links
+    at a time, so two imports never rebuild one person table at once."""
+    return list(
+        Force.objects.select_for_update()
+        .filter(pk__in=set(force_ids))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
 def relink(*, force_ids: Iterable[int]) -> int:
     """Rebuild the person table of `force_ids` from their links, and mark stale every month in
     which a member of a group that changed has interactions in its force. Returns the
     force-months marked. Call inside the transaction that changed the links."""
     marked = 0
     now = timezone.now()
-    for force_id in sorted(set(force_ids)):
+    for force_id in _lock_forces(force_ids):
         held = LinkedCitizen.objects.filter(force_id=force_id)
         before = dict(held.values_list("citizen_id", "person"))
         links = Link.objects.filter(force_id=force_id).exclude(citizen=F("linked_citizen"))
@@ -292,6 +303,7 @@ def _record_links(
     if problems:
         reject(problems, kind=kind, rows_read=rows_read, request=request)
     with transaction.atomic():
+        _lock_forces(row.force_id for row in checked)
         new = _new_links(checked)
         result = ImportResult(
             rows_read=rows_read,
@@ -348,17 +360,19 @@ def _write_links(new: list[LinkRow], request: ImportRequest) -> None:
     )
     ids = _citizen_ids(platforms.keys())
     user = request.user if request.user is not None and request.user.is_authenticated else None
-    for row in new:
-        citizen, linked = _ordered(ids[row.one[1]], ids[row.other[1]])
-        link = Link.objects.create(
+    links = Link.objects.bulk_create(
+        Link(
             force_id=row.force_id,
-            citizen_id=citizen,
-            linked_citizen_id=linked,
+            citizen_id=min(ids[row.one[1]], ids[row.other[1]]),
+            linked_citizen_id=max(ids[row.one[1]], ids[row.other[1]]),
             consented_at=row.consented_at,
             recorded_by=user,
             source=request.origin,
             external_id=row.external_id,
         )
+        for row in new
+    )
+    for row, link in zip(new, links, strict=True):
         _audit(AuditEntry.Action.LINKED, link, (row.one[0], row.other[0]), request)
     relink(force_ids={row.force_id for row in new})
 
@@ -417,6 +431,7 @@ def _withdraw(
     if problems:
         reject(problems, kind=kind, rows_read=rows_read, request=request)
     with transaction.atomic():
+        _lock_forces(row.force_id for row in checked)
         ids = _citizen_ids({pseudonym for row in checked for pseudonym in row.pair})
         wanted: dict[tuple[int, int, int], LinkRow] = {}
         not_held = []
