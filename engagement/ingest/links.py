@@ -152,6 +152,19 @@ def _checked_links(
     return checked, rows_read
 
 
+def _all_checked(
+    rows: Iterable[tuple[int, Row | None]], problems: Problems, request: ImportRequest, *, kind
+) -> tuple[list[LinkRow], int]:
+    """Every row checked, and the count read; on any problem the import is recorded as rejected
+    and ImportRejected raised, before anything is written."""
+    checked, rows_read = _checked_links(rows, problems, request)
+    if rows_read == 0 and not problems:
+        problems.add(1, "file", "has no rows")
+    if problems:
+        reject(problems, kind=kind, rows_read=rows_read, request=request)
+    return checked, rows_read
+
+
 def _citizen_ids(pseudonyms: Collection[str]) -> dict[str, int]:
     """The citizen id of each pseudonym held (in batches: an import may name thousands)."""
     held: dict[str, int] = {}
@@ -297,11 +310,7 @@ def _record_links(
     rows: Iterable[tuple[int, Row | None]], problems: Problems, request: ImportRequest
 ) -> ImportResult:
     kind = ImportBatch.Kind.LINKS
-    checked, rows_read = _checked_links(rows, problems, request)
-    if rows_read == 0 and not problems:
-        problems.add(1, "file", "has no rows")
-    if problems:
-        reject(problems, kind=kind, rows_read=rows_read, request=request)
+    checked, rows_read = _all_checked(rows, problems, request, kind=kind)
     with transaction.atomic():
         _lock_forces(row.force_id for row in checked)
         new = _new_links(checked)
@@ -425,11 +434,7 @@ def _withdraw(
     rows: Iterable[tuple[int, Row | None]], problems: Problems, request: ImportRequest
 ) -> WithdrawalResult:
     kind = ImportBatch.Kind.LINK_WITHDRAWALS
-    checked, rows_read = _checked_links(rows, problems, request)
-    if rows_read == 0 and not problems:
-        problems.add(1, "file", "has no rows")
-    if problems:
-        reject(problems, kind=kind, rows_read=rows_read, request=request)
+    checked, rows_read = _all_checked(rows, problems, request, kind=kind)
     with transaction.atomic():
         _lock_forces(row.force_id for row in checked)
         ids = _citizen_ids({pseudonym for row in checked for pseudonym in row.pair})
