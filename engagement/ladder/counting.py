@@ -1,5 +1,9 @@
 """How Ladder counts citizens on the ladder: the rules in words, then the SQL for each step.
 
+The linking rule first, since it says what a "citizen" is below: the identifiers a force has
+linked, with consent, directly or through others, are ONE PERSON in that force (and only there),
+counted once at the highest rung any of them reached; lasting states stay per identifier.
+
 Read this module top to bottom. It is the one place where LADDER.md's "The distribution" becomes
 code; engagement.ladder.recompute decides *when* and *for which forces* these steps run (runs,
 snapshots, locks, publishing), and never counts anything itself.
