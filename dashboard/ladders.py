@@ -132,9 +132,11 @@ class Ladder:
 
     @property
     def total_withheld(self) -> bool:
-        """Whether the engaged total is withheld: where rung 0 is (small-number protection), the
-        total is the one engaged rung withheld, so it would give that rung away."""
-        return 0 in self.withheld
+        """Whether the engaged total is withheld: where the only engaged rung with anyone on it is
+        withheld (small-number protection), the total is that rung and would give it away (at
+        force scope rung 0 is withheld then too, for the same reason)."""
+        reached = {p for p in ENGAGED_POSITIONS if self.count(p)}
+        return len(reached) == 1 and reached <= self.withheld
 
     @property
     def shown_engaged(self) -> int | str:

@@ -10,6 +10,7 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
+from dashboard.ladders import Ladder
 from engagement.store.exports import distribution_export
 from engagement.store.selectors import DistributionFilters
 from engagement.store.suppression import (
@@ -38,6 +39,14 @@ def test_rung_zero_stays_shown_where_two_rungs_are_withheld_or_the_population_is
     assert not rung_zero_gives_away({0: 900, 1: 40, 3: 3}, {1, 3})
     assert not rung_zero_gives_away({0: None, 3: 3}, {3})
     assert rung_zero_gives_away({0: 997, 3: 3}, {3})
+
+
+def test_a_ladder_whose_only_engaged_rung_is_withheld_withholds_its_engaged_total_too():
+    channel = Ladder(label="A channel", counts={3: 3}, withheld=frozenset({3}))
+    busy = Ladder(label="Another", counts={1: 40, 3: 3, 4: 2}, withheld=frozenset({3, 4}))
+
+    assert channel.shown_engaged == SUPPRESSED
+    assert busy.shown_engaged == 45
 
 
 @pytest.fixture
