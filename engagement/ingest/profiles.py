@@ -296,7 +296,8 @@ def _walk(value: Any, path: str) -> Iterator[Any]:
     values = [value]
     for segment in path.split("."):
         match = SEGMENT.match(segment)
-        assert match is not None  # checked by parse_profile
+        if match is None:  # parse_profile refuses such a path; a form may not have yet
+            return
         key, indexes = match.group(1), re.findall(r"\[(\d*)\]", match.group(2))
         values = [item[key] for item in values if isinstance(item, dict) and key in item]
         for index in indexes:
