@@ -133,10 +133,12 @@ def draft_page(request: HttpRequest, token: str) -> HttpResponse:
         columns, words = read(posted.kind_sources())
         old_words = json.loads(request.POST.get("words") or "[]")
         data = request.POST.copy()
-        # A word keeps its mapping when the list of words found changes (another kind column).
+        # A word keeps its mapping when the list of words found changes (another kind column);
+        # one not on the form yet is mapped as the profile maps it.
         chosen = {word: request.POST.get(f"word_{i}", "") for i, word in enumerate(old_words)}
+        known = MappingForm.initial_from(base, words)
         for index, word in enumerate(words):
-            data[f"word_{index}"] = chosen.get(word, "")
+            data[f"word_{index}"] = chosen.get(word, known[f"word_{index}"])
         form = MappingForm(
             data,
             format=format_,
