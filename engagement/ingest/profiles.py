@@ -223,8 +223,6 @@ def parse_profile(document: Any, *, kinds: Collection[str] | None = None) -> Pro
     for word in skip:
         if word in word_kinds:
             messages.append(f"skip: {word[:40]} is also mapped to a kind (kinds)")
-    if "kind" in sources and not word_kinds:
-        messages.append("kinds: the kind is read from the file, so the words must be mapped")
     if word_kinds and "kind" not in sources:
         messages.append("kinds: words are mapped but fields.kind names no column or path")
     channels = _mapping(document.get("channels"), "channels", messages)
