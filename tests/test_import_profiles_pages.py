@@ -1,11 +1,14 @@
 """The import-profile pages, through Django's test client: keep an export, map it, preview,
 save, import; a force data manager for their own forces only."""
 
+import os
 import re
+import time
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from engagement.ingest.uploads import PROFILE_DRAFT_DIR, prune_profile_drafts, upload_storage
 from engagement.models import ImportProfile, Interaction
 from forces.models import Force, Platform
 from tests.factories import ChannelFactory, UserFactory
@@ -149,3 +152,15 @@ def test_another_sessions_export_is_not_found(manager, client):
     other = UserFactory(password=None, roles=["Force data managers"], forces=["kent"])
     client.force_login(other)
     assert client.get(url).status_code == 404
+
+
+def test_an_export_left_unimported_for_a_day_is_deleted(manager, settings, tmp_path):
+    settings.UPLOAD_DIR = str(tmp_path)
+    url = keep(manager)
+    fresh = keep(manager)
+    stale = upload_storage().path(f"{PROFILE_DRAFT_DIR}/{url.rstrip('/').rsplit('/', 1)[1]}")
+    day_ago = time.time() - 25 * 3600
+    os.utime(stale, (day_ago, day_ago))
+    assert prune_profile_drafts() == 1
+    assert manager.get(url).status_code == 404
+    assert manager.get(fresh).status_code == 200

@@ -31,14 +31,13 @@ from engagement.ingest.saved_profiles import (
     save_profile,
 )
 from engagement.ingest.tasks import request_import
-from engagement.ingest.uploads import store_upload, upload_storage
+from engagement.ingest.uploads import PROFILE_DRAFT_DIR, store_upload, upload_storage
 from engagement.models import ImportBatch
 from engagement.roles import IMPORT_INTERACTIONS, may_start_recompute
 from forces.models import Force
 from forces.selectors import forces_managed_by
 
 SESSION_KEY = "import_profile_drafts"
-DRAFT_DIR = "profile-drafts"
 
 
 def _allowed(request: HttpRequest) -> frozenset[str] | None:
@@ -66,7 +65,7 @@ def profiles_page(request: HttpRequest) -> HttpResponse:
             form.add_error("profile", "; ".join(invalid.messages))
         else:
             token = uuid.uuid4().hex
-            upload_storage().save(f"{DRAFT_DIR}/{token}", upload)
+            upload_storage().save(f"{PROFILE_DRAFT_DIR}/{token}", upload)
             drafts = request.session.get(SESSION_KEY, {})
             drafts[token] = {
                 "filename": (upload.name or "export")[:255],
@@ -87,7 +86,7 @@ def draft_page(request: HttpRequest, token: str) -> HttpResponse:
     managed = _allowed(request)
     draft = request.session.get(SESSION_KEY, {}).get(token)
     storage = upload_storage()
-    path = f"{DRAFT_DIR}/{token}"
+    path = f"{PROFILE_DRAFT_DIR}/{token}"
     if draft is None or not storage.exists(path):
         raise Http404("No such export: upload it again.")
     base: dict[str, Any] = draft["document"]
@@ -190,7 +189,7 @@ def _act(
     """Preview, save or import, as the button pressed says; the status of the page."""
     managed = forces_managed_by(request.user)
     storage = upload_storage()
-    path = f"{DRAFT_DIR}/{token}"
+    path = f"{PROFILE_DRAFT_DIR}/{token}"
     import_request = ImportRequest(
         filename=draft["filename"],
         dry_run=form.cleaned_data["dry_run"],
@@ -251,6 +250,6 @@ def _act(
 
 def _forget(request: HttpRequest, token: str) -> None:
     """The export has been imported: its kept copy goes."""
-    upload_storage().delete(f"{DRAFT_DIR}/{token}")
+    upload_storage().delete(f"{PROFILE_DRAFT_DIR}/{token}")
     request.session.get(SESSION_KEY, {}).pop(token, None)
     request.session.modified = True

@@ -49,6 +49,10 @@ IMPORTERS: dict[str, Callable[..., ImportResult]] = {
     ImportBatch.Kind.INTERACTIONS: import_interactions,
     ImportBatch.Kind.CHANNELS: import_channels,
 }
+# Exports kept while they are mapped on the import-profile pages, and how long an abandoned one
+# stays (the recover-uploads beat deletes it after).
+PROFILE_DRAFT_DIR = "profile-drafts"
+PROFILE_DRAFT_HOURS = 24
 UNEXPECTED = "The import stopped on an unexpected error (it has been logged); nothing was written."
 FILE_GONE = (
     "The worker importing this file stopped, and the stored file is gone; nothing was written. "
@@ -161,6 +165,22 @@ def uploads_to_resend() -> list[int]:
     if resend:
         logger.warning("uploads sent to a worker again: %s", resend)
     return resend
+
+
+def prune_profile_drafts() -> int:
+    """Delete the exports kept for the import-profile pages more than PROFILE_DRAFT_HOURS ago
+    (their person left without importing); returns how many went."""
+    storage = upload_storage()
+    if not storage.exists(PROFILE_DRAFT_DIR):
+        return 0
+    oldest = timezone.now() - timedelta(hours=PROFILE_DRAFT_HOURS)
+    pruned = 0
+    for name in storage.listdir(PROFILE_DRAFT_DIR)[1]:
+        path = f"{PROFILE_DRAFT_DIR}/{name}"
+        if storage.get_modified_time(path) < oldest:
+            storage.delete(path)
+            pruned += 1
+    return pruned
 
 
 def _advance(batch_id: int, read: int) -> None:
