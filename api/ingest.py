@@ -1,6 +1,8 @@
 """The write side of the API: the bulk import of interactions, in Ladder's own fields or as
 another tool's records read through an import profile."""
 
+from collections.abc import Callable, Collection
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -23,7 +25,7 @@ from engagement.ingest.interactions import (
     import_profiled_data,
 )
 from engagement.ingest.profiles import ProfileInvalid
-from engagement.ingest.rows import ImportFailed, ImportRequest
+from engagement.ingest.rows import ImportFailed, ImportRequest, ImportResult
 from engagement.ingest.saved_profiles import find_profile
 from engagement.models import ImportBatch
 from forces.selectors import forces_managed_by
@@ -89,27 +91,11 @@ class InteractionImportView(APIView):
             raise _body_problem(
                 f"holds {len(rows)} interactions; send at most {MAX_ROWS_PER_REQUEST} per request"
             )
-        dry_run = request.query_params.get("dry_run", "").lower() in {"1", "true", "yes"}
-        try:
-            result = import_interaction_rows(
-                rows=rows,
-                request=ImportRequest(
-                    filename="POST /api/v1/interactions/",
-                    dry_run=dry_run,
-                    user=request.user,
-                    origin=ImportBatch.Source.API,
-                    forces=forces_managed_by(request.user),
-                ),
-            )
-        except ImportRejected as rejected:
-            raise RowsInvalid(
-                problems=[problem.as_dict() for problem in rejected.details], more=rejected.more
-            ) from None
-        except ImportFailed as failed:
-            raise Unavailable(str(failed)) from None
-        return Response(
-            ImportSummarySerializer(result).data,
-            status=status.HTTP_200_OK if dry_run else status.HTTP_201_CREATED,
+        return _imported(
+            lambda asked: import_interaction_rows(rows=rows, request=asked),
+            request=request,
+            filename="POST /api/v1/interactions/",
+            forces=forces_managed_by(request.user),
         )
 
 
@@ -177,29 +163,44 @@ class ProfiledImportView(APIView):
             ).complete()
         except ProfileInvalid as invalid:
             raise ValidationError({"profile": invalid.messages}) from None
-        dry_run = params.get("dry_run", "").lower() in {"1", "true", "yes"}
-        try:
-            result = import_profiled_data(
-                profile=profile,
-                data=request.data,
-                request=ImportRequest(
-                    filename=f"POST /api/v1/interactions/profiled/ ({profile.name})",
-                    dry_run=dry_run,
-                    user=request.user,
-                    origin=ImportBatch.Source.API,
-                    forces=managed,
-                ),
-            )
-        except ImportRejected as rejected:
-            raise RowsInvalid(
-                problems=[problem.as_dict() for problem in rejected.details], more=rejected.more
-            ) from None
-        except ImportFailed as failed:
-            raise Unavailable(str(failed)) from None
-        return Response(
-            ImportSummarySerializer(result).data,
-            status=status.HTTP_200_OK if dry_run else status.HTTP_201_CREATED,
+        return _imported(
+            lambda asked: import_profiled_data(profile=profile, data=request.data, request=asked),
+            request=request,
+            filename=f"POST /api/v1/interactions/profiled/ ({profile.name})",
+            forces=managed,
         )
+
+
+def _imported(
+    run: Callable[[ImportRequest], ImportResult],
+    *,
+    request: Request,
+    filename: str,
+    forces: Collection[str] | None,
+) -> Response:
+    """Run an import for an API request (`?dry_run=true` to check only): the counts, or every
+    problem by position in the shared error body."""
+    dry_run = request.query_params.get("dry_run", "").lower() in {"1", "true", "yes"}
+    try:
+        result = run(
+            ImportRequest(
+                filename=filename,
+                dry_run=dry_run,
+                user=request.user,
+                origin=ImportBatch.Source.API,
+                forces=forces,
+            )
+        )
+    except ImportRejected as rejected:
+        raise RowsInvalid(
+            problems=[problem.as_dict() for problem in rejected.details], more=rejected.more
+        ) from None
+    except ImportFailed as failed:
+        raise Unavailable(str(failed)) from None
+    return Response(
+        ImportSummarySerializer(result).data,
+        status=status.HTTP_200_OK if dry_run else status.HTTP_201_CREATED,
+    )
 
 
 def _body_problem(message: str, where: str = "index") -> RowsInvalid:

@@ -114,15 +114,21 @@ def test_an_unmapped_word_in_a_json_export_is_named_with_its_record(kent_main):
     assert not Interaction.objects.exists()
 
 
-def test_fixed_fields_give_every_record_the_same_force_channel_and_kind(kent_main):
-    profile = parse_profile(
+def one_page(**more):
+    """A profile of one page's export: who and when from the file, the rest fixed."""
+    return parse_profile(
         {
             "name": "one-page",
             "format": "csv",
             "fields": {"citizen": "Who", "occurred_at": "At"},
             "fixed": {"force": "kent", "channel": "facebook-main", "kind": "like"},
         }
+        | more
     )
+
+
+def test_fixed_fields_give_every_record_the_same_force_channel_and_kind(kent_main):
+    profile = one_page()
     source = io.BytesIO(b"Who,At,Likes\nalice,2026-05-01T10:00:00Z,3\nbob,2026-05-02T10:00:00Z,1\n")
     result = import_with_profile(profile=profile, source=source)
     assert result.created == 2
@@ -132,14 +138,7 @@ def test_fixed_fields_give_every_record_the_same_force_channel_and_kind(kent_mai
 
 
 def test_a_problem_names_the_tools_column_with_the_ladder_field(kent_main):
-    profile = parse_profile(
-        {
-            "name": "one-page",
-            "format": "csv",
-            "fields": {"citizen": "Who", "occurred_at": "At"},
-            "fixed": {"force": "kent", "channel": "facebook-main", "kind": "like"},
-        }
-    )
+    profile = one_page()
     source = io.BytesIO(b"Who,At\nalice,not a time\n")
     with pytest.raises(ImportRejected) as rejected:
         import_with_profile(profile=profile, source=source)
@@ -149,15 +148,7 @@ def test_a_problem_names_the_tools_column_with_the_ladder_field(kent_main):
 
 
 def test_a_time_format_without_an_offset_is_london_time_and_refuses_the_spring_hour(kent_main):
-    profile = parse_profile(
-        {
-            "name": "london",
-            "format": "csv",
-            "fields": {"citizen": "Who", "occurred_at": "At"},
-            "fixed": {"force": "kent", "channel": "facebook-main", "kind": "like"},
-            "time_format": "%d/%m/%Y %H:%M",
-        }
-    )
+    profile = one_page(time_format="%d/%m/%Y %H:%M")
     with pytest.raises(ImportRejected) as rejected:
         import_with_profile(
             profile=profile,
@@ -295,6 +286,27 @@ def test_the_command_says_what_a_built_in_profile_lacks():
     with pytest.raises(CommandError) as error:
         call_command("import_interactions", str(PROFILES / "x-posts.json"), "--profile", "x-posts")
     assert "force: is neither read from the file (fields) nor fixed" in str(error.value)
+
+
+def test_a_profile_maps_the_tools_account_names_to_channels(kent_main):
+    profile = parse_profile(
+        {
+            "name": "accounts",
+            "format": "csv",
+            "fields": {"citizen": "Who", "occurred_at": "At", "channel": "Page"},
+            "fixed": {"force": "kent", "kind": "like"},
+            "channels": {"Kent Police": "facebook-main"},
+        }
+    )
+    source = io.BytesIO(
+        b"Who,At,Page\na,2026-05-01T10:00:00Z,Kent Police\nb,2026-05-01T10:00:00Z,Other\n"
+    )
+    with pytest.raises(ImportRejected) as rejected:
+        import_with_profile(profile=profile, source=source)
+    assert rejected.value.problems == [
+        "line 3: Page (channel): 'Other' is an account the profile does not map to a channel "
+        "(it maps Kent Police)"
+    ]
 
 
 def test_the_own_layout_import_still_refuses_other_columns():

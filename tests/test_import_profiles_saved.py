@@ -43,6 +43,14 @@ def x_posts() -> dict:
     return json.loads((EXAMPLES / "profiles" / "x-posts.json").read_text())
 
 
+def post_x_posts(client, body: dict | None = None, force: str = "kent"):
+    return client.post(
+        f"{URL}?profile=x-posts&force={force}&channel=twitter-main",
+        x_posts() if body is None else body,
+        content_type="application/json",
+    )
+
+
 def test_a_data_manager_saves_a_profile_for_their_force_and_its_history_says_who(kent_manager):
     kent = Force.objects.get(slug="kent")
     saved = save_profile(force=kent, document=CRM, user=kent_manager, forces={"kent"})
@@ -94,11 +102,7 @@ def test_another_forces_saved_profiles_are_neither_listed_nor_found(kent_manager
 
 def test_the_api_imports_a_tools_records_through_a_built_in_profile(client, kent_manager):
     client.force_login(kent_manager)
-    response = client.post(
-        f"{URL}?profile=x-posts&force=kent&channel=twitter-main",
-        x_posts(),
-        content_type="application/json",
-    )
+    response = post_x_posts(client)
     assert response.status_code == 201
     assert response.json() == {"rows_read": 4, "created": 4, "duplicates": 0, "dry_run": False}
     assert ImportBatch.objects.get().source == ImportBatch.Source.API
@@ -108,11 +112,7 @@ def test_the_api_names_each_bad_record_by_its_number(client, kent_manager):
     client.force_login(kent_manager)
     body = x_posts()
     body["data"][2]["referenced_tweets"][0]["type"] = "bookmarked"
-    response = client.post(
-        f"{URL}?profile=x-posts&force=kent&channel=twitter-main",
-        body,
-        content_type="application/json",
-    )
+    response = post_x_posts(client, body)
     assert response.status_code == 400
     assert response.json()["errors"] == [
         {
@@ -127,11 +127,7 @@ def test_the_api_names_each_bad_record_by_its_number(client, kent_manager):
 
 def test_the_api_refuses_another_forces_records_whole(client, kent_manager):
     client.force_login(kent_manager)
-    response = client.post(
-        f"{URL}?profile=x-posts&force=essex&channel=twitter-main",
-        x_posts(),
-        content_type="application/json",
-    )
+    response = post_x_posts(client, force="essex")
     assert response.status_code == 400
     assert {problem["field"] for problem in response.json()["errors"]} == {"force"}
     assert not Interaction.objects.exists()
