@@ -164,3 +164,9 @@ def test_an_export_left_unimported_for_a_day_is_deleted(manager, settings, tmp_p
     assert prune_profile_drafts() == 1
     assert manager.get(url).status_code == 404
     assert manager.get(fresh).status_code == 200
+
+
+def test_a_new_json_profile_is_offered_the_lists_of_records_in_the_file(manager):
+    sample = (EXAMPLES / "profiles" / "youtube-comment-threads.json").read_text()
+    page = manager.get(keep(manager, sample, "yt.json", format="json")).content.decode()
+    assert "Lists of records in this file: items, items[].replies.comments." in page

@@ -69,6 +69,7 @@ class MappingForm(forms.Form):
     records = forms.CharField(
         label="Where the records are (a dotted path to the list; several separated by commas)",
         required=False,
+        widget=forms.TextInput(attrs={"list": "record-lists"}),
     )
     time_format = forms.CharField(
         label="How the tool writes times (strptime, e.g. %d/%m/%Y %H:%M; empty: ISO 8601)",

@@ -22,7 +22,13 @@ from django.shortcuts import redirect, render
 
 from engagement.ingest.interactions import import_with_profile, preview_with_profile
 from engagement.ingest.profile_forms import ExportForm, MappingForm
-from engagement.ingest.profiles import Profile, ProfileInvalid, header_and_words, parse_profile
+from engagement.ingest.profiles import (
+    Profile,
+    ProfileInvalid,
+    header_and_words,
+    parse_profile,
+    record_lists,
+)
 from engagement.ingest.rows import ImportFailed, ImportRejected, ImportRequest
 from engagement.ingest.saved_profiles import (
     current_kinds,
@@ -158,6 +164,9 @@ def draft_page(request: HttpRequest, token: str) -> HttpResponse:
             forces=force_choices,
         )
     context.update(form=form, words_json=json.dumps(form.words), columns=columns)
+    if format_ == "json":
+        with storage.open(path, "rb") as source:
+            context["record_lists"] = record_lists(source)
     if request.method == "POST" and form.is_valid():
         document = form.document(base)
         draft["document"] = document

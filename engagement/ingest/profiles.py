@@ -513,6 +513,31 @@ def header_and_words(
     return columns, list(words)
 
 
+def record_lists(source: IO[bytes], *, limit: int = 20) -> list[str]:
+    """The paths of a JSON export that lead to lists of objects: where its records may be, for
+    a person writing a new profile's `records` (`data`, `items[].replies.comments`)."""
+    try:
+        data = json.loads(source.read())
+    except (UnicodeDecodeError, ValueError):
+        return []
+    found: dict[str, None] = {}
+
+    def visit(value: Any, path: str) -> None:
+        if len(found) >= limit:
+            return
+        if isinstance(value, dict):
+            for key, item in value.items():
+                visit(item, f"{path}.{key}" if path else str(key))
+        elif isinstance(value, list) and value and path:
+            if any(isinstance(item, dict) for item in value):
+                found[path] = None
+            for item in value[:5]:
+                visit(item, f"{path}[]")
+
+    visit(data, "")
+    return list(found)
+
+
 def _leaf_paths(record: Any, prefix: str = "") -> Iterator[str]:
     if isinstance(record, dict):
         for key, value in record.items():
