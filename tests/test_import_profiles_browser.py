@@ -89,6 +89,10 @@ def test_a_data_manager_maps_an_unknown_export_previews_saves_and_imports(profil
     expect(rows.nth(2)).to_contain_text("skipped")
     expect(rows.nth(0)).not_to_contain_text("alice")  # citizens are shown in part only
 
+    page.set_viewport_size({"width": 390, "height": 800})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # readable at 390 px
+    page.set_viewport_size({"width": 1440, "height": 900})
+
     page.get_by_label("Profile name (to save it)").fill("crm-export")
     page.get_by_label("Save the profile for").select_option("kent")
     page.get_by_role("button", name="Save the profile").click()
