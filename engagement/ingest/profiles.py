@@ -480,11 +480,12 @@ def _unmapped(word: str, profile: Profile) -> str:
 
 
 def header_and_words(
-    profile: Profile, source: IO[bytes], *, limit: int = 50
+    profile: Profile, source: IO[bytes], *, limit: int = 50, scan: int = 10_000
 ) -> tuple[list[str], list[str]]:
     """What a person mapping an export chooses from: the columns of a CSV file or the paths of
     a JSON export's first record, and the distinct words found where the profile reads the kind
-    (at most `limit`; "" for records without one).
+    (at most `limit`, in the first `scan` records, so that a large file answers at once; ""
+    for records without one). A word further on is named by the preview or the import.
     """
     problems = Problems(profile.where)
     if profile.format == "csv":
@@ -496,7 +497,9 @@ def header_and_words(
     columns: list[str] = []
     words: dict[str, None] = {}
     paths = profile.fields.get("kind", ())
-    for _position, record in records:
+    for seen, (_position, record) in enumerate(records):
+        if seen == scan:
+            break
         if not isinstance(record, dict):
             continue
         if not columns:
