@@ -1,13 +1,14 @@
-"""The write side of the API: the bulk import of interactions, and of links between identifiers
-(recorded with consent) and their withdrawal. Every one posts a JSON list of objects with the
-fields of its CSV, and is imported all or nothing, problems by index."""
+"""The write side of the API: the bulk import of interactions, in Ladder's own fields or as
+another tool's records read through an import profile; and links between identifiers (recorded
+with consent) and their withdrawal, in the links CSV's fields. All or nothing, problems by
+position."""
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Collection
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import ParseError
+from rest_framework.exceptions import ParseError, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -20,9 +21,15 @@ from api.support import (
     RowsInvalid,
     Unavailable,
 )
-from engagement.ingest.interactions import ImportRejected, import_interaction_rows
-from engagement.ingest.links import import_link_rows, withdraw_link_rows
-from engagement.ingest.rows import ImportFailed, ImportRequest
+from engagement.ingest.interactions import (
+    ImportRejected,
+    import_interaction_rows,
+    import_profiled_data,
+)
+from engagement.ingest.links import WithdrawalResult, import_link_rows, withdraw_link_rows
+from engagement.ingest.profiles import ProfileInvalid
+from engagement.ingest.rows import ImportFailed, ImportRequest, ImportResult
+from engagement.ingest.saved_profiles import find_profile
 from engagement.models import ImportBatch
 from forces.selectors import forces_managed_by
 
@@ -49,6 +56,44 @@ class ImportSummarySerializer(serializers.Serializer):
     created = serializers.IntegerField()
     duplicates = serializers.IntegerField()
     dry_run = serializers.BooleanField()
+
+
+class InteractionImportView(APIView):
+    """Import a list of interactions: all of them, or none and every problem by index (the
+    shared error body with code "invalid_rows", see api.support). A force data manager imports
+    for their own forces only: a row for another force refuses the whole request."""
+
+    permission_classes = [ImportsInteractions]
+    # A JSON list only (bounded in bytes and depth): the form and multipart parsers cannot carry
+    # a list, and offering them in the schema breaks generated clients.
+    parser_classes = [LimitedJSONParser]
+
+    def handle_exception(self, exc: Exception) -> Response:
+        if isinstance(exc, ParseError):
+            exc = _body_problem(f"is not valid JSON ({exc.detail})")
+        return super().handle_exception(exc)
+
+    @extend_schema(
+        request=InteractionRowSerializer(many=True),
+        parameters=[
+            OpenApiParameter("dry_run", bool, description="Check and count, write nothing.")
+        ],
+        responses={
+            201: ImportSummarySerializer,
+            200: ImportSummarySerializer,
+            400: RowsErrorSerializer,
+            413: ErrorSerializer,
+            503: ErrorSerializer,
+        },
+    )
+    def post(self, request: Request) -> Response:
+        rows = _listed(request, "interaction")
+        return _imported(
+            lambda asked: import_interaction_rows(rows=rows, request=asked),
+            request=request,
+            filename="POST /api/v1/interactions/",
+            forces=forces_managed_by(request.user),
+        )
 
 
 class LinkRowSerializer(serializers.Serializer):
@@ -83,60 +128,7 @@ class WithdrawalSummarySerializer(serializers.Serializer):
     dry_run = serializers.BooleanField()
 
 
-class RowsImportView(APIView):
-    """Import a list of objects with the fields of a CSV: all of them, or none and every problem
-    by index (the shared error body with code "invalid_rows", see api.support). A force data
-    manager imports for their own forces only: a row for another force refuses the whole
-    request. A subclass names its importer, what it posts and its summary."""
-
-    permission_classes = [ImportsInteractions]
-    # A JSON list only (bounded in bytes and depth): the form and multipart parsers cannot carry
-    # a list, and offering them in the schema breaks generated clients.
-    parser_classes = [LimitedJSONParser]
-    importer: Callable[..., Any]
-    what = "rows"
-    filename = ""
-    summary: type[serializers.Serializer] = ImportSummarySerializer
-    created = status.HTTP_201_CREATED
-
-    def handle_exception(self, exc: Exception) -> Response:
-        if isinstance(exc, ParseError):
-            exc = _body_problem(f"is not valid JSON ({exc.detail})")
-        return super().handle_exception(exc)
-
-    def post(self, request: Request) -> Response:
-        rows = request.data
-        if not isinstance(rows, list):
-            raise _body_problem(f"must be a JSON list of {self.what} objects")
-        if len(rows) > MAX_ROWS_PER_REQUEST:
-            raise _body_problem(
-                f"holds {len(rows)} {self.what}s; send at most {MAX_ROWS_PER_REQUEST} per request"
-            )
-        dry_run = request.query_params.get("dry_run", "").lower() in {"1", "true", "yes"}
-        try:
-            result = self.importer(
-                rows=rows,
-                request=ImportRequest(
-                    filename=self.filename,
-                    dry_run=dry_run,
-                    user=request.user,
-                    origin=ImportBatch.Source.API,
-                    forces=forces_managed_by(request.user),
-                ),
-            )
-        except ImportRejected as rejected:
-            raise RowsInvalid(
-                problems=[problem.as_dict() for problem in rejected.details], more=rejected.more
-            ) from None
-        except ImportFailed as failed:
-            raise Unavailable(str(failed)) from None
-        return Response(
-            self.summary(result).data,
-            status=status.HTTP_200_OK if dry_run else self.created,
-        )
-
-
-def _schema(body: type[serializers.Serializer], summary: type[serializers.Serializer], created):
+def _rows_schema(body, summary, created: int):
     return extend_schema(
         request=body(many=True),
         parameters=[
@@ -152,52 +144,158 @@ def _schema(body: type[serializers.Serializer], summary: type[serializers.Serial
     )
 
 
-class InteractionImportView(RowsImportView):
-    """Import a list of interactions: all of them, or none and every problem by index (the
-    shared error body with code "invalid_rows", see api.support). A force data manager imports
-    for their own forces only: a row for another force refuses the whole request."""
-
-    importer = staticmethod(import_interaction_rows)
-    what = "interaction"
-    filename = "POST /api/v1/interactions/"
-
-    @_schema(InteractionRowSerializer, ImportSummarySerializer, 201)
-    def post(self, request: Request) -> Response:
-        return super().post(request)
-
-
-class LinkImportView(RowsImportView):
+class LinkImportView(InteractionImportView):
     """Record links between identifiers (one person, with consent): all of them, or none and
     every problem by index. A link already held in its force (either order), or whose
     external_id its force holds, is a duplicate. A force data manager records links for their
     own forces only."""
 
-    importer = staticmethod(import_link_rows)
-    what = "link"
-    filename = "POST /api/v1/links/"
-
-    @_schema(LinkRowSerializer, ImportSummarySerializer, 201)
+    @_rows_schema(LinkRowSerializer, ImportSummarySerializer, 201)
     def post(self, request: Request) -> Response:
-        return super().post(request)
+        rows = _listed(request, "link")
+        return _imported(
+            lambda asked: import_link_rows(rows=rows, request=asked),
+            request=request,
+            filename="POST /api/v1/links/",
+            forces=forces_managed_by(request.user),
+        )
 
 
-class LinkWithdrawalView(RowsImportView):
+class LinkWithdrawalView(InteractionImportView):
     """Withdraw links (consent withdrawn), named as when they were recorded, in either order:
     each link held is deleted and the figures it touched recounted by the next recompute; one
     its force does not hold is listed in `not_held` and changes nothing. A problem with any
     object refuses the whole request, nothing withdrawn."""
 
-    importer = staticmethod(withdraw_link_rows)
-    what = "link"
-    filename = "POST /api/v1/links/withdrawals/"
-    summary = WithdrawalSummarySerializer
-    created = status.HTTP_200_OK
-
-    @_schema(LinkRowSerializer, WithdrawalSummarySerializer, 200)
+    @_rows_schema(LinkRowSerializer, WithdrawalSummarySerializer, 200)
     def post(self, request: Request) -> Response:
-        return super().post(request)
+        rows = _listed(request, "link")
+        return _imported(
+            lambda asked: withdraw_link_rows(rows=rows, request=asked),
+            request=request,
+            filename="POST /api/v1/links/withdrawals/",
+            forces=forces_managed_by(request.user),
+            summary=WithdrawalSummarySerializer,
+            created=status.HTTP_200_OK,
+        )
 
 
-def _body_problem(message: str) -> RowsInvalid:
+def _listed(request: Request, what: str) -> list:
+    """The request's JSON list of objects, refused whole when it is not one or is too long."""
+    rows = request.data
+    if not isinstance(rows, list):
+        raise _body_problem(f"must be a JSON list of {what} objects")
+    if len(rows) > MAX_ROWS_PER_REQUEST:
+        raise _body_problem(
+            f"holds {len(rows)} {what}s; send at most {MAX_ROWS_PER_REQUEST} per request"
+        )
+    return rows
+
+
+class RecordProblemSerializer(serializers.Serializer):
+    record = serializers.IntegerField(
+        allow_null=True, help_text="The record's number in the export (1 first); null: the body."
+    )
+    field = serializers.CharField(help_text="The tool's path, with the Ladder field it feeds.")
+    message = serializers.CharField()
+
+
+class RecordsErrorSerializer(ErrorSerializer):
+    """The error body of a profiled import refused because of its records ("invalid_rows")."""
+
+    errors = RecordProblemSerializer(many=True)
+    more = serializers.IntegerField(help_text="Problems beyond those listed.")
+
+
+class ProfiledImportView(APIView):
+    """Import another tool's records (the JSON body of its API, as it answered) through an
+    import profile: a built-in one's name or a saved one's force/name. `force` and `channel`
+    give the values a profile does not read (an export of one account). All records or none,
+    every problem by record; a force data manager imports for their own forces only."""
+
+    permission_classes = [ImportsInteractions]
+    parser_classes = [LimitedJSONParser]
+
+    def handle_exception(self, exc: Exception) -> Response:
+        if isinstance(exc, ParseError):
+            exc = _body_problem(f"is not valid JSON ({exc.detail})", where="record")
+        return super().handle_exception(exc)
+
+    @extend_schema(
+        request=OpenApiTypes.OBJECT,
+        parameters=[
+            OpenApiParameter(
+                "profile",
+                str,
+                required=True,
+                description="A built-in profile (x-posts) or a saved one (kent/crm-export).",
+            ),
+            OpenApiParameter("force", str, description="The force, if the profile reads none."),
+            OpenApiParameter(
+                "channel", str, description="The channel's slug, if the profile reads none."
+            ),
+            OpenApiParameter("dry_run", bool, description="Check and count, write nothing."),
+        ],
+        responses={
+            201: ImportSummarySerializer,
+            200: ImportSummarySerializer,
+            400: RecordsErrorSerializer,
+            413: ErrorSerializer,
+            503: ErrorSerializer,
+        },
+    )
+    def post(self, request: Request) -> Response:
+        params = request.query_params
+        managed = forces_managed_by(request.user)
+        try:
+            profile = find_profile(params.get("profile", ""), forces=managed)
+            if profile.format != "json":
+                raise ProfileInvalid(["profile: reads CSV files; the API takes JSON records"])
+            profile = profile.given(
+                {name: params.get(name, "") for name in ("force", "channel")}
+            ).complete()
+        except ProfileInvalid as invalid:
+            raise ValidationError({"profile": invalid.messages}) from None
+        return _imported(
+            lambda asked: import_profiled_data(profile=profile, data=request.data, request=asked),
+            request=request,
+            filename=f"POST /api/v1/interactions/profiled/ ({profile.name})",
+            forces=managed,
+        )
+
+
+def _imported(
+    run: Callable[[ImportRequest], ImportResult | WithdrawalResult],
+    *,
+    request: Request,
+    filename: str,
+    forces: Collection[str] | None,
+    summary: type[serializers.Serializer] = ImportSummarySerializer,
+    created: int = status.HTTP_201_CREATED,
+) -> Response:
+    """Run an import for an API request (`?dry_run=true` to check only): its `summary` (with
+    `created` as the status when something was written), or every problem by position in the
+    shared error body."""
+    dry_run = request.query_params.get("dry_run", "").lower() in {"1", "true", "yes"}
+    try:
+        result = run(
+            ImportRequest(
+                filename=filename,
+                dry_run=dry_run,
+                user=request.user,
+                origin=ImportBatch.Source.API,
+                forces=forces,
+            )
+        )
+    except ImportRejected as rejected:
+        raise RowsInvalid(
+            problems=[problem.as_dict() for problem in rejected.details], more=rejected.more
+        ) from None
+    except ImportFailed as failed:
+        raise Unavailable(str(failed)) from None
+    return Response(summary(result).data, status=status.HTTP_200_OK if dry_run else created)
+
+
+def _body_problem(message: str, where: str = "index") -> RowsInvalid:
     """A problem with the request as a whole, in the same body as the rows' problems."""
-    return RowsInvalid(problems=[{"index": None, "field": "body", "message": message}])
+    return RowsInvalid(problems=[{where: None, "field": "body", "message": message}])

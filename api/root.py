@@ -25,6 +25,11 @@ ENDPOINTS: tuple[tuple[str, str, str], ...] = (
     ("interactions", "api-interactions-import", "POST interactions (data managers)."),
     ("links", "api-links-import", "POST links between identifiers, with consent (data managers)."),
     ("link_withdrawals", "api-links-withdraw", "POST links to withdraw (data managers)."),
+    (
+        "interactions_profiled",
+        "api-interactions-profiled-import",
+        "POST another tool's records through an import profile (?profile=x-posts).",
+    ),
     ("schema", "api-schema", "The OpenAPI schema."),
     ("docs", "api-docs", "The API documentation."),
 )

@@ -56,6 +56,11 @@ urlpatterns = [
         ingest_api.LinkWithdrawalView.as_view(),
         name="api-links-withdraw",
     ),
+    path(
+        "interactions/profiled/",
+        ingest_api.ProfiledImportView.as_view(),
+        name="api-interactions-profiled-import",
+    ),
     *csv_lists,
     path("", include(router.urls)),
 ]
