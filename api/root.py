@@ -23,6 +23,8 @@ ENDPOINTS: tuple[tuple[str, str, str], ...] = (
     ("mobility", "api-mobility-list", "Movement between rungs from one period to the next."),
     ("similar_forces", "api-similar-forces-list", "The forces most like each force."),
     ("interactions", "api-interactions-import", "POST interactions (data managers)."),
+    ("links", "api-links-import", "POST links between identifiers, with consent (data managers)."),
+    ("link_withdrawals", "api-links-withdraw", "POST links to withdraw (data managers)."),
     (
         "interactions_profiled",
         "api-interactions-profiled-import",

@@ -50,6 +50,12 @@ urlpatterns = [
         ingest_api.InteractionImportView.as_view(),
         name="api-interactions-import",
     ),
+    path("links/", ingest_api.LinkImportView.as_view(), name="api-links-import"),
+    path(
+        "links/withdrawals/",
+        ingest_api.LinkWithdrawalView.as_view(),
+        name="api-links-withdraw",
+    ),
     path(
         "interactions/profiled/",
         ingest_api.ProfiledImportView.as_view(),

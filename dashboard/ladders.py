@@ -130,6 +130,22 @@ class Ladder:
         population = self.population
         return PER * self.engaged / population if population else None
 
+    @property
+    def total_withheld(self) -> bool:
+        """Whether the engaged total is withheld: where the only engaged rung with anyone on it is
+        withheld (small-number protection), the total is that rung and would give it away (at
+        force scope rung 0 is withheld then too, for the same reason)."""
+        reached = {p for p in ENGAGED_POSITIONS if self.count(p)}
+        return len(reached) == 1 and reached <= self.withheld
+
+    @property
+    def shown_engaged(self) -> int | str:
+        return WITHHELD if self.total_withheld else self.engaged
+
+    @property
+    def shown_per_thousand_engaged(self) -> float | str | None:
+        return WITHHELD if self.total_withheld else self.per_thousand_engaged
+
     def count_from(self, position: int) -> int | str:
         """The citizens at `position` or above ([c] where that would reveal a withheld rung)."""
         positions = [p for p in ENGAGED_POSITIONS if p >= position]

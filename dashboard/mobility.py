@@ -29,11 +29,16 @@ if TYPE_CHECKING:
 
 NOT_ENGAGED = "Not engaged"
 PASSIVE = 1
+# Social media's rungs (Passive to Activist) and the rungs mostly recorded off it (Volunteer,
+# Co-Designer): a move from one to the other is the climb linked identities make visible.
+ONLINE = (1, 2, 3, 4)
+VOLUNTEER = 5
 # The cells of the matrix each headline adds up, (rung before, rung after): small-number
 # protection withholds a headline that would give a withheld cell away.
 HEADLINE_CELLS: dict[str, Callable[[int, int], bool]] = {
     "climbed": lambda before, after: before == PASSIVE and after >= CONVERSATION,
     "stayed": lambda before, after: before >= CONVERSATION and after >= CONVERSATION,
+    "to-top": lambda before, after: before in ONLINE and after >= VOLUNTEER,
     "moved-up": mobility.is_moved_up,
     "newcomers": mobility.is_newcomer,
     "lost": mobility.is_lost,
@@ -236,6 +241,10 @@ def headlines(
     stayed = mobility.from_rungs_to_at_least(matrix, upper, CONVERSATION)
     newcomers, lost = mobility.newcomers(matrix), mobility.lost(matrix)
     moved = mobility.moved_up(matrix)
+    online = mobility.from_rungs(matrix, ONLINE)
+    to_top = mobility.from_rungs_to_at_least(matrix, ONLINE, VOLUNTEER)
+    lowest, highest = _name(rungs, ONLINE[0]), _name(rungs, ONLINE[-1])
+    top = f"{_name(rungs, VOLUNTEER)} or {_name(rungs, VOLUNTEER + 1)}"
     return [
         {
             "key": "climbed",
@@ -256,6 +265,16 @@ def headlines(
             f"still there in {after}",
             "label": f"People at {conversation} or above in {before} still there in {after}",
             "none": f"Nobody was at {conversation} or above in {before}.",
+        },
+        {
+            "key": "to-top",
+            "share": percent(to_top, online),
+            "part": to_top,
+            "whole": online,
+            "text": f"of the {online:,} people at {lowest} to {highest} in {before} (the rungs "
+            f"reached on social media) stood at {top} in {after}",
+            "label": f"People at {lowest} to {highest} in {before} who reached {top} in {after}",
+            "none": f"Nobody was at {lowest} to {highest} in {before}.",
         },
         {
             "key": "moved-up",
@@ -350,6 +369,8 @@ def force_mobility_context(filters: Filters, force: Force) -> dict[str, Any]:
             withheld_keys.add("climbed")
         if hidden_totals.intersection(upper) not in (frozenset(), hidden_totals - {0}):
             withheld_keys.add("stayed")
+        if hidden_totals.intersection(ONLINE) not in (frozenset(), hidden_totals - {0}):
+            withheld_keys.add("to-top")
         moved_up = moved_up_table(filters).forces.get(force.pk)
         if moved_up and moved_up.withheld:
             withheld_keys.add("moved-up")

@@ -28,6 +28,7 @@ from engagement.models import (
     DistributionSnapshot,
     EngagementDefinition,
     InteractionKind,
+    LinkedCitizen,
     LocalLens,
     RecomputeRun,
     Rung,
@@ -196,12 +197,22 @@ class ChannelFigures:
 
 
 @dataclass(frozen=True)
+class LinkedPeople:
+    """A force's linked identities now: `identifiers` linked (with consent) to at least one
+    other, counted as `people`."""
+
+    identifiers: int
+    people: int
+
+
+@dataclass(frozen=True)
 class ForcePageFigures:
     trend: list[tuple[str, Counts]]  # every period of the type, oldest first
     channels: list[ChannelFigures]
     national: Counts
     regional: Counts
     channels_reaching: dict[int, int]  # rung position -> channels that ever counted anyone there
+    linked: LinkedPeople  # the force's linked identities (kept with the snapshot's figures)
 
 
 def force_page_figures(
@@ -273,6 +284,7 @@ def force_page_figures(
             national=national,
             regional=regional,
             channels_reaching=reaching,
+            linked=_linked_people(force),
         )
 
     return cached(snapshot, "force", force.pk, period_type, period, platform, compute=compute)
@@ -550,3 +562,11 @@ def lens_figures(force: Force, *, period_type: str, period: str) -> LensFigures 
 
     counts = cached(snapshot, "lens", force.pk, period_type, period, compute=compute)
     return LensFigures(lens=lens, snapshot=snapshot, rungs=snapshot_rungs(snapshot), counts=counts)
+
+
+def _linked_people(force: Force) -> LinkedPeople:
+    """How many identifiers the force's links join, into how many people (one query)."""
+    held = LinkedCitizen.objects.filter(force=force).aggregate(
+        identifiers=Count("citizen_id"), people=Count("person", distinct=True)
+    )
+    return LinkedPeople(identifiers=held["identifiers"], people=held["people"])

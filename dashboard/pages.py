@@ -416,6 +416,7 @@ def force_context(filters: Filters, force: Force) -> dict[str, Any]:
         routes=routes,
         no_route=[route["rung"] for route in routes if not route["channels"]],
         notes=filter_notes(filters, page="one force's page"),
+        linked=linked_note(force, figures.linked, filters.threshold),
         where=where,
         ladder_chart=ladder_chart(
             ladder, rungs, title=f"{force.name}{where}: {filters.period_name}"
@@ -440,6 +441,25 @@ def force_context(filters: Filters, force: Force) -> dict[str, Any]:
     context.update(mobility.force_mobility_context(filters, force))
     context.update(mobility.similar_context(filters, force))
     return context
+
+
+def linked_note(force: Force, linked: page_selectors.LinkedPeople, threshold: int) -> str:
+    """The force page's note on linked identities: how many identifiers its links join into how
+    many people ("" when it holds none). Small numbers are given as "fewer than" the threshold."""
+    if not linked.identifiers:
+        return ""
+
+    def amount(count: int, one: str, many: str) -> str:
+        if withheld.PageProtection(threshold=threshold).on and count < threshold:
+            return f"fewer than {threshold} {many}"
+        return f"{count:,} {one if count == 1 else many}"
+
+    return (
+        f"Counts are of people, not accounts: {force.name} has linked "
+        f"{amount(linked.identifiers, 'identifier', 'identifiers')} across platforms, with "
+        f"consent, into {amount(linked.people, 'person', 'people')}; each person counts once, at "
+        "the highest rung any of their identifiers reached, in the ladder and in the moves up it."
+    )
 
 
 def channel_context(

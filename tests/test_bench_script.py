@@ -53,6 +53,7 @@ FIGURES = {
     "storage: interactions + citizens",
     "peak memory: import",
     "peak memory: recompute",
+    "full recompute with links",
 }
 
 

@@ -33,7 +33,9 @@ PAGES = [
     reverse("dashboard:compare") + "?forces=kent,essex",
     reverse("dashboard:definition"),
 ]
-MAX_QUERIES = 16  # the force page: 12, its mobility and forces most alike (2), the permissions (2)
+# The force page: 13 (with its linked identities), its mobility and forces most alike (2), the
+# permissions (2).
+MAX_QUERIES = 17
 
 
 def some_forces(count: int) -> list[Force]:

@@ -2,7 +2,12 @@ from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 
-WHAT_CHOICES = [("interactions", "Interactions"), ("channels", "Channels")]
+WHAT_CHOICES = [
+    ("interactions", "Interactions"),
+    ("channels", "Channels"),
+    ("links", "Links between identifiers (one person, with consent)"),
+    ("link_withdrawals", "Link withdrawals (consent withdrawn)"),
+]
 
 
 class ImportForm(forms.Form):
@@ -24,7 +29,7 @@ class ImportForm(forms.Form):
     too_large_file = False
 
     def __init__(self, *args, allowed: list[str], **kwargs):
-        """`allowed`: what this person may import ("interactions", "channels")."""
+        """`allowed`: what this person may import (the values of WHAT_CHOICES)."""
         super().__init__(*args, **kwargs)
         field = self.fields["what"]
         field.choices = [choice for choice in WHAT_CHOICES if choice[0] in allowed]

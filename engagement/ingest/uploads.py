@@ -31,6 +31,7 @@ from django.utils import timezone
 
 from engagement.ingest.channels import import_channels
 from engagement.ingest.interactions import import_interactions, import_with_profile
+from engagement.ingest.links import WithdrawalResult, import_links, withdraw_links
 from engagement.ingest.profiles import Profile, parse_profile
 from engagement.ingest.rows import (
     ImportFailed,
@@ -45,9 +46,11 @@ from forces.selectors import forces_managed_by
 
 logger = logging.getLogger(__name__)
 
-IMPORTERS: dict[str, Callable[..., ImportResult]] = {
+IMPORTERS: dict[str, Callable[..., ImportResult | WithdrawalResult]] = {
     ImportBatch.Kind.INTERACTIONS: import_interactions,
     ImportBatch.Kind.CHANNELS: import_channels,
+    ImportBatch.Kind.LINKS: import_links,
+    ImportBatch.Kind.LINK_WITHDRAWALS: withdraw_links,
 }
 # Exports kept while they are mapped on the import-profile pages, and how long an abandoned one
 # stays (the recover-uploads beat deletes it after).

@@ -16,13 +16,19 @@ from engagement.models import ImportBatch
 from engagement.roles import IMPORT_CHANNELS, IMPORT_INTERACTIONS, may_start_recompute
 from forces.selectors import forces_managed_by
 
-PERMISSIONS = {"interactions": IMPORT_INTERACTIONS, "channels": IMPORT_CHANNELS}
+# Links are about citizens as interactions are: whoever imports interactions records links.
+PERMISSIONS = {
+    "interactions": IMPORT_INTERACTIONS,
+    "channels": IMPORT_CHANNELS,
+    "links": IMPORT_INTERACTIONS,
+    "link_withdrawals": IMPORT_INTERACTIONS,
+}
 # Room for the form's other fields and the multipart framing around the file.
 FORM_OVERHEAD_BYTES = 64 * 1024
 
 
 def allowed_imports(request: HttpRequest) -> list[str]:
-    """What this person may import ("interactions", "channels"); 403 when nothing."""
+    """What this person may import (the keys of PERMISSIONS); 403 when nothing."""
     allowed = [
         what for what, permission in PERMISSIONS.items() if request.user.has_perm(permission)
     ]
@@ -33,7 +39,8 @@ def allowed_imports(request: HttpRequest) -> list[str]:
 
 @csrf_exempt  # checked below, once the size is known: the check would read the whole body
 def import_page(request: HttpRequest) -> HttpResponse:
-    """Upload a channels or interactions CSV; shows the summary or every problem.
+    """Upload a channels, interactions or links CSV (or links to withdraw); shows the summary or
+    every problem.
 
     Force data managers import for their own forces only: a file naming another force is refused
     whole, each such row named. A body over the upload limit is refused before it is read; a
@@ -79,6 +86,7 @@ def _import_page(request: HttpRequest, allowed: list[str]) -> HttpResponse:
             context["refused"] = str(failed)
             status = 503
         context["filename"] = upload.name
+        context["withdrawal"] = what == ImportBatch.Kind.LINK_WITHDRAWALS
     elif form.errors:
         status = 413 if form.too_large_file else 400
     context["form"] = form
