@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("engagement", "0018_import_profiles"),
+        ("engagement", "0016_import_profiles"),
         ("forces", "0005_force_membership"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
