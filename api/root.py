@@ -22,6 +22,11 @@ ENDPOINTS: tuple[tuple[str, str, str], ...] = (
     ),
     ("mobility", "api-mobility-list", "Movement between rungs from one period to the next."),
     ("similar_forces", "api-similar-forces-list", "The forces most like each force."),
+    (
+        "routes",
+        "api-route-list",
+        "The routes each force offers to each rung: open or not, and their use, per period.",
+    ),
     ("interactions", "api-interactions-import", "POST interactions (data managers)."),
     ("schema", "api-schema", "The OpenAPI schema."),
     ("docs", "api-docs", "The API documentation."),
@@ -37,6 +42,7 @@ CSV_ENDPOINTS: tuple[tuple[str, str], ...] = (
     ("distributions", "api-distribution-list-csv"),
     ("mobility", "api-mobility-list-csv"),
     ("similar_forces", "api-similar-forces-list-csv"),
+    ("routes", "api-route-list-csv"),
 )
 
 

@@ -319,6 +319,7 @@ class ImportBatch(models.Model):
     class Kind(models.TextChoices):
         CHANNELS = "channels", "Channels"
         INTERACTIONS = "interactions", "Interactions"
+        ROUTES = "routes", "Routes"
 
     class Source(models.TextChoices):
         COMMAND = "command", "Command line"

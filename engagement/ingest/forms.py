@@ -2,7 +2,11 @@ from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 
-WHAT_CHOICES = [("interactions", "Interactions"), ("channels", "Channels")]
+WHAT_CHOICES = [
+    ("interactions", "Interactions"),
+    ("channels", "Channels"),
+    ("routes", "Routes (the ways in each force offers to each rung)"),
+]
 
 
 class ImportForm(forms.Form):
@@ -24,7 +28,7 @@ class ImportForm(forms.Form):
     too_large_file = False
 
     def __init__(self, *args, allowed: list[str], **kwargs):
-        """`allowed`: what this person may import ("interactions", "channels")."""
+        """`allowed`: what this person may import ("interactions", "channels", "routes")."""
         super().__init__(*args, **kwargs)
         field = self.fields["what"]
         field.choices = [choice for choice in WHAT_CHOICES if choice[0] in allowed]

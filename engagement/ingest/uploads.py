@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from engagement.ingest.channels import import_channels
 from engagement.ingest.interactions import import_interactions
+from engagement.ingest.routes import import_routes
 from engagement.ingest.rows import (
     ImportFailed,
     ImportRejected,
@@ -38,14 +39,25 @@ from engagement.ingest.rows import (
     without_nul,
 )
 from engagement.models import ImportBatch
-from forces.selectors import forces_managed_by
+from forces.selectors import forces_managed_by, routes_managed_by
 
 logger = logging.getLogger(__name__)
 
 IMPORTERS: dict[str, Callable[..., ImportResult]] = {
     ImportBatch.Kind.INTERACTIONS: import_interactions,
     ImportBatch.Kind.CHANNELS: import_channels,
+    ImportBatch.Kind.ROUTES: import_routes,
 }
+
+
+def forces_allowed(kind: str, user) -> frozenset[str] | None:
+    """The forces whose rows `user` may import of a kind (None: every force): their own
+    forces, but every force's routes for a definition admin."""
+    if kind == ImportBatch.Kind.ROUTES:
+        return routes_managed_by(user)
+    return forces_managed_by(user)
+
+
 UNEXPECTED = "The import stopped on an unexpected error (it has been logged); nothing was written."
 FILE_GONE = (
     "The worker importing this file stopped, and the stored file is gone; nothing was written. "
@@ -103,7 +115,7 @@ def run_stored_upload(*, batch_id: int) -> None:
                     user=batch.user,
                     origin=ImportBatch.Source.UPLOAD,
                     # A force data manager's upload names only their forces, as on the page.
-                    forces=forces_managed_by(batch.user) if batch.user else None,
+                    forces=forces_allowed(batch.kind, batch.user) if batch.user else None,
                     progress=lambda read: _advance(batch_id, read),
                 ),
             )

@@ -10,19 +10,28 @@ from engagement.definitions.selectors import current_definition
 from engagement.ingest.forms import ImportForm
 from engagement.ingest.rows import ImportFailed, ImportRejected, ImportRequest
 from engagement.ingest.tasks import request_import
-from engagement.ingest.uploads import IMPORTERS, store_upload
+from engagement.ingest.uploads import IMPORTERS, forces_allowed, store_upload
 from engagement.ladder.tasks import request_recompute
 from engagement.models import ImportBatch
-from engagement.roles import IMPORT_CHANNELS, IMPORT_INTERACTIONS, may_start_recompute
+from engagement.roles import (
+    IMPORT_CHANNELS,
+    IMPORT_INTERACTIONS,
+    IMPORT_ROUTES,
+    may_start_recompute,
+)
 from forces.selectors import forces_managed_by
 
-PERMISSIONS = {"interactions": IMPORT_INTERACTIONS, "channels": IMPORT_CHANNELS}
+PERMISSIONS = {
+    "interactions": IMPORT_INTERACTIONS,
+    "channels": IMPORT_CHANNELS,
+    "routes": IMPORT_ROUTES,
+}
 # Room for the form's other fields and the multipart framing around the file.
 FORM_OVERHEAD_BYTES = 64 * 1024
 
 
 def allowed_imports(request: HttpRequest) -> list[str]:
-    """What this person may import ("interactions", "channels"); 403 when nothing."""
+    """What this person may import ("interactions", "channels", "routes"); 403 when nothing."""
     allowed = [
         what for what, permission in PERMISSIONS.items() if request.user.has_perm(permission)
     ]
@@ -33,7 +42,7 @@ def allowed_imports(request: HttpRequest) -> list[str]:
 
 @csrf_exempt  # checked below, once the size is known: the check would read the whole body
 def import_page(request: HttpRequest) -> HttpResponse:
-    """Upload a channels or interactions CSV; shows the summary or every problem.
+    """Upload a channels, interactions or routes CSV; shows the summary or every problem.
 
     Force data managers import for their own forces only: a file naming another force is refused
     whole, each such row named. A body over the upload limit is refused before it is read; a
@@ -69,7 +78,7 @@ def _import_page(request: HttpRequest, allowed: list[str]) -> HttpResponse:
                     dry_run=dry_run,
                     user=request.user,
                     origin=ImportBatch.Source.UPLOAD,
-                    forces=managed,
+                    forces=forces_allowed(what, request.user),
                 ),
             )
         except ImportRejected as rejected:
