@@ -613,7 +613,11 @@ def data(settings, tmp_path) -> Data:
     Token.objects.create(user=analyst)
     interaction = InteractionFactory(channel=channel)
     route = Route.objects.create(
-        force=force, rung_position=4, name="Street briefings", channel=channel, opens_on="2026-01-01"
+        force=force,
+        rung_position=4,
+        name="Street briefings",
+        channel=channel,
+        opens_on="2026-01-01",
     )
     batch = ImportBatch.objects.create(kind="interactions", source="upload", status="succeeded")
     attempt = AccessAttempt.objects.create(

@@ -24,7 +24,7 @@ from django.utils.text import slugify
 from engagement.choices import Scope
 from engagement.ladder.periods import Period, parse_period
 from engagement.ladder.routes import RouteInPeriod, routes_in_periods
-from engagement.models import Distribution, PeriodType
+from engagement.models import Distribution, DistributionSnapshot, PeriodType
 from engagement.store.exports import DistributionExport, csv_lines, with_note
 from engagement.store.selectors import (
     DistributionFilters,
@@ -71,14 +71,27 @@ def route_rows(
     definition, period_type, period and forces."""
     definition = definition_for(filters.definition)
     snapshot = current_snapshot(definition)
-    rows = routes_in_periods(
-        snapshot_id=snapshot.pk if snapshot else None,
+    rows = routes_of_periods(
+        snapshot,
         periods=selected_periods(filters, snapshot),
+        threshold=threshold,
         forces=filters.forces,
     )
-    return definition.version, protect_uses(
-        rows, snapshot_id=snapshot.pk if snapshot else None, threshold=threshold
-    )
+    return definition.version, rows
+
+
+def routes_of_periods(
+    snapshot: DistributionSnapshot | None,
+    *,
+    periods: Sequence[Period],
+    threshold: int,
+    forces: Collection[str] = (),
+) -> list[dict[str, object]]:
+    """Every route (of `forces`, or all) in each of `periods`, open or not, with its use from
+    the snapshot's figures, protected for `threshold` (two queries)."""
+    snapshot_id = snapshot.pk if snapshot is not None else None
+    rows = routes_in_periods(snapshot_id=snapshot_id, periods=periods, forces=forces)
+    return protect_uses(rows, snapshot_id=snapshot_id, threshold=threshold)
 
 
 def protect_uses(
