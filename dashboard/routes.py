@@ -165,19 +165,16 @@ def force_routes(
         forces=(slug,),
     )
     query = filters.query()
+    suffix = f"?{query}" if query else ""
+    for row in rows:
+        row["channel_url"] = (
+            reverse("dashboard:channel", args=[slug, row["channel"]]) + suffix
+            if row["channel"]
+            else ""
+        )
     routes: dict[int, dict[str, Any]] = {}
     for row in rows:
-        route = routes.setdefault(
-            row["route_id"],
-            {
-                **row,
-                "channel_url": reverse("dashboard:channel", args=[slug, row["channel"]])
-                + (f"?{query}" if query else "")
-                if row["channel"]
-                else "",
-                "periods": {},
-            },
-        )
+        route = routes.setdefault(row["route_id"], {**row, "periods": {}})
         route["periods"][row["period"]] = row
     ordered = sorted(routes.values(), key=lambda r: (-r["rung_position"], r["route"]))
     found = _by_force_and_rung(rows)
