@@ -4,12 +4,11 @@
 scrolls sideways at 390 px and every column shows at 1440 px."""
 
 import os
-from datetime import date
 
 import pytest
 
-from forces.models import Channel, Route
 from tests.browser_checks import serious_violations
+from tests.routes_data import offer_routes
 from tests.test_pages_browser import opened, sideways_overflow
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -21,34 +20,10 @@ WIDTHS = (390, 1440)
 
 @pytest.fixture(scope="module")
 def routed(pages_site, django_db_blocker):
-    """Routes in three forces of the module's figures (written beside them, for the module)."""
-    data = pages_site.data
-    taken, not_taken = data.forces[1], data.no_volunteers[0]
+    """Routes in two forces of the module's figures (written beside them, for the module)."""
     with django_db_blocker.unblock():
-        community = {c.force_id: c for c in Channel.objects.filter(slug="community")}
-        Route.objects.create(
-            force=taken,
-            rung_position=6,
-            name="Independent advisory group",
-            channel=community[taken.pk],
-            url="https://example.org/iag",
-            opens_on=date(2025, 4, 1),
-        )
-        Route.objects.create(
-            force=not_taken,
-            rung_position=5,
-            name="Special Constabulary intake",
-            channel=community[not_taken.pk],
-            opens_on=date(2026, 1, 1),
-        )
-        Route.objects.create(
-            force=taken,
-            rung_position=3,
-            name="Public meetings",
-            opens_on=date(2025, 4, 1),
-            closes_on=date(2026, 3, 31),
-        )
-    return pages_site, taken, not_taken
+        made = offer_routes(pages_site.data)
+    return pages_site, made["taken"].force, made["not_taken"].force
 
 
 @pytest.fixture(scope="module")
@@ -114,7 +89,7 @@ def test_a_force_page_lists_its_routes_by_rung_and_over_time(signed_in, routed, 
     link = table.get_by_role("link", name="Independent advisory group")
     assert link.get_attribute("href") == "https://example.org/iag"
     assert table.get_by_role("link", name="community").is_visible()
-    assert "1 Apr 2025 to 31 Mar 2026" in table.inner_text()
+    assert "1 Apr 2025 to 31 Aug 2026" in table.inner_text()
     history = page.locator("#force-routes-history")
     assert history.locator("tbody tr").count() == 18
     overflow = sideways_overflow(page)

@@ -2,12 +2,11 @@
 nationally, and a force's routes by rung and over time, from the 43 forces' figures."""
 
 import re
-from datetime import date
 
 import pytest
 
 from engagement.store.suppression import SUPPRESSED
-from forces.models import Channel, Route
+from tests.routes_data import offer_routes
 
 pytestmark = pytest.mark.django_db
 
@@ -16,37 +15,7 @@ PERIOD = "2026-09"
 
 @pytest.fixture
 def routes(module_figures, empty_cache):
-    """Routes of three forces: one taken, one offered but not taken, one without a channel."""
-    taken, not_taken = module_figures.forces[1], module_figures.no_volunteers[0]
-    community = {c.force_id: c for c in Channel.objects.filter(slug="community")}
-    made = {
-        "taken": Route.objects.create(
-            force=taken,
-            rung_position=6,
-            name="Independent advisory group",
-            channel=community[taken.pk],
-            url="https://example.org/iag",
-            opens_on=date(2025, 4, 1),
-        ),
-        "not_taken": Route.objects.create(
-            force=not_taken,
-            rung_position=5,
-            name="Special Constabulary intake",
-            channel=community[not_taken.pk],
-            opens_on=date(2026, 9, 30),
-        ),
-        "no_channel": Route.objects.create(
-            force=taken, rung_position=4, name="Street briefings", opens_on=date(2026, 1, 1)
-        ),
-        "closed": Route.objects.create(
-            force=taken,
-            rung_position=3,
-            name="Public meetings",
-            opens_on=date(2025, 4, 1),
-            closes_on=date(2026, 8, 31),
-        ),
-    }
-    return module_figures, made
+    return module_figures, offer_routes(module_figures)
 
 
 def grid_row(page: str, slug: str) -> str:
