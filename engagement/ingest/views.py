@@ -58,7 +58,9 @@ def import_page(request: HttpRequest) -> HttpResponse:
 
 @csrf_protect
 def _import_page(request: HttpRequest, allowed: list[str]) -> HttpResponse:
-    managed = forces_managed_by(request.user)
+    # The forces named on the page: a definition admin, who imports only routes, every force's.
+    what = allowed[0] if len(allowed) == 1 else ""
+    managed = forces_allowed(what, request.user) if what else forces_managed_by(request.user)
     context: dict = {"managed": None if managed is None else sorted(managed)}
     status = 200
     form = ImportForm(request.POST or None, request.FILES or None, allowed=allowed)
