@@ -67,27 +67,33 @@ class RouteInPeriod:
     use: int | None
 
 
-# Every route crossed with every period asked for. `open` is `is_open` in SQL; `use` adds up the
-# channel-scope rows of the route's channel from its rung up (the store leaves out rows of 0, so
-# a channel nobody used in the period is 0, and a route without a channel is NULL).
+# Every route crossed with every period asked for. `open` is `is_open` in SQL; `use` adds up, for
+# each route and period at once, the channel-scope rows of the route's channel from its rung up
+# (read through the channel's index, once); the store leaves out rows of 0, so a channel nobody
+# used in the period is 0, and a route without a channel is NULL.
 _ROUTES_SQL = """
-WITH periods (period_type, period, period_start, period_end) AS (VALUES {periods})
+WITH periods (period_type, period, period_start, period_end) AS (VALUES {periods}),
+uses AS (
+    SELECT u.id AS route_id, d.period_type, d.period, SUM(d.citizens) AS citizens
+    FROM {route} u
+    JOIN {distribution} d
+      ON d.channel_id = u.channel_id AND d.rung_position >= u.rung_position
+    WHERE d.snapshot_id = %(snapshot)s AND d.scope = %(channel_scope)s
+    GROUP BY u.id, d.period_type, d.period
+)
 SELECT r.id AS route_id, f.slug AS force, f.name AS force_name, f.region AS region,
        r.rung_position, r.name AS route, c.slug AS channel, r.channel_id, r.url,
        r.opens_on, r.closes_on, p.period_type, p.period, p.period_start,
        CASE WHEN r.opens_on <= p.period_end
                  AND (r.closes_on IS NULL OR r.closes_on >= p.period_start)
             THEN 1 ELSE 0 END AS open,
-       CASE WHEN r.channel_id IS NOT NULL THEN COALESCE((
-           SELECT SUM(d.citizens) FROM {distribution} d
-           WHERE d.snapshot_id = %(snapshot)s AND d.scope = %(channel_scope)s
-             AND d.channel_id = r.channel_id AND d.period_type = p.period_type
-             AND d.period = p.period AND d.rung_position >= r.rung_position
-       ), 0) END AS use
+       CASE WHEN r.channel_id IS NOT NULL THEN COALESCE(uses.citizens, 0) END AS use
 FROM {route} r
 JOIN {force} f ON f.id = r.force_id
 LEFT JOIN {channel} c ON c.id = r.channel_id
 CROSS JOIN periods p
+LEFT JOIN uses
+  ON uses.route_id = r.id AND uses.period_type = p.period_type AND uses.period = p.period
 WHERE 1 = 1 {conditions}
 ORDER BY p.period_type, p.period_start, f.slug, r.rung_position, r.name
 """
