@@ -266,3 +266,33 @@ def test_a_use_adding_up_a_withheld_channel_cell_is_withheld(settings, kent, cha
 def test_a_channel_of_the_routes_own_force_is_kept(kent, channel):
     made = route(kent, channel=channel, opens=date(2026, 1, 1))
     assert Channel.objects.get(routes=made) == channel
+
+
+def test_the_api_gives_a_withheld_use_as_null_and_says_so(
+    settings, api_client, kent, channel, snapshot
+):
+    settings.SUPPRESS_BELOW = 7
+    route(kent, rung=4, channel=channel, opens=date(2026, 1, 1))
+    [row] = api_client.get("/api/v1/routes/", {"period": "2026-04"}).json()["results"]
+    assert (row["use"], row["suppressed"]) == (None, True)
+
+
+def test_the_export_keeps_the_forces_asked_for(kent, channel, snapshot):
+    route(kent, channel=channel, opens=date(2026, 1, 1))
+    route(Force.objects.get(slug="essex"), opens=date(2026, 1, 1))
+    out = io.StringIO()
+    call_command("export_routes", "--force", "essex", "--period", "2026-04", stdout=out)
+    rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert [(row["force"], row["route"], row["use"]) for row in rows] == [
+        ("essex", "Street briefings", "")
+    ]
+
+
+def test_a_route_changed_in_the_admin_keeps_its_history_with_who_changed_it(client, kent):
+    made = route(kent, opens=date(2026, 1, 1))
+    admin = UserFactory(password=None, is_staff=True, roles=["Definition admins"])
+    client.force_login(admin)
+    form = {"force": kent.pk, "rung_position": 6, "name": "Renamed", "opens_on": "2026-01-01"}
+    assert client.post(f"/admin/forces/route/{made.pk}/change/", form).status_code == 302
+    latest = made.history.latest()
+    assert (latest.name, latest.history_user, made.history.count()) == ("Renamed", admin, 2)
