@@ -28,6 +28,11 @@ ENDPOINTS: tuple[tuple[str, str, str], ...] = (
         "The routes each force offers to each rung: open or not, and their use, per period.",
     ),
     ("interactions", "api-interactions-import", "POST interactions (data managers)."),
+    (
+        "interactions_profiled",
+        "api-interactions-profiled-import",
+        "POST another tool's records through an import profile (?profile=x-posts).",
+    ),
     ("schema", "api-schema", "The OpenAPI schema."),
     ("docs", "api-docs", "The API documentation."),
 )
