@@ -13,6 +13,7 @@ from api.figures import DefinitionViewSet, DistributionViewSet, RecomputeRunView
 from api.forces import ChannelViewSet, ForceViewSet
 from api.mobility import MobilityViewSet, SimilarForcesViewSet
 from api.root import api_root
+from api.routes import RouteViewSet
 
 COLLECTIONS = {
     "forces": (ForceViewSet, "api-force"),
@@ -22,6 +23,7 @@ COLLECTIONS = {
     "distributions": (DistributionViewSet, "api-distribution"),
     "mobility": (MobilityViewSet, "api-mobility"),
     "similar-forces": (SimilarForcesViewSet, "api-similar-forces"),
+    "routes": (RouteViewSet, "api-route"),
 }
 
 router = SimpleRouter()

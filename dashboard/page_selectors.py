@@ -22,6 +22,7 @@ from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
 from django.http import Http404
 
 from dashboard.ladders import RungInfo
+from engagement.ladder.periods import parse_period
 from engagement.models import (
     DefinitionStatus,
     Distribution,
@@ -35,6 +36,7 @@ from engagement.models import (
     Scope,
     Transition,
 )
+from engagement.store import routes as store_routes
 from engagement.store import selectors as store_selectors
 from engagement.store.similarity import SimilarForces, similar_forces_in
 from forces.models import Channel, Force
@@ -570,3 +572,23 @@ def _linked_people(force: Force) -> LinkedPeople:
         identifiers=Count("citizen_id"), people=Count("person", distinct=True)
     )
     return LinkedPeople(identifiers=held["identifiers"], people=held["people"])
+# --- Routes: the ways in each force offers to each rung -------------------------------------------
+
+
+def routes_in(
+    snapshot: DistributionSnapshot,
+    *,
+    period_type: str,
+    periods: tuple[str, ...],
+    threshold: int,
+    forces: tuple[str, ...] = (),
+) -> list[dict[str, Any]]:
+    """Every route (of `forces`, or all) in each period, open or not, with its use protected
+    for the reader (engagement.store.routes). Two queries, not cached: routes change when they
+    are imported, not only when figures are published."""
+    return store_routes.routes_of_periods(
+        snapshot,
+        periods=[parse_period(period_type, label) for label in periods],
+        threshold=threshold,
+        forces=forces,
+    )

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.urls import reverse
 
-from dashboard import mobility, page_selectors, withheld
+from dashboard import mobility, page_selectors, routes, withheld
 from dashboard.ladders import (
     CONVERSATION,
     ENGAGED_POSITIONS,
@@ -300,16 +300,18 @@ def overview_context(filters: Filters) -> dict[str, Any]:
             per_thousand=filters.with_none,
         ),
         moved_up_from=mobility.previous_period(filters),
+        **routes.overview_routes(filters, shown=shown, every=every, rungs=rungs),
         export_forces=filters.export_url(scope=scope, region=region),
         export_national=filters.export_url(scope=scope),
     )
     return context
 
 
-def rungs_without_route(
+def rungs_reached_by_channels(
     figures: page_selectors.ForcePageFigures, rungs: dict[int, RungInfo]
 ) -> list[dict[str, Any]]:
-    """Rungs 1 to 6 with the number of channels that ever counted someone there."""
+    """Rungs 1 to 6 with the number of channels that ever counted someone there (what people
+    reached, whatever was offered; the routes offered are dashboard.routes')."""
     return [
         {"rung": rungs[p], "channels": figures.channels_reaching.get(p, 0)}
         for p in sorted(rungs)
@@ -403,7 +405,7 @@ def force_context(filters: Filters, force: Force) -> dict[str, Any]:
         )
         for channel in figures.channels
     ]
-    routes = rungs_without_route(figures, rungs)
+    reached = rungs_reached_by_channels(figures, rungs)
     scope = _platform_scope(filters)
     where = f" on {context['platform_name']}" if filters.platform else ""
     context.update(
@@ -413,8 +415,8 @@ def force_context(filters: Filters, force: Force) -> dict[str, Any]:
         shapes=shapes,
         over_time=over_time,
         channels=channels,
-        routes=routes,
-        no_route=[route["rung"] for route in routes if not route["channels"]],
+        reached=reached,
+        not_reached=[rung["rung"] for rung in reached if not rung["channels"]],
         notes=filter_notes(filters, page="one force's page"),
         linked=linked_note(force, figures.linked, filters.threshold),
         where=where,
@@ -434,10 +436,11 @@ def force_context(filters: Filters, force: Force) -> dict[str, Any]:
         export_ladder=filters.export_url(scope=scope, force=force.slug),
         export_trend=filters.export_url(scope=scope, force=force.slug, all_periods=True),
         export_channels=filters.export_url(scope=Scope.CHANNEL, force=force.slug),
-        export_routes=filters.export_url(scope=Scope.CHANNEL, force=force.slug, all_periods=True),
+        export_reached=filters.export_url(scope=Scope.CHANNEL, force=force.slug, all_periods=True),
         export_region=filters.export_url(scope=scope, region=force.region),
         export_national=filters.export_url(scope=scope),
     )
+    context.update(routes.force_routes(filters, slug=force.slug, ladder=ladder, rungs=rungs))
     context.update(mobility.force_mobility_context(filters, force))
     context.update(mobility.similar_context(filters, force))
     return context

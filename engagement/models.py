@@ -395,6 +395,7 @@ class ImportBatch(models.Model):
         INTERACTIONS = "interactions", "Interactions"
         LINKS = "links", "Links"
         LINK_WITHDRAWALS = "link_withdrawals", "Link withdrawals"
+        ROUTES = "routes", "Routes"
 
     Source = ImportSource
 

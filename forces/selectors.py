@@ -44,3 +44,18 @@ def forces_managed_by(user: AbstractBaseUser | AnonymousUser) -> frozenset[str] 
     return frozenset(
         ForceMembership.objects.filter(user=user).values_list("force__slug", flat=True)
     )
+
+
+# Definition admins keep every force's routes (engagement.roles gives them this permission).
+CHANGE_EVERY_ROUTE = "forces.change_every_route"
+
+
+def routes_managed_by(user: AbstractBaseUser | AnonymousUser) -> frozenset[str] | None:
+    """The slugs of the forces whose routes `user` may change; None means every force.
+
+    Whoever holds CHANGE_EVERY_ROUTE (a definition admin, a superuser) keeps every force's
+    routes; a force data manager only those of the forces they manage.
+    """
+    if user.is_authenticated and user.has_perm(CHANGE_EVERY_ROUTE):
+        return None
+    return forces_managed_by(user)

@@ -34,8 +34,9 @@ PAGES = [
     reverse("dashboard:definition"),
 ]
 # The force page: 13 (with its linked identities), its mobility and forces most alike (2), the
-# permissions (2).
-MAX_QUERIES = 17
+# permissions (2), its routes (2: the routes in every period, and the cells of their channels that
+# protect their use).
+MAX_QUERIES = 19
 
 
 def some_forces(count: int) -> list[Force]:
@@ -97,9 +98,10 @@ def test_a_cached_page_reads_only_the_current_snapshot_and_the_last_run(reader):
     first = queries_for(reader, url)
     with CaptureQueriesContext(connection) as again:
         reader.get(url)
-    # session, user, the user's permissions (2), current snapshots, last run, the force: the
-    # figures come from the cache
-    assert len(again) == 7 < first
+    # session, user, the user's permissions (2), current snapshots, last run, the force, its
+    # routes (not cached: they change when imported, not with the figures): the figures come
+    # from the cache
+    assert len(again) == 8 < first
 
 
 def test_a_new_publication_replaces_the_cached_figures(reader):
@@ -231,10 +233,10 @@ def test_force_page_names_the_rungs_no_channel_ever_reached(reader):
     data = make_dashboard_data()
     without_volunteers = data.no_volunteers[0]
     page = reader.get(reverse("dashboard:force", args=[without_volunteers.slug])).content.decode()
-    assert "No route to Volunteer or Co-Designer." in page
+    assert "No channel has reached Volunteer or Co-Designer." in page
     only_top_missing = data.no_co_designers[0]
     page = reader.get(reverse("dashboard:force", args=[only_top_missing.slug])).content.decode()
-    assert "No route to Co-Designer." in page
+    assert "No channel has reached Co-Designer." in page
 
 
 def test_force_page_with_rung_0_shows_the_rest_of_the_population(reader):

@@ -280,10 +280,13 @@ def test_force_page_ladder_and_channels_hold_the_stores_numbers(signed_in, pages
     page.close()
 
 
-def test_force_page_names_the_rungs_without_a_route(signed_in, pages_site):
+def test_force_page_names_the_rungs_no_channel_reached(signed_in, pages_site):
     force = pages_site.data.no_volunteers[0]
     page = opened(signed_in, pages_site.url, f"/forces/{force.slug}/", 1440)
-    assert "No route to Volunteer or Co-Designer" in page.get_by_test_id("no-route").inner_text()
+    assert (
+        "No channel has reached Volunteer or Co-Designer"
+        in page.get_by_test_id("not-reached").inner_text()
+    )
     page.close()
 
 

@@ -7,6 +7,7 @@ WHAT_CHOICES = [
     ("channels", "Channels"),
     ("links", "Links between identifiers (one person, with consent)"),
     ("link_withdrawals", "Link withdrawals (consent withdrawn)"),
+    ("routes", "Routes (the ways in each force offers to each rung)"),
 ]
 
 

@@ -10,10 +10,15 @@ from engagement.definitions.selectors import current_definition
 from engagement.ingest.forms import ImportForm
 from engagement.ingest.rows import ImportFailed, ImportRejected, ImportRequest
 from engagement.ingest.tasks import request_import
-from engagement.ingest.uploads import IMPORTERS, store_upload
+from engagement.ingest.uploads import IMPORTERS, forces_allowed, store_upload
 from engagement.ladder.tasks import request_recompute
 from engagement.models import ImportBatch
-from engagement.roles import IMPORT_CHANNELS, IMPORT_INTERACTIONS, may_start_recompute
+from engagement.roles import (
+    IMPORT_CHANNELS,
+    IMPORT_INTERACTIONS,
+    IMPORT_ROUTES,
+    may_start_recompute,
+)
 from forces.selectors import forces_managed_by
 
 # Links are about citizens as interactions are: whoever imports interactions records links.
@@ -22,6 +27,7 @@ PERMISSIONS = {
     "channels": IMPORT_CHANNELS,
     "links": IMPORT_INTERACTIONS,
     "link_withdrawals": IMPORT_INTERACTIONS,
+    "routes": IMPORT_ROUTES,
 }
 # Room for the form's other fields and the multipart framing around the file.
 FORM_OVERHEAD_BYTES = 64 * 1024
@@ -39,8 +45,8 @@ def allowed_imports(request: HttpRequest) -> list[str]:
 
 @csrf_exempt  # checked below, once the size is known: the check would read the whole body
 def import_page(request: HttpRequest) -> HttpResponse:
-    """Upload a channels, interactions or links CSV (or links to withdraw); shows the summary or
-    every problem.
+    """Upload a channels, interactions, links or routes CSV (or links to withdraw); shows the
+    summary or every problem.
 
     Force data managers import for their own forces only: a file naming another force is refused
     whole, each such row named. A body over the upload limit is refused before it is read; a
@@ -56,7 +62,9 @@ def import_page(request: HttpRequest) -> HttpResponse:
 
 @csrf_protect
 def _import_page(request: HttpRequest, allowed: list[str]) -> HttpResponse:
-    managed = forces_managed_by(request.user)
+    # The forces named on the page: a definition admin, who imports only routes, every force's.
+    what = allowed[0] if len(allowed) == 1 else ""
+    managed = forces_allowed(what, request.user) if what else forces_managed_by(request.user)
     context: dict = {"managed": None if managed is None else sorted(managed)}
     status = 200
     form = ImportForm(request.POST or None, request.FILES or None, allowed=allowed)
@@ -76,7 +84,7 @@ def _import_page(request: HttpRequest, allowed: list[str]) -> HttpResponse:
                     dry_run=dry_run,
                     user=request.user,
                     origin=ImportBatch.Source.UPLOAD,
-                    forces=managed,
+                    forces=forces_allowed(what, request.user),
                 ),
             )
         except ImportRejected as rejected:
