@@ -572,6 +572,8 @@ def _linked_people(force: Force) -> LinkedPeople:
         identifiers=Count("citizen_id"), people=Count("person", distinct=True)
     )
     return LinkedPeople(identifiers=held["identifiers"], people=held["people"])
+
+
 # --- Routes: the ways in each force offers to each rung -------------------------------------------
 
 
