@@ -46,6 +46,7 @@ from engagement.models import (
     ImportBatch,
     Interaction,
     InteractionKind,
+    Link,
     LocalLens,
     RecomputeRun,
     Rung,
@@ -108,6 +109,17 @@ API_ROW = [
         "citizen": "someone",
         "kind": "view",
         "occurred_at": "2026-05-01T10:00:00Z",
+    }
+]
+
+# One link between two identifiers of the force OWN (issue #24), as the API takes it.
+API_LINK = [
+    {
+        "force": OWN,
+        "platform": "twitter",
+        "citizen": "someone",
+        "linked_platform": "offline",
+        "linked_citizen": "volunteer-1",
     }
 ]
 
@@ -441,6 +453,20 @@ ROWS: list[Row] = [
         json=True,
         effect="interaction_written",
     ),
+    # Links (one person, with consent) and their withdrawal: as posting interactions.
+    Row("api/v1/links/", "GET", "401 403 403 405 405 403 405"),
+    Row(
+        "api/v1/links/",
+        "POST",
+        "401 403 403 201+ 400 403 201+",
+        data=API_LINK,
+        json=True,
+        effect="link_recorded",
+    ),
+    Row("api/v1/links/withdrawals/", "GET", "401 403 403 405 405 403 405"),
+    Row(
+        "api/v1/links/withdrawals/", "POST", "401 403 403 200 400 403 200", data=API_LINK, json=True
+    ),
     Row("api/v1/^forces/$", "GET", API_READ, "/api/v1/forces/"),
     Row("api/v1/^forces/$", "POST", API_NO_POST, "/api/v1/forces/", data={}),
     Row("api/v1/^forces/(?P<slug>[-a-zA-Z0-9_]+)/$", "GET", API_READ, f"/api/v1/forces/{OWN}/"),
@@ -622,6 +648,7 @@ EFFECTS = {
     "channel_renamed": lambda data: Channel.objects.get(pk=data.ids["channel"]).name == "Renamed",
     "route_renamed": lambda data: Route.objects.get(pk=data.ids["route"]).name == "Renamed",
     "route_imported": lambda data: Route.objects.count() > data.ids["routes"],
+    "link_recorded": lambda data: Link.objects.count() > data.ids["links"],
 }
 
 
@@ -703,6 +730,7 @@ def data(settings, tmp_path) -> Data:
             "routes": Route.objects.count(),
             "route_version": route.history.latest().history_id,
             "interactions": Interaction.objects.count(),
+            "links": Link.objects.count(),
             "definitions": EngagementDefinition.objects.count(),
             "runs": RecomputeRun.objects.count(),
             "lens": lens.pk,
