@@ -651,6 +651,30 @@ def describe_coverage(covered: dict) -> str:
     return text
 
 
+def progress_of(run: RecomputeRun) -> dict:
+    """Where a run stands, for a page following it: its state, forces counted of how many, and
+    once it ended, its result in words."""
+    covered = run.covered or {}
+    ended = run.status not in {Status.QUEUED, Status.RUNNING}
+    if run.status == Status.SUCCEEDED:
+        what = "preview figures" if run.preview else "figures"
+        took = f" in {run.duration.total_seconds():.0f} s" if run.duration else ""
+        result = f"Finished{took}: the {what} are ready ({run.rows_written:,} rows written)."
+    elif ended:
+        result = f"{run.get_status_display()}. {run.error}".strip()
+    else:
+        result = ""
+    return {
+        "run": run.pk,
+        "status": run.status,
+        "status_label": run.get_status_display(),
+        "in_progress": not ended,
+        "done": len(covered.get("done", [])),
+        "total": len(covered.get("forces", {})),
+        "result": result,
+    }
+
+
 def label(month: int) -> str:
     """A month index as people write it (2026-04)."""
     return period_of(PeriodType.MONTH, month).label
