@@ -169,19 +169,31 @@ class EngagementDefinitionAdmin(OwnPagesAdmin, HistoryAdmin):
         return super().has_delete_permission(request, obj)
 
     def get_deleted_objects(self, objs, request):
-        """What discarding takes with it: the drafts' rungs, kinds and impact previews (their
-        runs and snapshots). What stops it (not a draft, a preview being computed) is shown as
-        the reason instead of Django's list of protected rows."""
-        deleted, counts, perms_needed, _ = super().get_deleted_objects(objs, request)
+        """What discarding takes with it, in a few lines (not Django's list of every row: a
+        preview holds thousands): each draft, its rungs and kinds, its impact preview (runs,
+        snapshots, figures). What stops it (not a draft, a preview being computed) is shown
+        as the reason instead of Django's list of protected rows."""
+        objs = list(objs)
+        deleted = []
+        for definition in objs:
+            previews = RecomputeRun.objects.filter(definition=definition).count()
+            deleted.append(
+                f"{definition}, its {definition.rungs.count()} rungs and "
+                f"{definition.kinds.count()} kinds"
+                + (f", {previews} impact preview run(s) with their figures" if previews else "")
+            )
+        # A version that is not a draft is refused with its reason below, not for a right.
+        perms_needed = {
+            str(self.opts.verbose_name)
+            for definition in objs
+            if definition.is_draft and not self.has_delete_permission(request, definition)
+        }
         problems = [
             f"{definition}: {problem}"
             for definition in objs
             for problem in discard_problems(definition)
         ]
-        previews = RecomputeRun.objects.filter(definition__in=list(objs)).count()
-        if previews:
-            deleted = [*deleted, f"{previews} impact preview run(s), their snapshots and figures"]
-        return deleted, counts, perms_needed, problems
+        return deleted, {self.opts.verbose_name_plural: len(objs)}, perms_needed, problems
 
     def delete_model(self, request, obj):
         discard_draft(definition=obj, user=request.user)
