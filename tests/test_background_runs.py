@@ -21,7 +21,7 @@ from engagement.definitions.selectors import current_definition
 from engagement.definitions.services import create_draft
 from engagement.ladder.recompute import LOCK_CLASS, START_KEY
 from engagement.models import DistributionSnapshot, RecomputeRun
-from tests.factories import ChannelFactory, CitizenFactory, StaffFactory
+from tests.factories import ChannelFactory, CitizenFactory, StaffFactory, UserFactory
 from tests.recompute_helpers import act
 
 pytestmark = [
@@ -133,3 +133,16 @@ def test_recompute_now_answers_at_once_and_its_message_is_shown_once(embedded_de
         reverse("admin:engagement_recomputerun_progress_status", args=[run.pk])
     ).json()
     assert not status["in_progress"] and status["done"] == status["total"] >= 1
+
+
+def test_recompute_now_after_an_import_answers_at_once_and_says_so_once(embedded_default):
+    client = embedded_default
+    client.force_login(UserFactory(password=None, roles=["Definition admins"]))  # not staff
+    with run_starts_held():
+        response, took = timed(
+            lambda: client.post(reverse("engagement:recompute-now"), follow=True)
+        )
+        assert took < ANSWER_WITHIN
+        run = RecomputeRun.objects.get()
+        assert response.content.decode().count(f"Recompute run {run.pk} asked for") == 1
+    assert ended(run).status == RecomputeRun.Status.SUCCEEDED, run.error

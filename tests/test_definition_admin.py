@@ -188,9 +188,7 @@ def test_the_confirmation_names_the_forces_whose_conversation_or_above_share_mov
     assert "50.0% (1 of 2)" in page and "100.0% (2 of 2)" in page and "+50.0 pts" in page
 
 
-def test_a_draft_whose_preview_was_computed_is_discarded_with_its_preview(
-    admin_client, in_process
-):
+def test_a_draft_whose_preview_was_computed_is_discarded_with_its_preview(admin_client, in_process):
     act(ChannelFactory(), CitizenFactory(), "view", "2026-01-10")
     draft = create_draft()
     in_process(lambda: recompute_now(definition=draft, full=True))

@@ -11,7 +11,7 @@ from engagement.ingest.forms import ImportForm
 from engagement.ingest.rows import ImportFailed, ImportRejected, ImportRequest
 from engagement.ingest.tasks import request_import
 from engagement.ingest.uploads import IMPORTERS, store_upload
-from engagement.ladder.tasks import request_recompute
+from engagement.ladder.tasks import RecomputeNotQueued, request_recompute
 from engagement.models import ImportBatch
 from engagement.roles import IMPORT_CHANNELS, IMPORT_INTERACTIONS, may_start_recompute
 from forces.selectors import forces_managed_by
@@ -98,15 +98,21 @@ def import_batch(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@require_POST
 def recompute_now(request: HttpRequest) -> HttpResponse:
     """Queue a recompute of the current definition now, rather than tonight (START_RECOMPUTE)."""
     if not may_start_recompute(request.user):
         raise PermissionDenied("You may not start a recompute.")
-    run = request_recompute(definition=current_definition(), user=request.user)
+    try:
+        run = request_recompute(definition=current_definition(), user=request.user)
+    except RecomputeNotQueued as not_queued:
+        messages.error(request, str(not_queued))
+        return redirect("engagement:imports")
+    if request.user.is_staff:  # the admin's page of the run follows it to its result
+        messages.success(request, f"Recompute run {run.pk} asked for: its progress shows here.")
+        return redirect("admin:engagement_recomputerun_progress", pk=run.pk)
     messages.success(
         request,
-        f"Recompute run {run.pk} is queued: the figures change when it has finished "
-        "(the bar at the top of every page says when).",
+        f"Recompute run {run.pk} asked for: the figures change when it has finished "
+        "(the bar at the top of every page says where it is).",
     )
     return redirect("engagement:imports")
