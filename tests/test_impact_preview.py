@@ -166,3 +166,27 @@ def test_an_invalid_draft_shows_why_it_cannot_be_published(admin_client, draft):
     assert "cannot be published yet" in page
     assert "nothing-here" in page
     assert "Publish this draft" not in page
+
+
+def test_every_share_has_its_count_and_the_conversation_change_per_force(
+    admin_client, draft, in_process
+):
+    start_preview(admin_client, draft, in_process)
+    response = admin_client.get(
+        reverse("preview:impact", args=[draft.pk]), {"period_type": "month", "period": "2026-01"}
+    )
+    impact = response.context["impact"]
+    area = next(area for area in impact.forces if area.conversation_change)
+    page = response.content.decode()
+    assert "The figures in Jan 2026" in page and ">Jan 2026</option>" in page  # not 2026-01
+    row = page[page.index(f'<tr data-key="{area.key}">') :]
+    row = row[: row.index("</tr>")]
+    conversation = row[row.index("data-conversation") :]
+    assert f"({area.conversation_count_before})" in conversation
+    assert f"({area.conversation_count_after})" in conversation
+    sign = "+" if area.conversation_change > 0 else ""
+    assert f"{sign}{area.conversation_change:.1f} pts" in conversation
+    for rung in area.rows():
+        assert f"({rung['before']})" in row and f"({rung['after']})" in row
+    assert "worked out from the unrounded shares" in page
+    assert "Moved</th>" not in page and "half the sum of the rungs" in page
