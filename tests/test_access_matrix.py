@@ -308,6 +308,13 @@ ROWS: list[Row] = [
     Row("sign-out/", "POST", "S S S S S S S", data={}),
     # The upload page: force data managers for their own forces, superusers for all.
     Row("imports/", "GET", "S 403 403 200 200 403 200"),
+    # The template files named on the upload page: those who import that kind of file.
+    Row(
+        "imports/template/<slug:what>.csv",
+        "GET",
+        "S 403 403 200 200 403 200",
+        "/imports/template/interactions.csv",
+    ),
     # "Recompute now" after an import: those who may start a recompute, by POST only.
     Row("imports/recompute/", "GET", "S 405 405 405 405 405 405"),
     Row(

@@ -1,8 +1,63 @@
+import csv
+import io
+from dataclasses import dataclass
+
 from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 
+from engagement.ingest.channels import CHANNEL_COLUMNS
+from engagement.ingest.interactions import INTERACTION_COLUMNS
+from engagement.ingest.rows import Column
+
 WHAT_CHOICES = [("interactions", "Interactions"), ("channels", "Channels")]
+
+
+@dataclass(frozen=True)
+class FileFormat:
+    """What a file of one kind needs, for the import page and its template file: the columns
+    the importer reads (its own list, so the page never disagrees with it) and an example row."""
+
+    what: str
+    columns: tuple[Column, ...]
+    example: tuple[str, ...]
+
+    @property
+    def required(self) -> list[str]:
+        return [column.name for column in self.columns if column.required]
+
+    @property
+    def optional(self) -> list[str]:
+        return [column.name for column in self.columns if not column.required]
+
+    def template_csv(self) -> str:
+        """The header line and one example row: a file to fill in."""
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\r\n")
+        writer.writerow(column.name for column in self.columns)
+        writer.writerow(self.example)
+        return out.getvalue()
+
+
+FILE_FORMATS = {
+    "interactions": FileFormat(
+        "interactions",
+        INTERACTION_COLUMNS,
+        ("kent", "twitter-main", "@someone", "reply", "2026-04-01T09:30:00+01:00", "tweet-1234"),
+    ),
+    "channels": FileFormat(
+        "channels",
+        CHANNEL_COLUMNS,
+        (
+            "kent",
+            "twitter-main",
+            "twitter",
+            "Kent Police on X",
+            "Maidstone neighbourhood team",
+            "https://x.com/kent_police",
+        ),
+    ),
+}
 
 
 class ImportForm(forms.Form):

@@ -1,19 +1,20 @@
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from engagement.definitions.selectors import current_definition
-from engagement.ingest.forms import ImportForm
+from engagement.ingest.forms import FILE_FORMATS, ImportForm
 from engagement.ingest.rows import ImportFailed, ImportRejected, ImportRequest
 from engagement.ingest.tasks import request_import
 from engagement.ingest.uploads import IMPORTERS, store_upload
 from engagement.ladder.tasks import RecomputeNotQueued, request_recompute
 from engagement.models import ImportBatch
 from engagement.roles import IMPORT_CHANNELS, IMPORT_INTERACTIONS, may_start_recompute
+from forces.choices import Platform
 from forces.selectors import forces_managed_by
 
 PERMISSIONS = {"interactions": IMPORT_INTERACTIONS, "channels": IMPORT_CHANNELS}
@@ -82,6 +83,9 @@ def _import_page(request: HttpRequest, allowed: list[str]) -> HttpResponse:
     elif form.errors:
         status = 413 if form.too_large_file else 400
     context["form"] = form
+    context["formats"] = [FILE_FORMATS[what] for what in allowed]
+    context["kinds"] = current_definition().kinds.order_by("slug").values_list("slug", flat=True)
+    context["platforms"] = Platform.values
     context["recompute_at"] = settings.RECOMPUTE_AT
     context["may_recompute"] = may_start_recompute(request.user)
     return render(request, "engagement/import.html", context, status=status)
@@ -95,6 +99,17 @@ def import_batch(request: HttpRequest, pk: int) -> HttpResponse:
         uploads = uploads.filter(user=request.user)  # a person follows their own uploads
     batch = get_object_or_404(uploads, pk=pk)
     return render(request, "engagement/import_batch.html", {"batch": batch})
+
+
+def template_file(request: HttpRequest, what: str) -> HttpResponse:
+    """A CSV to fill in: the header the importer reads and one example row."""
+    if what not in allowed_imports(request) or what not in FILE_FORMATS:
+        raise Http404("There is no such file to import.")
+    response = HttpResponse(
+        FILE_FORMATS[what].template_csv(), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="ladder-{what}-template.csv"'
+    return response
 
 
 @require_POST
