@@ -607,6 +607,12 @@ def mark_sent(*, run_id: int, at: datetime | None) -> None:
     RecomputeRun.objects.filter(pk=run_id, status=Status.QUEUED).update(sent_at=at)
 
 
+def mark_in_process(*, run_id: int) -> None:
+    """A queued run this process will do itself (the background thread without REDIS_URL):
+    never shown as waiting for a worker, never sent to one."""
+    RecomputeRun.objects.filter(pk=run_id, status=Status.QUEUED).update(in_process=True)
+
+
 def is_latest_send(*, run_id: int, sent: str) -> bool:
     """Whether a message sent at `sent` (ISO time) is the run's latest send."""
     sent_at = RecomputeRun.objects.filter(pk=run_id).values_list("sent_at", flat=True).first()

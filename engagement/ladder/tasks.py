@@ -210,7 +210,7 @@ def _dispatch(run_id: int) -> None:
     if not _in_process():
         _send(run_id)
     elif settings.RECOMPUTE_IN_BACKGROUND:
-        recompute.mark_sent(run_id=run_id, at=timezone.now())  # handed over: not "waiting"
+        recompute.mark_in_process(run_id=run_id)  # this process does it: no worker awaited
         _background().put(run_id)
     else:
         _run_here(run_id)
