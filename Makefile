@@ -22,11 +22,13 @@ browser:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 # The dashboard on the embedded default: SQLite in var/, tasks in-process, demo data.
+# E-mailed links (saved reports) start with the address it serves, unless SITE_URL says otherwise.
+DEMO_SITE_URL = $(or $(SITE_URL),http://127.0.0.1:$(PORT))
 demo: install
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py collectstatic --no-input -v 0
-	$(BIN)/python manage.py setup_demo --port $(PORT)
-	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	SITE_URL=$(DEMO_SITE_URL) $(BIN)/python manage.py setup_demo --port $(PORT)
+	SITE_URL=$(DEMO_SITE_URL) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 # The whole suite: lint, format check and tests (PostgreSQL and Redis; CI=true insists on them).
 test: install browser

@@ -5,7 +5,7 @@ from itertools import groupby
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.http import Http404
 
-from forces.models import Force, ForceMembership
+from forces.models import Channel, Force, ForceMembership
 
 
 def forces_by_region() -> list[tuple[str, list[Force]]]:
@@ -30,6 +30,17 @@ def forces_by_slug(slugs: list[str]) -> dict[str, Force]:
 def force_choices() -> list[tuple[str, str, str]]:
     """(slug, name, region) of every force, by name: the choices of a force picker."""
     return list(Force.objects.order_by("name").values_list("slug", "name", "region"))
+
+
+def channel_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    """(force name, [(channel slug, "name (slug)")]) for a channel picker grouped by force, forces
+    and channels by name (one query). A slug is unique within its force only: the picker's
+    choice is narrowed to one force by choosing that force too."""
+    channels = Channel.objects.select_related("force").order_by("force__name", "name", "slug")
+    return [
+        (force, [(channel.slug, f"{channel.name} ({channel.slug})") for channel in group])
+        for force, group in groupby(channels, key=lambda channel: channel.force.name)
+    ]
 
 
 def forces_managed_by(user: AbstractBaseUser | AnonymousUser) -> frozenset[str] | None:

@@ -34,6 +34,13 @@ def roomy_api_throttles(settings):
     settings.API_THROTTLE_RATES = {"anon": "100000/minute", "user": "100000/minute"}
 
 
+@pytest.fixture(autouse=True)
+def runs_in_the_request(settings):
+    """Without REDIS_URL a run asked for from a page is done in the request in tests (a test's
+    own transaction must see it); tests of the background thread set it back to true."""
+    settings.RECOMPUTE_IN_BACKGROUND = False
+
+
 @pytest.fixture
 def analyst(db):
     from tests.factories import AnalystFactory

@@ -277,7 +277,8 @@ ADMIN_MODELS: dict[str, tuple[str, dict[str, str]]] = {
             "add": ADMIN_NO,
             "change": "S L 200 200 302 403 200",
             "history": LENS_OWN,
-            "delete": LENS_OWN,
+            # Another force's manager may discard lenses, but is shown no such lens: sent away.
+            "delete": "S L 200 200 302 403 200",
             "bare": "S L 302 302 302 302 302",
             "version": LENS_OWN,
         },
@@ -351,6 +352,13 @@ ROWS: list[Row] = [
     # The upload page: force data managers for their own forces, superusers for all; definition
     # admins for routes only (every force's).
     Row("imports/", "GET", "S 403 200 200 200 403 200"),
+    # The template files named on the upload page: those who import that kind of file.
+    Row(
+        "imports/template/<slug:what>.csv",
+        "GET",
+        "S 403 403 200 200 403 200",
+        "/imports/template/interactions.csv",
+    ),
     # "Recompute now" after an import: those who may start a recompute, by POST only.
     Row("imports/recompute/", "GET", "S 405 405 405 405 405 405"),
     Row(
@@ -556,12 +564,32 @@ ROWS: list[Row] = [
         data={"full": "1"},
         effect="run_queued",
     ),
+    # The list's publish action leads to the draft's confirmation: it publishes nothing itself.
     Row(
         "admin/engagement/engagementdefinition/",
         "POST",
-        "S L 302+ 200 200 403 302+",
+        "S L 302 200 200 403 302",
         data={"action": "publish_selected", "_selected_action": "{draft}"},
-        effect="draft_published",
+    ),
+    # Publishing's confirmation (with the preview's movers): those who may publish.
+    Row(
+        "admin/engagement/engagementdefinition/<int:pk>/publish/",
+        "GET",
+        "S L 200 403 403 403 200",
+        "/admin/engagement/engagementdefinition/{draft}/publish/",
+    ),
+    # A run's progress, then its result (and the page's status endpoint): those who read runs.
+    Row(
+        "admin/engagement/recomputerun/<int:pk>/progress/",
+        "GET",
+        ADMIN_READ,
+        "/admin/engagement/recomputerun/{run}/progress/",
+    ),
+    Row(
+        "admin/engagement/recomputerun/<int:pk>/progress/status/",
+        "GET",
+        ADMIN_READ,
+        "/admin/engagement/recomputerun/{run}/progress/status/",
     ),
     Row(
         "admin/engagement/engagementdefinition/",

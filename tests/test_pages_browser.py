@@ -37,6 +37,7 @@ PAGES = {
     "definition": ("/definition/", 200),
     "reports": ("/reports/?period=2026-Q2&force=kent", 200),
     "imports": ("/imports/", 200),
+    "saved-reports": ("/reports/saved/", 200),
     "not-found": ("/forces/atlantis/", 404),
 }
 

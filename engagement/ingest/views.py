@@ -1,17 +1,17 @@
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from engagement.definitions.selectors import current_definition
-from engagement.ingest.forms import ImportForm
+from engagement.ingest.forms import FILE_FORMATS, ImportForm
 from engagement.ingest.rows import ImportFailed, ImportRejected, ImportRequest
 from engagement.ingest.tasks import request_import
 from engagement.ingest.uploads import IMPORTERS, forces_allowed, store_upload
-from engagement.ladder.tasks import request_recompute
+from engagement.ladder.tasks import RecomputeNotQueued, request_recompute
 from engagement.models import ImportBatch
 from engagement.roles import (
     IMPORT_CHANNELS,
@@ -19,6 +19,7 @@ from engagement.roles import (
     IMPORT_ROUTES,
     may_start_recompute,
 )
+from forces.choices import Platform
 from forces.selectors import forces_managed_by
 
 # Links are about citizens as interactions are: whoever imports interactions records links.
@@ -98,6 +99,9 @@ def _import_page(request: HttpRequest, allowed: list[str]) -> HttpResponse:
     elif form.errors:
         status = 413 if form.too_large_file else 400
     context["form"] = form
+    context["formats"] = [FILE_FORMATS[what] for what in allowed]
+    context["kinds"] = current_definition().kinds.order_by("slug").values_list("slug", flat=True)
+    context["platforms"] = Platform.values
     context["recompute_at"] = settings.RECOMPUTE_AT
     context["may_recompute"] = may_start_recompute(request.user)
     return render(request, "engagement/import.html", context, status=status)
@@ -113,16 +117,33 @@ def import_batch(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "engagement/import_batch.html", {"batch": batch})
 
 
-@require_POST
+def template_file(request: HttpRequest, what: str) -> HttpResponse:
+    """A CSV to fill in: the header the importer reads and one example row."""
+    if what not in allowed_imports(request) or what not in FILE_FORMATS:
+        raise Http404("There is no such file to import.")
+    response = HttpResponse(
+        FILE_FORMATS[what].template_csv(), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="ladder-{what}-template.csv"'
+    return response
+
+
 @require_POST
 def recompute_now(request: HttpRequest) -> HttpResponse:
     """Queue a recompute of the current definition now, rather than tonight (START_RECOMPUTE)."""
     if not may_start_recompute(request.user):
         raise PermissionDenied("You may not start a recompute.")
-    run = request_recompute(definition=current_definition(), user=request.user)
+    try:
+        run = request_recompute(definition=current_definition(), user=request.user)
+    except RecomputeNotQueued as not_queued:
+        messages.error(request, str(not_queued))
+        return redirect("engagement:imports")
+    if request.user.is_staff:  # the admin's page of the run follows it to its result
+        messages.success(request, f"Recompute run {run.pk} asked for: its progress shows here.")
+        return redirect("admin:engagement_recomputerun_progress", pk=run.pk)
     messages.success(
         request,
-        f"Recompute run {run.pk} is queued: the figures change when it has finished "
-        "(the bar at the top of every page says when).",
+        f"Recompute run {run.pk} asked for: the figures change when it has finished "
+        "(the bar at the top of every page says where it is).",
     )
     return redirect("engagement:imports")

@@ -607,6 +607,12 @@ def mark_sent(*, run_id: int, at: datetime | None) -> None:
     RecomputeRun.objects.filter(pk=run_id, status=Status.QUEUED).update(sent_at=at)
 
 
+def mark_in_process(*, run_id: int) -> None:
+    """A queued run this process will do itself (the background thread without REDIS_URL):
+    never shown as waiting for a worker, never sent to one."""
+    RecomputeRun.objects.filter(pk=run_id, status=Status.QUEUED).update(in_process=True)
+
+
 def is_latest_send(*, run_id: int, sent: str) -> bool:
     """Whether a message sent at `sent` (ISO time) is the run's latest send."""
     sent_at = RecomputeRun.objects.filter(pk=run_id).values_list("sent_at", flat=True).first()
@@ -649,6 +655,30 @@ def describe_coverage(covered: dict) -> str:
     if covered.get("note"):
         text += f". {covered['note']}"
     return text
+
+
+def progress_of(run: RecomputeRun) -> dict:
+    """Where a run stands, for a page following it: its state, forces counted of how many, and
+    once it ended, its result in words."""
+    covered = run.covered or {}
+    ended = run.status not in {Status.QUEUED, Status.RUNNING}
+    if run.status == Status.SUCCEEDED:
+        what = "preview figures" if run.preview else "figures"
+        took = f" in {run.duration.total_seconds():.0f} s" if run.duration else ""
+        result = f"Finished{took}: the {what} are ready ({run.rows_written:,} rows written)."
+    elif ended:
+        result = f"{run.get_status_display()}. {run.error}".strip()
+    else:
+        result = ""
+    return {
+        "run": run.pk,
+        "status": run.status,
+        "status_label": run.get_status_display(),
+        "in_progress": not ended,
+        "done": len(covered.get("done", [])),
+        "total": len(covered.get("forces", {})),
+        "result": result,
+    }
 
 
 def label(month: int) -> str:

@@ -149,6 +149,17 @@ def lens_for(name: str, version: int | None = None) -> EngagementDefinition:
     return lens
 
 
+def lens_choices() -> list[tuple[str, str]]:
+    """(force slug, "Force's local lens") of every force with a published lens, by force name:
+    the lens picker's choices (the `lens` filter takes the force's slug)."""
+    return [
+        (slug, f"{name}'s local lens")
+        for slug, name in LocalLens.objects.filter(status=DefinitionStatus.PUBLISHED)
+        .order_by("force__name")
+        .values_list("force__slug", "force__name")
+    ]
+
+
 def figures_definition(filters: DistributionFilters) -> EngagementDefinition:
     """The version whose figures the filters read: a lens when named, else a shared version."""
     if filters.lens:

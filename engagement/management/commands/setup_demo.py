@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
@@ -24,5 +25,6 @@ class Command(BaseCommand):
                 f"\nLadder is starting at http://127.0.0.1:{port}/\n"
                 f"Sign in at http://127.0.0.1:{port}/sign-in/ with password '{password}' as\n"
                 + "".join(f"  '{username}' ({what})\n" for username, what in people)
+                + f"Links in report e-mails start with {settings.SITE_URL} (SITE_URL).\n"
             )
         )
