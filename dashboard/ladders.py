@@ -44,7 +44,6 @@ PASSIVE = 1
 # "Share at Conversation or above": the rung where the public starts talking back.
 CONVERSATION = 2
 PER = 1000  # the share of population is shown per 1,000 residents
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 @dataclass(frozen=True)
@@ -53,17 +52,6 @@ class RungInfo:
     name: str
     slug: str
     description: str
-
-
-def period_name(period_type: str, label: str) -> str:
-    """A period as people say it: month 2026-10 is "Oct 2026", quarter 2026-Q2 is "2026 Q2";
-    years (2026) and financial years (2026-27) read as they are written."""
-    if period_type == "month":
-        year, month = label.split("-")
-        return f"{MONTHS[int(month) - 1]} {year}"
-    if period_type == "quarter":
-        return label.replace("-", " ")
-    return label
 
 
 @dataclass

@@ -22,6 +22,7 @@ from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
 from django.http import Http404
 
 from dashboard.ladders import RungInfo
+from engagement.ladder.periods import DataDays
 from engagement.models import (
     DefinitionStatus,
     Distribution,
@@ -92,6 +93,11 @@ def snapshot_periods(snapshot: DistributionSnapshot, period_type: str) -> list[s
         return store_selectors.snapshot_periods(snapshot, period_type)
 
     return cached(snapshot, "periods", period_type, compute=compute)
+
+
+def data_days(snapshot: DistributionSnapshot) -> DataDays | None:
+    """The London days the snapshot's data run over, for marking partial periods."""
+    return cached(snapshot, "days", compute=lambda: store_selectors.data_days(snapshot))
 
 
 def snapshot_rungs(snapshot: DistributionSnapshot) -> dict[int, RungInfo]:
