@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 SORT_BY_NAME = "name"
 SORT_CONVERSATION_UP = "conversation-up"
 SORT_MOVED_UP = "moved-up"
+SORT_MOVED_UP_PEOPLE = "moved-up-people"
 PERIOD_NOUNS = {
     PeriodType.MONTH: "month",
     PeriodType.QUARTER: "quarter",
@@ -125,6 +126,12 @@ class Filters:
         period = parse_period(self.period_type, label)
         earlier = period_of(self.period_type, period.start_month - 12).label
         return earlier if earlier in self.periods else None
+
+    def last_complete(self, period_type: str, count: int) -> list[str]:
+        """The last `count` complete periods of a type the snapshot holds (for a download)."""
+        periods = page_selectors.snapshot_periods(self.snapshot, period_type)
+        partial = partial_periods(period_type, periods, self.days)
+        return [label for label in periods if label not in partial][-count:]
 
     @property
     def version(self) -> int:
@@ -245,6 +252,7 @@ def sort_keys() -> list[str]:
         SORT_BY_NAME,
         SORT_CONVERSATION_UP,
         SORT_MOVED_UP,
+        SORT_MOVED_UP_PEOPLE,
         *(f"rung-{p}" for p in (0, *ENGAGED_POSITIONS)),
     ]
 
@@ -257,7 +265,8 @@ def sort_choices(rung_names: dict[int, str], *, with_none: bool) -> list[tuple[s
             f"Share at {rung_names.get(CONVERSATION, 'Conversation')} or above",
         ),
     ]
-    choices.append((SORT_MOVED_UP, "Moved up since the period before"))
+    choices.append((SORT_MOVED_UP, "Moved up since the period before (share)"))
+    choices.append((SORT_MOVED_UP_PEOPLE, "Moved up since the period before (people)"))
     positions = (0, *ENGAGED_POSITIONS) if with_none else ENGAGED_POSITIONS
     choices += [(f"rung-{p}", f"Share at {rung_names.get(p, p)}") for p in positions]
     return choices
