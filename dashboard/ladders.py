@@ -286,17 +286,20 @@ class Measure:
     markers: bool = True
 
 
-def _citizens(count: int | str | None) -> str:
+def citizens_text(count: int | str | None) -> str:
+    """A count of people in a chart's tooltip ([c] says why)."""
     if count == WITHHELD:
         return f"{WITHHELD}: withheld, too few to show"
-    return "unknown" if count is None else f"{count:,} citizens"
+    if count is None:
+        return "unknown"
+    return f"{count:,} citizen{'' if count == 1 else 's'}"
 
 
 def conversation_measure(conversation: str) -> Measure:
     return Measure(
         name=f"{conversation} or above",
         value=lambda ladder: ladder.share_conversation_up,
-        people=lambda ladder: _citizens(ladder.count_from(CONVERSATION)),
+        people=lambda ladder: citizens_text(ladder.count_from(CONVERSATION)),
         axis=f"% of each force's engaged public (rungs 1 to 6) at {conversation} or above",
     )
 

@@ -143,6 +143,25 @@ def region_names(snapshot: DistributionSnapshot) -> list[str]:
     return cached(snapshot, "regions", compute=compute)
 
 
+def population_census(snapshot: DistributionSnapshot) -> str:
+    """Where the populations behind rung 0 come from, in words ("the 2011 Census"): the years
+    the forces' populations are from (cached with the snapshot's figures)."""
+
+    def compute() -> str:
+        years = sorted(
+            set(
+                Force.objects.filter(population_year__isnull=False).values_list(
+                    "population_year", flat=True
+                )
+            )
+        )
+        if not years:
+            return ""
+        return "the " + " and ".join(str(year) for year in years) + " Census"
+
+    return cached(snapshot, "census", compute=compute)
+
+
 # --- Overview -------------------------------------------------------------------------------------
 
 

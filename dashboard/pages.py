@@ -23,6 +23,7 @@ from dashboard.ladders import (
     Measure,
     RungInfo,
     add_counts,
+    citizens_text,
     conversation_measure,
     ladder_chart,
     ladder_with_none_where_known,
@@ -224,7 +225,7 @@ def sort_measure(filters: Filters, rungs: dict[int, RungInfo]) -> Measure:
         return Measure(
             name=f"Share at {name}",
             value=lambda ladder: ladder.share_of_engaged(position),
-            people=lambda ladder: f"{ladder.shown_count(position)} citizens",
+            people=lambda ladder: citizens_text(ladder.shown_count(position)),
             axis=f"% of each force's engaged public (rungs 1 to 6) at {name}",
             position=position,
         )
@@ -260,6 +261,7 @@ def common_context(filters: Filters) -> dict[str, Any]:
         "conversation_name": _conversation(rungs),
         "per_thousand": filters.with_none,
         "withheld_note": withheld.page_protection_for(filters).note,
+        "census": page_selectors.population_census(filters.snapshot),
     }
 
 

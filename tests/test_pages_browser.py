@@ -36,6 +36,7 @@ PAGES = {
     "force": ("/forces/kent/", 200),
     "channel": ("/forces/kent/channels/facebook-main/", 200),
     "compare": ("/compare/?forces=kent,essex,dyfed-powys", 200),
+    "compare-first-view": ("/compare/", 200),
     "definition": ("/definition/", 200),
     "reports": ("/reports/?period=2026-Q2&force=kent", 200),
     "imports": ("/imports/", 200),
@@ -249,9 +250,9 @@ def test_overview_switches_rung_0_on_as_a_rate_per_thousand(signed_in, pages_sit
     page.check("#f-rung0")
     show_figures(page)
     assert page.locator('#forces-table thead th[data-rung="0"]').count() == 1
-    assert "per 1,000 residents" in page.locator("#forces-table thead").inner_text()
+    assert "per 1,000 residents" in page.locator("#forces-table thead").text_content()
     title = page.evaluate("() => Chart.getChart('forces-chart-canvas').options.scales.x.title.text")
-    assert title == "per 1,000 residents"
+    assert title == "per 1,000 residents of the area"
     page.close()
 
 
@@ -592,3 +593,21 @@ def test_changing_the_period_and_opening_a_force_takes_15_key_presses_at_most(an
         analyst.press("Enter")
     assert analyst.count <= 15, analyst.trail
     assert "/forces/" in page.url and f"period={chosen}" in page.url
+
+
+def test_compare_offers_every_period_type_and_platform_from_its_first_view(signed_in, pages_site):
+    page = opened(signed_in, pages_site.url, "/compare/", 390)
+    types = page.locator("#f-period-type option").evaluate_all("o => o.map(x => x.value)")
+    assert types == ["month", "quarter", "year", "financial_year"]
+    assert page.locator("#f-platform option").count() > 2
+    page.close()
+
+
+@pytest.mark.parametrize("width", (320, 390))
+def test_the_api_root_fits_a_phone_and_leads_back_to_the_dashboard(signed_in, pages_site, width):
+    page = opened(signed_in, pages_site.url, "/api/v1/", width)
+    assert sideways_overflow(page)["scroll"] <= width, sideways_overflow(page)
+    page.get_by_test_id("back-to-dashboard").click()
+    page.wait_for_load_state("networkidle")
+    assert page.url == pages_site.url + "/"
+    page.close()
