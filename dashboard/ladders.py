@@ -315,7 +315,8 @@ def ranked_chart(
     """Forces ranked by a measure (the page's sort), the references first, with markers for the
     period before and the same period a year before where the measure has them."""
     ranked = sorted(ladders, key=lambda ladder: -(_or_below(measure.value(ladder))))
-    shown = [*references, *ranked]
+    # A count of people is not comparable with a whole area's: the references are left out.
+    shown = [*ranked] if measure.measure == "people" else [*references, *ranked]
 
     def series(pick) -> list[float | None]:
         if not measure.markers:

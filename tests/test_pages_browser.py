@@ -524,7 +524,7 @@ def test_the_five_forces_that_moved_most_people_up_last_full_quarter_in_3_action
     assert "Moved up since 2026 Q2" in page.locator("#forces-table thead").inner_text()
     ranked = page.evaluate("() => JSON.parse(document.getElementById('ranked-chart').textContent)")
     names = [row.locator("th").inner_text().strip() for row in rows]
-    assert ranked["labels"][1:6] == names  # the chart follows the sort
+    assert ranked["labels"][:5] == names  # the chart follows the sort (people: no reference)
 
 
 def test_kent_against_its_three_most_alike_this_year_against_last_in_4_actions(analyst):

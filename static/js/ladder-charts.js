@@ -84,7 +84,7 @@
     return {
       stacked: stacked, min: 0, max: max, beginAtZero: true, grid: { color: GRID },
       title: { display: true, text: spec.axis || (percent ? "% of the engaged (rungs 1 to 6)" : "per 1,000 residents") },
-      ticks: { callback: function (v) { return percent ? v + "%" : v; } }
+      ticks: { callback: function (v) { return percent ? v + "%" : v.toLocaleString("en-GB"); } }
     };
   }
 
@@ -270,7 +270,8 @@
 
   function height(spec) {
     if (spec.kind === "lines") { return 380; }
-    var row = spec.labels.length > 12 ? 22 : 34;
+    // Labels wrap onto two lines on a narrow screen, so each bar gets room for them there.
+    var row = window.innerWidth < 600 ? 38 : (spec.labels.length > 12 ? 22 : 34);
     return Math.max(160, spec.labels.length * row + 90);
   }
 
