@@ -181,35 +181,30 @@ def _moved_up_people(ladder: Ladder) -> str:
         return "no period before"
     if moved_up.withheld:
         return f"{moved_up.shown_moved}: withheld, too few to show"
-    return f"{moved_up.moved:,} of {moved_up.of:,} citizens"
+    return f"{moved_up.moved:,} of {moved_up.of:,} citizens engaged before"
+
+
+def _moved_up_measure(filters: Filters, *, people: bool) -> Measure:
+    """ "Moved up" ranked as a share of each force's engaged before, or as a number of people."""
+    before = filters.previous_period_name or "the period before"
+    who = f"citizens engaged in {before} who stood higher in {filters.period_name}"
+    return Measure(
+        name=f"People who moved up since {before}" if people else f"Moved up since {before}",
+        value=_moved_up_people_count if people else _moved_up_share,
+        people=_moved_up_people,
+        axis=who if people else f"% of each force's {who}",
+        position=None,
+        measure="people" if people else "share_of_engaged",
+        markers=False,
+    )
 
 
 def sort_measure(filters: Filters, rungs: dict[int, RungInfo]) -> Measure:
     """What the overview's ranked chart ranks by: the measure of the chosen sort (Conversation or
     above when sorted by name), so the chart and the table agree."""
     sort = filters.sort
-    if sort == SORT_MOVED_UP_PEOPLE:
-        before = filters.previous_period_name or "the period before"
-        return Measure(
-            name=f"People who moved up since {before}",
-            value=_moved_up_people_count,
-            people=_moved_up_people,
-            axis=f"citizens engaged in {before} who stood higher in {filters.period_name}",
-            position=None,
-            measure="people",
-            markers=False,
-        )
-    if sort == SORT_MOVED_UP:
-        before = filters.previous_period_name or "the period before"
-        return Measure(
-            name=f"Moved up since {before}",
-            value=_moved_up_share,
-            people=_moved_up_people,
-            axis=f"% of each force's citizens engaged in {before} who stood higher in "
-            f"{filters.period_name}",
-            position=None,
-            markers=False,
-        )
+    if sort in (SORT_MOVED_UP, SORT_MOVED_UP_PEOPLE):
+        return _moved_up_measure(filters, people=sort == SORT_MOVED_UP_PEOPLE)
     if sort.startswith("rung-"):
         position = int(sort.removeprefix("rung-"))
         name = rungs[position].name if position in rungs else f"Rung {position}"

@@ -19,7 +19,7 @@ from tests.factories import (
     SnapshotFactory,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("migrations_data")]
 
 # (period type, label, first day) held in the hand-built snapshot.
 PERIODS = [
@@ -119,26 +119,26 @@ def test_the_wide_layout_counts_the_engaged_and_those_at_conversation_or_above()
     ]
 
 
-def test_conversation_or_above_is_withheld_where_it_would_give_a_withheld_rung_away():
-    # Rung 1 (3) is small; secondary protection withholds rung 3 (10) too. Rungs 2 to 6 add up
-    # rung 3 but not rung 1: with the engaged total, that sum would give rung 1 away.
+def protected_may_row(counts: dict[int, int]) -> dict:
+    """May 2026's wide row of a force with `counts`, with small numbers (below 5) withheld."""
     snapshot_with(
-        {1: 3, 2: 20, 3: 10},
+        counts,
         earliest=datetime(2026, 4, 1, 9, tzinfo=UTC),
         horizon=datetime(2026, 6, 30, 12, tzinfo=UTC),
     )
-    row = next(r for r in rows("wide", suppress_below=5) if r["period"] == "2026-05")
+    return next(r for r in rows("wide", suppress_below=5) if r["period"] == "2026-05")
+
+
+def test_conversation_or_above_is_withheld_where_it_would_give_a_withheld_rung_away():
+    # Rung 1 (3) is small; secondary protection withholds rung 3 (10) too. Rungs 2 to 6 add up
+    # rung 3 but not rung 1: with the engaged total, that sum would give rung 1 away.
+    row = protected_may_row({1: 3, 2: 20, 3: 10})
     assert (row["rung_1_passive"], row["rung_3_participation"]) == ("[c]", "[c]")
     assert row["engaged"] == "33"
     assert (row["conversation_or_above"], row["share_conversation_or_above"]) == ("[c]", "")
 
 
 def test_conversation_or_above_is_shown_where_it_adds_up_every_withheld_rung():
-    snapshot_with(
-        {1: 30, 2: 4, 3: 3},
-        earliest=datetime(2026, 4, 1, 9, tzinfo=UTC),
-        horizon=datetime(2026, 6, 30, 12, tzinfo=UTC),
-    )
-    row = next(r for r in rows("wide", suppress_below=5) if r["period"] == "2026-05")
+    row = protected_may_row({1: 30, 2: 4, 3: 3})
     assert (row["rung_2_conversation"], row["rung_3_participation"]) == ("[c]", "[c]")
     assert (row["engaged"], row["conversation_or_above"]) == ("37", "7")

@@ -20,6 +20,7 @@ class Command(BaseCommand):
         if not Interaction.objects.exists():
             self.stdout.write("Generating demo data for the 43 forces…")
             call_command("generate_demo", stdout=self.stdout, stderr=self.stderr)
+
         def progress(force_ids: list[int]):
             return tqdm(
                 force_ids,
