@@ -32,10 +32,13 @@ browser:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 # The dashboard on the embedded default: SQLite in var/, tasks in-process, demo data.
+# Quiet until the server starts: warnings only (DEMO_LOG_LEVEL=INFO for more), a progress bar for the first
+# recompute, then the address and the logins.
+DEMO_LOG_LEVEL ?= WARNING
 demo: install
-	@$(BIN)/python manage.py migrate --no-input -v 0
+	@LOG_LEVEL=$(DEMO_LOG_LEVEL) $(BIN)/python manage.py migrate --no-input -v 0
 	@$(BIN)/python manage.py collectstatic --no-input -v 0
-	@$(BIN)/python manage.py setup_demo --port $(PORT)
+	@LOG_LEVEL=$(DEMO_LOG_LEVEL) $(BIN)/python manage.py setup_demo --port $(PORT)
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 # The whole suite: lint, format check and tests (PostgreSQL and Redis; CI=true insists on them).
