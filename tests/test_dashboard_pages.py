@@ -32,8 +32,9 @@ PAGES = [
     reverse("dashboard:definition"),
 ]
 # The force page: 12, its mobility and forces most alike (2), the permissions (2), the days the
-# data cover (partial periods) and the quarters held (the last four quarters' download).
-MAX_QUERIES = 18
+# data cover (partial periods), the quarters held (the last four quarters' download) and the
+# populations' Census year; each cached with the snapshot after the first page.
+MAX_QUERIES = 19
 
 
 def some_forces(count: int) -> list[Force]:
