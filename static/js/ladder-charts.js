@@ -165,6 +165,12 @@
     };
   }
 
+  // The value axis reaches past the largest bar or marker, so no marker sits beyond its end.
+  function reach(values) {
+    var known = values.filter(function (v) { return v !== null && v !== undefined; });
+    return known.length ? Math.max.apply(null, known) * 1.04 : undefined;
+  }
+
   // Markers for earlier periods are drawn whole, even at an end of the axis (clip: false).
   function markers(label, data, style) {
     return { type: "line", order: 0, label: label, data: data, showLine: false, pointStyle: style, pointRadius: 6,
@@ -192,7 +198,8 @@
       data: { labels: spec.labels, datasets: datasets },
       options: Object.assign({
         indexAxis: "y", maintainAspectRatio: false, layout: { padding: { right: 8 } },
-        scales: { x: axis(spec, false), y: { grid: { display: false }, ticks: categoryTicks(spec, true) } },
+        scales: { x: Object.assign(axis(spec, false), { suggestedMax: reach([].concat(spec.data, spec.previous || [], spec.year_before || [])) }),
+                  y: { grid: { display: false }, ticks: categoryTicks(spec, true) } },
         plugins: {
           legend: { display: true, position: "top", labels: { usePointStyle: true } },
           tooltip: { callbacks: { label: function (ctx) {
@@ -223,7 +230,8 @@
       },
       options: {
         indexAxis: "y", maintainAspectRatio: false, layout: { padding: { right: 8 } },
-        scales: { x: axis(spec, false), y: { grid: { display: false } } },
+        scales: { x: Object.assign(axis(spec, false), { suggestedMax: reach([].concat(pick(spec.data), pick(spec.previous), pick(spec.year_before))) }),
+                  y: { grid: { display: false } } },
         plugins: {
           // The bars are named on their axis; the legend names the markers.
           legend: { display: true, position: "top", labels: { usePointStyle: true, filter: function (item) {
