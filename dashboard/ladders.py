@@ -18,7 +18,7 @@ withheld rungs would give one away: `share_from` is unknown then too.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -261,6 +261,14 @@ def stacked_chart(
         "kind": "stacked",
         "title": title,
         "measure": "per_thousand" if per_thousand else "share_of_engaged",
+        "axis": "per 1,000 residents of the area"
+        if per_thousand
+        else "% of the bar's engaged public (rungs 1 to 6)",
+        # A bar all at Passive is empty while Passive is hidden: its label says so instead.
+        "only_passive": [
+            bool(ladder.engaged) and ladder.count(PASSIVE) == ladder.engaged for ladder in ladders
+        ],
+        "passive_name": _rung_name(rungs, PASSIVE),
         "labels": [ladder.label for ladder in ladders],
         "links": [ladder.extra.get("url", "") for ladder in ladders] if links else [],
         "emphasis": [bool(ladder.extra.get("reference")) for ladder in ladders],
@@ -280,31 +288,82 @@ def stacked_chart(
     }
 
 
+@dataclass(frozen=True)
+class Measure:
+    """What a ranked chart ranks the forces by: a figure of each ladder (and of its earlier
+    periods' ladders, for the markers), the people behind it as words, and what it is a share of.
+    `position` is the rung whose colour and pattern its bars take (None: no one rung)."""
+
+    name: str
+    value: Callable[[Ladder], float | None]
+    people: Callable[[Ladder], str]
+    axis: str
+    position: int | None = CONVERSATION
+    measure: str = "share_of_engaged"
+    markers: bool = True
+
+
+def citizens_text(count: int | str | None) -> str:
+    """A count of people in a chart's tooltip ([c] says why)."""
+    if count == WITHHELD:
+        return f"{WITHHELD}: withheld, too few to show"
+    if count is None:
+        return "unknown"
+    return f"{count:,} citizen{'' if count == 1 else 's'}"
+
+
+def conversation_measure(conversation: str) -> Measure:
+    return Measure(
+        name=f"{conversation} or above",
+        value=lambda ladder: ladder.share_conversation_up,
+        people=lambda ladder: citizens_text(ladder.count_from(CONVERSATION)),
+        axis=f"% of each force's engaged public (rungs 1 to 6) at {conversation} or above",
+    )
+
+
 def ranked_chart(
-    ladders: list[Ladder], references: list[Ladder], *, title: str, links: bool = True
+    ladders: list[Ladder],
+    references: list[Ladder],
+    *,
+    title: str,
+    measure: Measure,
+    links: bool = True,
 ) -> dict[str, Any]:
-    """Forces ranked by their share of engaged at Conversation or above, the references first,
-    with markers for the period before and the same period a year before."""
-    ranked = sorted(ladders, key=lambda ladder: -(ladder.share_conversation_up or -1))
-    shown = [*references, *ranked]
+    """Forces ranked by a measure (the page's sort), the references first, with markers for the
+    period before and the same period a year before where the measure has them."""
+    ranked = sorted(ladders, key=lambda ladder: -(_or_below(measure.value(ladder))))
+    # A count of people is not comparable with a whole area's: the references are left out.
+    shown = [*ranked] if measure.measure == "people" else [*references, *ranked]
 
     def series(pick) -> list[float | None]:
-        return [
-            _round(pick(ladder).share_conversation_up) if pick(ladder) else None for ladder in shown
-        ]
+        if not measure.markers:
+            return [None for _ in shown]
+        return [_round(measure.value(pick(ladder))) if pick(ladder) else None for ladder in shown]
 
     return {
         "kind": "ranked",
         "title": title,
-        "measure": "share_of_engaged",
+        "measure": measure.measure,
+        "axis": measure.axis,
+        "position": measure.position,
+        "bar_label": measure.name,
         "labels": [ladder.label for ladder in shown],
         "links": [ladder.extra.get("url", "") for ladder in shown] if links else [],
         "emphasis": [bool(ladder.extra.get("reference")) for ladder in shown],
-        "data": series(lambda ladder: ladder),
+        "data": _values(shown, measure),
         "previous": series(lambda ladder: ladder.previous),
         "year_before": series(lambda ladder: ladder.year_before),
-        "counts": [ladder.count_from(CONVERSATION) for ladder in shown],
+        "count_text": [measure.people(ladder) for ladder in shown],
     }
+
+
+def _values(ladders: list[Ladder], measure: Measure) -> list[float | None]:
+    return [_round(measure.value(ladder)) for ladder in ladders]
+
+
+def _or_below(value: float | None) -> float:
+    """A sort key: unknown figures rank last."""
+    return -1.0 if value is None else value
 
 
 def ladder_chart(ladder: Ladder, rungs: Mapping[int, RungInfo], *, title: str) -> dict[str, Any]:
@@ -319,6 +378,7 @@ def ladder_chart(ladder: Ladder, rungs: Mapping[int, RungInfo], *, title: str) -
         "kind": "ladder",
         "title": title,
         "measure": "share_of_engaged",
+        "axis": "% of the engaged public (rungs 1 to 6) at each rung",
         "labels": [_rung_name(rungs, p) for p in positions],
         "positions": list(positions),
         "passive_index": positions.index(PASSIVE),
@@ -334,6 +394,7 @@ def lines_chart(
     series: list[dict[str, Any]],
     *,
     title: str,
+    axis: str,
     measure: str = "share_of_engaged",
 ) -> dict[str, Any]:
     """Lines over periods; each series is {label, data, and position (a rung) or colour}."""
@@ -341,6 +402,7 @@ def lines_chart(
         "kind": "lines",
         "title": title,
         "measure": measure,
+        "axis": axis,
         "labels": labels,
         "datasets": [
             {

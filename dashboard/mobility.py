@@ -163,12 +163,15 @@ def matrix_chart(
     return {
         "kind": "stacked",
         "title": f"Where the citizens at each rung in {before} stood in {after}",
+        "measure": "share_of_before",
+        "axis": f"% of the bar's citizens: those at its rung in {before}",
         "labels": [_name(rungs, p) for p in bars],
         "links": [],
         "emphasis": [False for _ in bars],
         "datasets": [
             {
                 "label": f"{_name(rungs, after_position)} in {after}",
+                "position": after_position,
                 "colour": RUNG_COLOURS.get(after_position, "#505a5f"),
                 "data": [
                     None
@@ -350,15 +353,16 @@ def force_mobility_context(filters: Filters, force: Force) -> dict[str, Any]:
     """
     before = previous_period(filters)
     if not before:
-        return {"mobility": {"before": "", "after": filters.period}}
+        return {"mobility": {"before": "", "after": filters.period_name}}
     rungs = page_selectors.snapshot_rungs(filters.snapshot)
     matrix = page_selectors.pair_moves(
         filters.snapshot, force, period_type=filters.period_type, to_period=filters.period
     )
-    after = filters.period
     protection = withheld.page_protection_for(filters)
     hidden = matrix_withheld(matrix, threshold=filters.threshold)
     hidden_totals = protection.force(before, force.slug)
+    # The pages name periods as people say them (engagement.ladder.periods.period_name).
+    before, after = filters.name(before), filters.period_name
     lines = headlines(matrix, rungs, before=before, after=after)
     if protection.on:
         if 0 < mobility.newcomers(matrix) < filters.threshold:
@@ -430,7 +434,9 @@ def similar_context(filters: Filters, force: Force) -> dict[str, Any]:
             "merges_withheld": is_on(filters.threshold),
             "neighbours": neighbours,
             "compare_url": reverse("dashboard:compare")
-            + f"?forces={','.join(slugs)}&{filters.query()}",
+            + f"?forces={','.join(slugs)}&{filters.query()}#figures",
+            "compare_three_url": reverse("dashboard:compare")
+            + f"?forces={','.join(slugs[:4])}&{filters.query()}#figures",
         }
     }
 

@@ -22,7 +22,7 @@ from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
 from django.http import Http404
 
 from dashboard.ladders import RungInfo
-from engagement.ladder.periods import parse_period
+from engagement.ladder.periods import DataDays, parse_period
 from engagement.models import (
     DefinitionStatus,
     Distribution,
@@ -97,6 +97,11 @@ def snapshot_periods(snapshot: DistributionSnapshot, period_type: str) -> list[s
     return cached(snapshot, "periods", period_type, compute=compute)
 
 
+def data_days(snapshot: DistributionSnapshot) -> DataDays | None:
+    """The London days the snapshot's data run over, for marking partial periods."""
+    return cached(snapshot, "days", compute=lambda: store_selectors.data_days(snapshot))
+
+
 def snapshot_rungs(snapshot: DistributionSnapshot) -> dict[int, RungInfo]:
     """The rung names of the definition the snapshot was computed under."""
 
@@ -138,6 +143,25 @@ def region_names(snapshot: DistributionSnapshot) -> list[str]:
         return list(Force.objects.order_by("region").values_list("region", flat=True).distinct())
 
     return cached(snapshot, "regions", compute=compute)
+
+
+def population_census(snapshot: DistributionSnapshot) -> str:
+    """Where the populations behind rung 0 come from, in words ("the 2011 Census"): the years
+    the forces' populations are from (cached with the snapshot's figures)."""
+
+    def compute() -> str:
+        years = sorted(
+            set(
+                Force.objects.filter(population_year__isnull=False).values_list(
+                    "population_year", flat=True
+                )
+            )
+        )
+        if not years:
+            return ""
+        return "the " + " and ".join(str(year) for year in years) + " Census"
+
+    return cached(snapshot, "census", compute=compute)
 
 
 # --- Overview -------------------------------------------------------------------------------------

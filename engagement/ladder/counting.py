@@ -138,6 +138,30 @@ FROM forces_force f
 """
 
 
+EARLIEST_SQL = """
+SELECT MIN((
+    SELECT MIN(i.occurred_at) FROM engagement_interaction i
+    WHERE i.force_id = f.id AND i.local_month = %(month)s
+))
+FROM forces_force f
+"""
+
+
+def _instant(value: datetime | str | None) -> datetime | None:
+    if isinstance(value, str):  # SQLite hands back UTC as text without an offset
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+    return value
+
+
+def earliest_in_month(month: int) -> datetime | None:
+    """The earliest interaction held in a London month (the first day the data cover, when the
+    month is the range's first): a few index probes per force, like the horizon."""
+    with connection.cursor() as cursor:
+        cursor.execute(EARLIEST_SQL, {"month": month})
+        (earliest,) = cursor.fetchone()
+    return _instant(earliest)
+
+
 def data_range() -> DataRange | None:
     """The range of the interactions held now; None when there are none."""
     with connection.cursor() as cursor:
@@ -147,9 +171,7 @@ def data_range() -> DataRange | None:
             return None
         cursor.execute(HORIZON_SQL, {"month": horizon_month})
         (horizon,) = cursor.fetchone()
-    if isinstance(horizon, str):  # SQLite hands back UTC as text without an offset
-        horizon = datetime.fromisoformat(horizon).replace(tzinfo=UTC)
-    return DataRange(first_month, horizon_month, horizon)
+    return DataRange(first_month, horizon_month, _instant(horizon))
 
 
 def periods_in_range(first_month: int, horizon_month: int) -> list[Period]:

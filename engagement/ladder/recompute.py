@@ -41,7 +41,7 @@ makes the result safe to serve:
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
@@ -578,22 +578,29 @@ def recompute_now(
     full: bool = False,
     user: AbstractBaseUser | None = None,
     before_publish: Callable[[], None] | None = None,
+    progress: Callable[[list[int]], Iterable[int]] = list,
 ) -> RecomputeRun:
     """Run a recompute start to finish in this process: the same steps the Celery tasks run."""
     run = queue_run(definition=definition or current_definition(), full=full, user=user)
-    return run_queued(run_id=run.pk, before_publish=before_publish)
+    return run_queued(run_id=run.pk, before_publish=before_publish, progress=progress)
 
 
-def run_queued(*, run_id: int, before_publish: Callable[[], None] | None = None) -> RecomputeRun:
+def run_queued(
+    *,
+    run_id: int,
+    before_publish: Callable[[], None] | None = None,
+    progress: Callable[[list[int]], Iterable[int]] = list,
+) -> RecomputeRun:
     """Run a queued run start to finish in this process (the command; the admin and publishing
     without REDIS_URL). Every failure marks it failed; it holds the run's lock throughout, so
-    a killed process is seen as dead at once. Every log line carries the run id."""
+    a killed process is seen as dead at once. Every log line carries the run id. `progress`
+    wraps the forces to compute (a progress bar for `make demo`)."""
     with bound_contextvars(run_id=run_id), holding_run(run_id):
         logger.info("Recompute run %s starting in this process", run_id)
         force_ids = start_run(run_id=run_id, in_process=True)
         if force_ids is not None:
             try:
-                for force_id in force_ids:
+                for force_id in progress(list(force_ids)):
                     compute_force(run_id=run_id, force_id=force_id)
                 finish_run(run_id=run_id, before_publish=before_publish)
             except Exception as error:
