@@ -133,21 +133,6 @@ def months_in(period: Period) -> range:
     return range(period.start_month, period.start_month + length)
 
 
-MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-
-def period_name(period_type: str, label: str) -> str:
-    """A period as people say it: month 2026-10 is "Oct 2026", quarter 2026-Q2 is "2026 Q2";
-    years (2026) and financial years (2026-27) read as they are written. One rule for every
-    page that names a period (the dashboard, the impact preview, reports)."""
-    if period_type == PeriodType.MONTH:
-        year, month = label.split("-")
-        return f"{MONTH_NAMES[int(month) - 1]} {year}"
-    if period_type == PeriodType.QUARTER:
-        return label.replace("-", " ")
-    return label
-
-
 def parse_period(period_type: str, label: str) -> Period:
     """The period a label names, or ValueError with a message a person can act on."""
     try:
