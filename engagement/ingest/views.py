@@ -119,8 +119,10 @@ def import_batch(request: HttpRequest, pk: int) -> HttpResponse:
 
 def template_file(request: HttpRequest, what: str) -> HttpResponse:
     """A CSV to fill in: the header the importer reads and one example row."""
-    if what not in allowed_imports(request) or what not in FILE_FORMATS:
+    if what not in FILE_FORMATS:
         raise Http404("There is no such file to import.")
+    if what not in allowed_imports(request):
+        raise PermissionDenied
     response = HttpResponse(
         FILE_FORMATS[what].template_csv(), content_type="text/csv; charset=utf-8"
     )
