@@ -27,6 +27,7 @@ from io import BytesIO
 from itertools import chain
 
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -134,6 +135,21 @@ def error_body(*, status_code: int, code: str, message: str, errors: dict | None
     return {"status": status_code, "code": code, "message": message, "errors": errors or {}}
 
 
+# The database unreachable (restarting, a network cut): a 503 the client may retry, never a 500.
+# A lost connection is OperationalError, one used after it was lost InterfaceError.
+DATABASE_OUTAGE = (OperationalError, InterfaceError)
+UNAVAILABLE = (
+    "The figures are unavailable for a moment: the database is not answering. Nothing is lost; "
+    "try again in a minute."
+)
+RETRY_AFTER_SECONDS = 30
+
+
+def unavailable_body() -> dict:
+    """The error body of a request the database could not answer (code "unavailable")."""
+    return error_body(status_code=503, code="unavailable", message=UNAVAILABLE)
+
+
 # A string, not `format: binary`: generated clients read a text/* body as text (binary breaks them).
 CSV_BODY = {"type": "string", "description": "CSV: UTF-8, CRLF line ends, a header row."}
 VALIDATORS = {
@@ -219,6 +235,13 @@ class ErrorDocumentingSchema(AutoSchema):
 def api_exception_handler(exc: Exception, context: dict) -> Response:
     """DRF's handling, reshaped into the one error body; unexpected errors become a plain 500."""
     exc = counted_refusal(exc, context)
+    if isinstance(exc, DATABASE_OUTAGE):
+        logger.warning("The database is unreachable: %s", type(exc).__name__)
+        return Response(
+            unavailable_body(),
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
     response = exception_handler(exc, context)
     if response is None:
         logger.exception("Unexpected error in %s", context.get("view").__class__.__name__)
