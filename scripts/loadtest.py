@@ -19,6 +19,8 @@ writes.py for its readers): `load()` measures a running server, `serve()` starts
 importlib (it is a script, not a package):
 
     spec = importlib.util.spec_from_file_location("loadtest", "scripts/loadtest.py")
+    loadtest = sys.modules["loadtest"] = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(loadtest)
 
 Nothing here writes to the database but the reader's user and session.
 """
@@ -238,8 +240,12 @@ def reader_session(username: str = READER) -> str:
     """The Cookie header of a signed-in analyst (made if missing), from a session written to the
     configured database: the load readers sign in without a password. Needs Django set up."""
     from django.conf import settings
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.auth import get_user_model
+    from django.contrib.auth import (
+        BACKEND_SESSION_KEY,
+        HASH_SESSION_KEY,
+        SESSION_KEY,
+        get_user_model,
+    )
     from django.contrib.auth.models import Group
     from django.contrib.sessions.backends.db import SessionStore
 
@@ -276,9 +282,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--url", help="a running Ladder (default: start gunicorn here)")
     parser.add_argument("--session", help="a signed-in session id (with --url elsewhere)")
-    parser.add_argument(
-        "--readers", type=int, default=int(os.environ.get("LOADTEST_READERS", "8"))
-    )
+    parser.add_argument("--readers", type=int, default=int(os.environ.get("LOADTEST_READERS", "8")))
     parser.add_argument(
         "--requests", type=int, default=int(os.environ.get("LOADTEST_REQUESTS", "400"))
     )
@@ -292,9 +296,7 @@ def main(argv: list[str] | None = None) -> int:
     django.setup()
     from django.conf import settings
 
-    cookie = (
-        f"{settings.SESSION_COOKIE_NAME}={args.session}" if args.session else reader_session()
-    )
+    cookie = f"{settings.SESSION_COOKIE_NAME}={args.session}" if args.session else reader_session()
     paths = args.path or default_paths()
     with serve() if args.url is None else _running(args.url) as base:
         print(f"Load test of {base}: {args.readers} readers, {args.requests} requests")

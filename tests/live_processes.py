@@ -1,13 +1,11 @@
-"""The product as it runs in production, started by a test: gunicorn serving config.wsgi on a
-loopback port, against a database URL of the test's choosing (the test database, or a proxy in
-front of it), and plain HTTP requests to it that report any status without raising."""
+"""The product as it runs in production, started by a test: gunicorn through scripts/loadtest.py
+(`loadtest.serve`, `loadtest.load`), and plain HTTP requests that report any status, body and
+headers without raising."""
 
 from __future__ import annotations
 
-import os
-import subprocess
+import importlib.util
 import sys
-import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -15,8 +13,17 @@ from pathlib import Path
 
 from django.conf import settings
 
-from tests.outage_helpers import free_port
-from tests.processes import stop
+LOADTEST = Path(settings.BASE_DIR) / "scripts" / "loadtest.py"
+
+
+def _loadtest():
+    spec = importlib.util.spec_from_file_location("ladder_loadtest", LOADTEST)
+    module = sys.modules[spec.name] = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+loadtest = _loadtest()
 
 
 @dataclass
@@ -24,42 +31,6 @@ class Answer:
     status: int
     body: str
     headers: dict[str, str]
-
-
-class Gunicorn:
-    """`gunicorn -c python:config.gunicorn config.wsgi`, as the compose file starts it."""
-
-    def __init__(self, log: Path, *, database_url: str, workers: int = 1, **env: str):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = log
-        self.env = {
-            **os.environ,
-            "DATABASE_URL": database_url,
-            "GUNICORN_BIND": f"127.0.0.1:{self.port}",
-            "WEB_CONCURRENCY": str(workers),
-            **env,
-        }
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "python:config.gunicorn", "config.wsgi"],
-            cwd=Path(settings.BASE_DIR),
-            env=self.env,
-            stdout=self.log.open("wb"),
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 60
-        while get(f"{self.url}/healthz").status != 200:
-            assert self.process.poll() is None, self.log.read_text()
-            assert time.monotonic() < deadline, "gunicorn did not start within 60s"
-            time.sleep(0.2)
-
-    def stop(self) -> None:
-        if self.process is not None:
-            stop(self.process)
-            self.process = None
 
 
 def get(url: str, *, cookies: dict[str, str] | None = None, timeout: float = 30) -> Answer:
