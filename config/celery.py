@@ -21,7 +21,6 @@ from django_structlog.celery.steps import DjangoStructLogInitStep
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 
-
 class WaitsForTheDatabase(Task):
     """Every task (unless it names its own base): a lost database is retried with growing pauses
     (5 s, 10 s, … up to 5 minutes, about 8 hours in all) rather than failed, so no task is lost
