@@ -148,3 +148,34 @@ def test_the_upload_page_and_the_api_under_another_key_say_why(loaded, client):
     assert page.status_code == 503 and WRONG_KEY in page.content.decode()
     assert api.status_code == 503 and WRONG_KEY in api.json()["message"]
     assert held_rows() == before
+
+
+# --- the embedded default: SQLite's online backup -------------------------------------------
+
+
+def test_on_sqlite_a_restored_backup_gives_byte_identical_exports(tmp_path):
+    env = {"DATABASE_URL": "", "REDIS_URL": "", "LADDER_VAR_DIR": str(tmp_path)}
+    for command in (
+        ["migrate", "--no-input", "-v", "0"],
+        ["import_channels", str(SMALL / "channels.csv")],
+        ["import_interactions", str(SMALL / "interactions.csv")],
+        ["recompute", "--full"],
+    ):
+        done = manage(*command, **env)
+        assert done.returncode == 0, done.stderr
+
+    def export(label: str) -> bytes:
+        path = tmp_path / f"{label}.csv"
+        done = manage("export_distributions", "--output", str(path), **env)
+        assert done.returncode == 0, done.stderr
+        return path.read_bytes()
+
+    before = export("before")
+    backup = tmp_path / "backup.sqlite3"
+    assert manage("backup", str(backup), **env).returncode == 0
+    (tmp_path / "ladder.sqlite3").rename(tmp_path / "lost.sqlite3")
+    restored = manage("restore", str(backup), **env)
+    assert restored.returncode == 0, restored.stderr
+    assert export("after") == before
+    refused = manage("restore", str(backup), **env)  # the database now holds tables
+    assert refused.returncode == 1 and "is not empty" in refused.stderr
