@@ -166,7 +166,13 @@ class ImportRejected(Exception):
 
 
 class ImportFailed(Exception):
-    """The import could not finish (the database went away): nothing was written."""
+    """The import could not finish (the database went away, or another pseudonym key): nothing
+    was written."""
+
+
+class DatabaseLost(ImportFailed):
+    """The import lost its database connection: nothing was written, and it may run again once
+    the database is back."""
 
 
 def guarded(importer: Callable[P, R]) -> Callable[P, R]:
@@ -193,7 +199,7 @@ def guarded(importer: Callable[P, R]) -> Callable[P, R]:
             )
             if not connection.in_atomic_block:
                 connection.close()
-            raise ImportFailed(DATABASE_LOST) from error
+            raise DatabaseLost(DATABASE_LOST) from error
 
     return run
 
