@@ -7,8 +7,9 @@ form `code` fixes):
     {"status": 400, "code": "invalid", "message": "...", "errors": {"period": ["..."]}}
 
 `errors` maps a parameter (or `non_field_errors`) to its messages; it is empty when the problem is
-not about a parameter (401, 403, 404, 405, 406, 500). One code has detail by position instead: an
-import refused because of its rows (POST /api/v1/interactions/) answers
+not about a parameter (401, 403, 404, 405, 406, 500, and 503 "unavailable" while the database
+cannot be reached). One code has detail by position instead: an import refused because of its
+rows (POST /api/v1/interactions/) answers
 
     {"status": 400, "code": "invalid_rows", "message": "...",
      "errors": [{"index": 3, "field": "kind", "message": "..."}], "more": 0}
@@ -182,7 +183,7 @@ class ErrorDocumentingSchema(AutoSchema):
     on conditional reads (views listing the action in `conditional_actions`) the validators and
     the 304 they lead to."""
 
-    ERROR_STATUSES = ("400", "401", "403", "404")
+    ERROR_STATUSES = ("400", "401", "403", "404", "503")  # 503: the database unreachable
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
