@@ -10,7 +10,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("engagement", "0015_draft_deletes_its_rungs_lens_plural"),
+        ("engagement", "0018_import_profiles"),
     ]
 
     operations = [
