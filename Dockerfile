@@ -8,6 +8,11 @@ RUN npm ci --omit=dev --no-audit --no-fund
 FROM python:3.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 LADDER_VAR_DIR=/var/lib/ladder LOG_FORMAT=json
 WORKDIR /app
+# pg_dump and pg_restore for `manage.py backup` and `restore` (the backup service of
+# docker-compose.yml): version 15, as the database image (a pg_dump older than its server fails).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends postgresql-client-15 \
+    && rm -rf /var/lib/apt/lists/*
 # Only what production needs: `pip install .` without the dev extras (tests/test_packaging.py
 # proves such an install reaches Redis).
 COPY pyproject.toml ./
@@ -22,7 +27,8 @@ RUN pip install --no-cache-dir .
 COPY . .
 COPY --from=static /app/node_modules ./node_modules
 RUN SECRET_KEY=build PSEUDONYM_KEY=build python manage.py collectstatic --no-input \
-    && useradd --system ladder && mkdir -p /var/lib/ladder && chown ladder /var/lib/ladder
+    && useradd --system ladder && mkdir -p /var/lib/ladder /backups \
+    && chown ladder /var/lib/ladder /backups
 USER ladder
 EXPOSE 8000
 # Ready: the database, migrations, Redis and the figures' age (config/health.py).

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: install demo test screenshots bench lint format worker beat browser clean
+.PHONY: install demo test screenshots bench loadtest lint format worker beat browser clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,11 @@ screenshots: install browser
 # docs/performance.md.
 bench: install
 	$(BIN)/python scripts/bench
+
+# The load test: LOADTEST_READERS (default 8) readers share LOADTEST_REQUESTS (default 400) GETs of
+# the main pages and the API on gunicorn; p50/p95/p99 and errors per address. See README.md, "Load".
+loadtest: install
+	$(BIN)/python scripts/loadtest.py
 
 lint:
 	$(BIN)/ruff check .

@@ -7,8 +7,9 @@ form `code` fixes):
     {"status": 400, "code": "invalid", "message": "...", "errors": {"period": ["..."]}}
 
 `errors` maps a parameter (or `non_field_errors`) to its messages; it is empty when the problem is
-not about a parameter (401, 403, 404, 405, 406, 500). One code has detail by position instead: an
-import refused because of its rows (POST /api/v1/interactions/) answers
+not about a parameter (401, 403, 404, 405, 406, 500, and 503 "unavailable" while the database
+cannot be reached). One code has detail by position instead: an import refused because of its
+rows (POST /api/v1/interactions/) answers
 
     {"status": 400, "code": "invalid_rows", "message": "...",
      "errors": [{"index": 3, "field": "kind", "message": "..."}], "more": 0}
@@ -27,6 +28,7 @@ from io import BytesIO
 from itertools import chain
 
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -134,6 +136,21 @@ def error_body(*, status_code: int, code: str, message: str, errors: dict | None
     return {"status": status_code, "code": code, "message": message, "errors": errors or {}}
 
 
+# The database unreachable (restarting, a network cut): a 503 the client may retry, never a 500.
+# A lost connection is OperationalError, one used after it was lost InterfaceError.
+DATABASE_OUTAGE = (OperationalError, InterfaceError)
+UNAVAILABLE = (
+    "The figures are unavailable for a moment: the database is not answering. Nothing is lost; "
+    "try again in a minute."
+)
+RETRY_AFTER_SECONDS = 30
+
+
+def unavailable_body() -> dict:
+    """The error body of a request the database could not answer (code "unavailable")."""
+    return error_body(status_code=503, code="unavailable", message=UNAVAILABLE)
+
+
 # A string, not `format: binary`: generated clients read a text/* body as text (binary breaks them).
 CSV_BODY = {"type": "string", "description": "CSV: UTF-8, CRLF line ends, a header row."}
 VALIDATORS = {
@@ -166,7 +183,7 @@ class ErrorDocumentingSchema(AutoSchema):
     on conditional reads (views listing the action in `conditional_actions`) the validators and
     the 304 they lead to."""
 
-    ERROR_STATUSES = ("400", "401", "403", "404")
+    ERROR_STATUSES = ("400", "401", "403", "404", "503")  # 503: the database unreachable
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
@@ -219,6 +236,13 @@ class ErrorDocumentingSchema(AutoSchema):
 def api_exception_handler(exc: Exception, context: dict) -> Response:
     """DRF's handling, reshaped into the one error body; unexpected errors become a plain 500."""
     exc = counted_refusal(exc, context)
+    if isinstance(exc, DATABASE_OUTAGE):
+        logger.warning("The database is unreachable: %s", type(exc).__name__)
+        return Response(
+            unavailable_body(),
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
     response = exception_handler(exc, context)
     if response is None:
         logger.exception("Unexpected error in %s", context.get("view").__class__.__name__)

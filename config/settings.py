@@ -140,6 +140,9 @@ DATABASES = {
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
     )
 }
+# A kept connection is checked before a request uses it, so that after a database outage the
+# first request does not fail on a connection the outage broke (config.unavailable).
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     # WAL: the pages read while a background recompute writes; IMMEDIATE: a writer waits for

@@ -4,6 +4,9 @@ from django.urls import include, path
 from config import health
 from dashboard.accounts import admin_sign_in
 
+# A database outage is a 503 with the product's page or the API's error body (config.unavailable).
+handler500 = "config.unavailable.server_error"
+
 admin.site.site_header = "Ladder administration"
 admin.site.site_title = "Ladder"
 admin.site.index_title = "Forces, channels and the shared engagement definition"

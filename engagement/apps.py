@@ -7,7 +7,9 @@ class EngagementConfig(AppConfig):
     verbose_name = "Engagement"
 
     def ready(self) -> None:
+        from engagement.ingest.pseudonym_key import record_after_migrate
         from engagement.ladder import tasks  # noqa: F401 (connects the recompute on publishing)
         from engagement.roles import ensure_roles
 
         post_migrate.connect(ensure_roles, sender=self)
+        post_migrate.connect(record_after_migrate, sender=self)

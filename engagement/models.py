@@ -732,3 +732,28 @@ class LastingState(RollupRow):
 
     def __str__(self) -> str:
         return f"{self.kind} of citizen {self.citizen_id} on {self.channel_id}"
+
+
+class PseudonymKeyFingerprint(models.Model):
+    """The fingerprint of the PSEUDONYM_KEY this database's citizens were pseudonymised with.
+
+    The key itself is configuration and never stored: the fingerprint is an HMAC of a fixed
+    label under the key (engagement.ingest.pseudonym_key), which names the key without giving it
+    away. One row, written by the first migrate or import; imports and restores refuse to run
+    under a key whose fingerprint differs, because every returning citizen would become new.
+    """
+
+    SINGLE = 1
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=SINGLE, editable=False)
+    fingerprint = models.CharField(max_length=64)
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "pseudonym key fingerprint"
+        constraints = [
+            models.CheckConstraint(condition=models.Q(id=1), name="one_pseudonym_key_fingerprint")
+        ]
+
+    def __str__(self) -> str:
+        return f"pseudonym key {self.fingerprint[:12]}…"

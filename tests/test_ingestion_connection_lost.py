@@ -20,7 +20,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.urls import reverse
 
-from engagement.ingest.rows import DATABASE_LOST
+from engagement.ingest.rows import DATABASE_LOST, DatabaseLost
+from engagement.ingest.uploads import run_stored_upload, store_upload, upload_storage
 from engagement.models import ImportBatch
 from forces.models import Force
 from tests.factories import ChannelFactory, InteractionFactory, StaffFactory
@@ -140,3 +141,24 @@ def test_the_api_answers_503_with_the_error_body(client):
     }
     assert held_rows() == before
     assert not ImportBatch.objects.exists()
+
+
+def test_a_workers_upload_import_is_queued_again_with_its_file_and_imported_once_back(
+    settings, tmp_path
+):
+    settings.UPLOAD_DIR = str(tmp_path)
+    upload = SimpleUploadedFile("rows.csv", CSV.encode(), content_type="text/csv")
+    batch = store_upload(upload=upload, kind="interactions", dry_run=False, user=None)
+    before = held_rows()
+    with connection_lost_at_first_write() as ended, pytest.raises(DatabaseLost):
+        run_stored_upload(batch_id=batch.pk, wait_for_database=True)
+    assert ended
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.QUEUED and batch.problems == []
+    assert upload_storage().exists(batch.upload)
+    assert held_rows() == before
+
+    run_stored_upload(batch_id=batch.pk, wait_for_database=True)  # the task's retry
+    batch.refresh_from_db()
+    assert (batch.status, batch.created) == (ImportBatch.Status.SUCCEEDED, 1)
+    assert not upload_storage().exists(batch.upload)

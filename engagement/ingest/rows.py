@@ -29,6 +29,7 @@ from django.db import InterfaceError, OperationalError, connection
 from django.utils import timezone
 from structlog.contextvars import bound_contextvars
 
+from engagement.ingest.pseudonym_key import WrongPseudonymKey, ensure_pseudonym_key
 from engagement.models import ImportBatch
 
 logger = logging.getLogger(__name__)
@@ -165,34 +166,47 @@ class ImportRejected(Exception):
 
 
 class ImportFailed(Exception):
-    """The import could not finish (the database went away): nothing was written."""
+    """The import could not finish (the database went away, or another pseudonym key): nothing
+    was written."""
+
+
+class DatabaseLost(ImportFailed):
+    """The import lost its database connection: nothing was written, and it may run again once
+    the database is back."""
 
 
 def guarded(importer: Callable[P, R]) -> Callable[P, R]:
-    """An import whose lost database connection is ImportFailed with a message, not a traceback.
+    """An import whose lost database connection is ImportFailed with a message, not a traceback,
+    and that runs only under the pseudonym key the database was made with.
 
     The transaction is gone with the connection, so nothing was written. Outside a transaction
     the dead connection is closed, so the page that reports the failure can query again.
+    Under another PSEUDONYM_KEY (engagement.ingest.pseudonym_key) every returning citizen would
+    be new: the import is ImportFailed, saying why, before it reads a row.
     """
 
     @functools.wraps(importer)
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
+            ensure_pseudonym_key()
             return importer(*args, **kwargs)
+        except WrongPseudonymKey as wrong:
+            logger.warning("import refused: %s", wrong)
+            raise ImportFailed(str(wrong)) from wrong
         except (OperationalError, InterfaceError) as error:
             logger.warning(
                 "import failed: the database connection was lost (%s)", type(error).__name__
             )
             if not connection.in_atomic_block:
                 connection.close()
-            raise ImportFailed(DATABASE_LOST) from error
+            raise DatabaseLost(DATABASE_LOST) from error
 
     return run
 
 
 def import_service(importer: Importer) -> Importer:
     """An import function as every one is run: logged under one import id, and guarded (a lost
-    database connection is ImportFailed)."""
+    database connection, or another pseudonym key than the database's, is ImportFailed)."""
     return guarded(logged_import(importer))
 
 

@@ -1,15 +1,23 @@
 """Celery tasks for the upload page's large files: wrappers around engagement.ingest.uploads."""
 
 from celery import shared_task
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 
 from engagement.ingest import uploads
+from engagement.ingest.rows import DatabaseLost
 from engagement.models import ImportBatch
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True)
-def import_stored_upload(batch_id: int) -> None:
-    uploads.run_stored_upload(batch_id=batch_id)
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    # The database lost mid-import: the upload is queued again and this task retried, with the
+    # growing pauses of config.celery.WaitsForTheDatabase.
+    autoretry_for=(OperationalError, InterfaceError, DatabaseLost),
+)
+def import_stored_upload(self, batch_id: int) -> None:
+    uploads.run_stored_upload(batch_id=batch_id, wait_for_database=not self.request.is_eager)
 
 
 @shared_task

@@ -10,6 +10,10 @@ was written, but the record would say "running" for ever: the progress refreshes
 and an import with none for UPLOAD_LEASE_MINUTES is taken over (`run_stored_upload` claims it,
 `uploads_to_resend` queues it again for the beat task); one whose file has gone is marked failed
 with a message saying so.
+
+A worker that loses the database mid-import (PostgreSQL restarting) keeps the file and puts the
+import back in the queue, then raises DatabaseLost: its task runs it again once the database
+answers (engagement.ingest.tasks). Run in-process (no worker), the import fails with a message.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.storage import FileSystemStorage
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -35,6 +39,7 @@ from engagement.ingest.links import WithdrawalResult, import_links, withdraw_lin
 from engagement.ingest.profiles import Profile, parse_profile
 from engagement.ingest.routes import import_routes
 from engagement.ingest.rows import (
+    DatabaseLost,
     ImportFailed,
     ImportRejected,
     ImportRequest,
@@ -112,9 +117,13 @@ def _stopped() -> Q:
     )
 
 
-def run_stored_upload(*, batch_id: int) -> None:
+def run_stored_upload(*, batch_id: int, wait_for_database: bool = False) -> None:
     """Import a queued upload into its record. Safe to run twice: only a queued one starts, or
-    a running one whose worker has stopped (it starts again from the top)."""
+    a running one whose worker has stopped (it starts again from the top).
+
+    `wait_for_database` (a worker's run): a lost database connection queues the import again
+    with its file kept, and raises DatabaseLost for the task to retry; otherwise it fails it.
+    """
     claimable = Q(status=ImportBatch.Status.QUEUED) | _stopped()
     if not ImportBatch.objects.filter(claimable, pk=batch_id).update(
         status=ImportBatch.Status.RUNNING, heartbeat_at=timezone.now(), bytes_read=0
@@ -122,6 +131,7 @@ def run_stored_upload(*, batch_id: int) -> None:
         return
     batch = ImportBatch.objects.select_related("user").get(pk=batch_id)
     storage = upload_storage()
+    keep_file = False
     try:
         with storage.open(batch.upload, "rb") as source, filling(batch):
             _importer(batch)(
@@ -138,13 +148,32 @@ def run_stored_upload(*, batch_id: int) -> None:
             )
     except ImportRejected:
         pass  # its problems are on the record
+    except DatabaseLost as lost:
+        if not wait_for_database:
+            _fail(batch_id, str(lost))
+            return
+        keep_file = True
+        _queue_again(batch_id)
+        raise
     except ImportFailed as failed:
         _fail(batch_id, str(failed))
     except Exception:
         logger.exception("import %s of an upload failed", batch_id)
         _fail(batch_id, UNEXPECTED)
     finally:
-        storage.delete(batch.upload)
+        if not keep_file:
+            storage.delete(batch.upload)
+
+
+def _queue_again(batch_id: int) -> None:
+    """Back in the queue, to start from the top; while the database is still away this fails
+    too, and the import stays running until its lease ends and uploads_to_resend takes it."""
+    try:
+        ImportBatch.objects.filter(pk=batch_id, status=ImportBatch.Status.RUNNING).update(
+            status=ImportBatch.Status.QUEUED, bytes_read=0
+        )
+    except (OperationalError, InterfaceError):
+        logger.warning("upload %s stays running until the database is back", batch_id)
 
 
 def _importer(batch: ImportBatch) -> Callable[..., Any]:

@@ -62,7 +62,7 @@ RETRY = {
     "autoretry_for": (OperationalError, InterfaceError),
     "retry_backoff": 5,
     "retry_backoff_max": 300,
-    "max_retries": 5,
+    "max_retries": 100,  # about 8 hours of pauses: a long database outage loses no step
 }
 
 
