@@ -48,6 +48,16 @@ def main(response) -> str:
     return re.search(r"<main.*</main>", response.content.decode(), re.DOTALL).group(0)
 
 
+def published(snapshot) -> None:
+    """What a recompute says once it has published a snapshot."""
+    figures_published.send(
+        sender=RecomputeRun,
+        snapshot_id=snapshot.pk,
+        definition_version=snapshot.definition.version,
+        current=True,
+    )
+
+
 def new_snapshot(seed: int):
     """Publish a second snapshot with other figures, as a recompute would."""
     DistributionSnapshot.objects.update(is_current=False)
@@ -131,14 +141,7 @@ def test_publishing_figures_warms_the_overview_and_every_force_page(
     figures, reader, in_process, settings
 ):
     settings.DASHBOARD_WARM_PAGES = True
-    in_process(
-        lambda: figures_published.send(
-            sender=RecomputeRun,
-            snapshot_id=figures.snapshot.pk,
-            definition_version=figures.snapshot.definition.version,
-            current=True,
-        )
-    )
+    in_process(lambda: published(figures.snapshot))
     assert not built(reader.get(OVERVIEW))
     assert not built(reader.get(KENT))
     assert not built(reader.get(reverse("dashboard:force", args=["dyfed-powys"])))
@@ -146,12 +149,5 @@ def test_publishing_figures_warms_the_overview_and_every_force_page(
 
 def test_without_warming_the_first_reader_builds_the_page(figures, reader, in_process, settings):
     settings.DASHBOARD_WARM_PAGES = False
-    in_process(
-        lambda: figures_published.send(
-            sender=RecomputeRun,
-            snapshot_id=figures.snapshot.pk,
-            definition_version=figures.snapshot.definition.version,
-            current=True,
-        )
-    )
+    in_process(lambda: published(figures.snapshot))
     assert built(reader.get(OVERVIEW))
