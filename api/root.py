@@ -23,6 +23,11 @@ ENDPOINTS: tuple[tuple[str, str, str], ...] = (
     ("mobility", "api-mobility-list", "Movement between rungs from one period to the next."),
     ("similar_forces", "api-similar-forces-list", "The forces most like each force."),
     ("interactions", "api-interactions-import", "POST interactions (data managers)."),
+    (
+        "interactions_profiled",
+        "api-interactions-profiled-import",
+        "POST another tool's records through an import profile (?profile=x-posts).",
+    ),
     ("schema", "api-schema", "The OpenAPI schema."),
     ("docs", "api-docs", "The API documentation."),
 )

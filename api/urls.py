@@ -50,6 +50,11 @@ urlpatterns = [
         ingest_api.InteractionImportView.as_view(),
         name="api-interactions-import",
     ),
+    path(
+        "interactions/profiled/",
+        ingest_api.ProfiledImportView.as_view(),
+        name="api-interactions-profiled-import",
+    ),
     *csv_lists,
     path("", include(router.urls)),
 ]

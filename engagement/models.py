@@ -354,6 +354,9 @@ class ImportBatch(models.Model):
     # The worker's last sign of life while importing an upload (progress refreshes it): a running
     # import whose heartbeat is older than UPLOAD_LEASE_MINUTES has lost its worker.
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # An upload read through an import profile: the profile document the worker reads it with
+    # (the values given for the import fixed in it); empty for Ladder's own layout.
+    profile = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["-started_at"]
@@ -365,6 +368,28 @@ class ImportBatch(models.Model):
     @property
     def in_progress(self) -> bool:
         return self.status in {self.Status.QUEUED, self.Status.RUNNING}
+
+
+class ImportProfile(models.Model):
+    """A force's saved import profile: how to read one of its tools' exports as Ladder's rows
+    (docs/import-profiles.md). A force data manager saves profiles for their own forces; the
+    history keeps every version and who saved it."""
+
+    force = models.ForeignKey(Force, on_delete=models.CASCADE, related_name="import_profiles")
+    name = models.SlugField(max_length=63, help_text="Unique within the force.")
+    document = models.JSONField(help_text="The profile document.")
+    saved_by = actor_field()
+    saved_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["force__slug", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["force", "name"], name="import_profile_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.force.slug}/{self.name}"
 
 
 class RecomputeRun(models.Model):

@@ -103,6 +103,16 @@ API_ROW = [
     }
 ]
 
+# Another tool's records, as its API answers them (read through the built-in x-posts profile).
+X_POSTS = {
+    "data": [{"id": "1790000000000000001", "author_id": "42", "created_at": "2026-05-01T08:00:00Z"}]
+}
+
+
+def x_posts_export() -> SimpleUploadedFile:
+    return SimpleUploadedFile("x.json", json.dumps(X_POSTS).encode(), "application/json")
+
+
 READ = "S 200 200 200 200 403 200"  # a page for readers
 IMPACT = "S 403 200 403 403 403 200"  # a draft's preview: definition admins
 API_READ = "401 200 200 200 200 403 200"
@@ -323,6 +333,28 @@ ROWS: list[Row] = [
         data=lambda: {"what": "interactions", "file": interactions_csv()},
         effect="interaction_written",
     ),
+    # Another tool's export through an import profile (issue #26): as the upload page.
+    Row("imports/profiles/", "GET", "S 403 403 200 200 403 200"),
+    Row(
+        "imports/profiles/",
+        "POST",
+        "S 403 403 302 302 403 302",
+        data=lambda: {"file": x_posts_export(), "profile": "x-posts", "format": "json"},
+    ),
+    # An export being mapped is its session's only: anyone else's token is not found.
+    Row(
+        "imports/profiles/<slug:token>/",
+        "GET",
+        "S 403 403 404 404 403 404",
+        "/imports/profiles/not-yours/",
+    ),
+    Row(
+        "imports/profiles/<slug:token>/",
+        "POST",
+        "S 403 403 404 404 403 404",
+        "/imports/profiles/not-yours/",
+        data={"action": "import"},
+    ),
     # An upload's own page: the person who uploaded it (and superusers), among those who import.
     Row("imports/<int:pk>/", "GET", "S 403 403 200 404 403 200", "/imports/{batch}/"),
     # Saved reports: every reader saves, reads and runs them (issue #15).
@@ -367,6 +399,16 @@ ROWS: list[Row] = [
         "POST",
         "401 403 403 201+ 400 403 201+",
         data=API_ROW,
+        json=True,
+        effect="interaction_written",
+    ),
+    Row("api/v1/interactions/profiled/", "GET", "401 403 403 405 405 403 405"),
+    Row(
+        "api/v1/interactions/profiled/",
+        "POST",
+        "401 403 403 201+ 400 403 201+",
+        f"/api/v1/interactions/profiled/?profile=x-posts&force={OWN}&channel=twitter-main",
+        data=X_POSTS,
         json=True,
         effect="interaction_written",
     ),

@@ -28,6 +28,7 @@ from __future__ import annotations
 import csv
 import tempfile
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import IO, Any
 
@@ -35,6 +36,16 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from engagement.definitions.selectors import current_definition
+from engagement.ingest.profiles import (
+    PREVIEW_RECORDS,
+    SKIPPED,
+    LabelledProblems,
+    Profile,
+    json_records,
+    ladder_row,
+    mapped_rows,
+    read_records,
+)
 from engagement.ingest.pseudonyms import Pseudonymiser, normalise
 from engagement.ingest.rows import (
     DEFAULT_REQUEST,
@@ -61,7 +72,10 @@ __all__ = [
     "ImportResult",
     "import_interaction_rows",
     "import_interactions",
+    "import_profiled_data",
+    "import_with_profile",
     "parse_occurred_at",
+    "preview_with_profile",
 ]
 
 
@@ -113,6 +127,78 @@ def import_interaction_rows(
     Problems are located by the object's index in `rows` (0 first).
     """
     return _import(enumerate(rows), Problems(where), request)
+
+
+@import_service
+def import_with_profile(
+    *, profile: Profile, source: IO[bytes], request: ImportRequest = DEFAULT_REQUEST
+) -> ImportResult:
+    """Import another tool's export read through an import profile (engagement.ingest.profiles):
+    its records become Ladder's rows, and every rule of the interactions import holds."""
+    problems = LabelledProblems(profile.complete())
+    records = read_records(profile, source, problems, progress=request.progress)
+    return _import(mapped_rows(profile, records, problems), problems, request)
+
+
+@import_service
+def import_profiled_data(
+    *, profile: Profile, data: Any, request: ImportRequest = DEFAULT_REQUEST
+) -> ImportResult:
+    """Import another tool's records already parsed from JSON (the API's body) through a JSON
+    profile; problems are located by record, counted from 1."""
+    problems = LabelledProblems(profile.complete())
+    records = json_records(profile, data, problems)
+    return _import(mapped_rows(profile, records, problems), problems, request)
+
+
+@dataclass(frozen=True)
+class PreviewRecord:
+    """One record of an export as Ladder will read it, with its own problems."""
+
+    position: int
+    row: Row | None
+    skipped: bool
+    problems: list[str]
+    instant: datetime | None = None
+
+
+def preview_with_profile(
+    *,
+    profile: Profile,
+    source: IO[bytes],
+    request: ImportRequest = DEFAULT_REQUEST,
+    limit: int = PREVIEW_RECORDS,
+) -> tuple[list[PreviewRecord], list[str]]:
+    """The first `limit` records of an export as Ladder will read them, each with the problems
+    the import would find in it (the same checks), and the problems of the file as a whole.
+    Nothing is written and nothing is recorded."""
+    problems = LabelledProblems(profile)
+    checker = _RowChecker(problems, request)
+    records = read_records(profile, source, problems)
+    shown: list[PreviewRecord] = []
+    for position, record in records:
+        if len(shown) == limit:
+            break
+        before = problems.count
+        row = ladder_row(profile, position, record, problems)
+        skipped = row is SKIPPED
+        instant = None
+        if not skipped:
+            fields = checked_row(position, row, columns=INTERACTION_COLUMNS, problems=problems)
+            if fields is not None and checker.staged(len(shown) + 1, position, fields):
+                instant = parse_occurred_at(fields["occurred_at"].strip())
+        own = [str(problem) for problem in problems.kept[before:]]
+        shown.append(
+            PreviewRecord(
+                position=position,
+                row=None if skipped or not isinstance(row, dict) else row,
+                skipped=skipped,
+                problems=own,
+                instant=instant,
+            )
+        )
+    whole = [str(problem) for problem in problems.kept if problem.position is None]
+    return shown, whole
 
 
 def parse_occurred_at(text: str) -> datetime:

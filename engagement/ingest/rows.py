@@ -230,19 +230,22 @@ def csv_rows(
     columns: tuple[Column, ...],
     problems: Problems,
     progress: Progress | None = None,
+    other_columns: bool = False,
 ) -> Iterator[tuple[int, Row | None]]:
     """The data rows of a CSV file as (line number, {column: text}), streamed.
 
     Header problems (missing, unknown or repeated columns) stop the reading: no row can be
-    understood. Rows with invalid UTF-8 or the wrong number of values are reported and come as
-    None; every other check is the caller's. A byte-order mark and CRLF line ends are accepted.
+    understood. With `other_columns`, columns besides `columns` are read too and not a problem
+    (another tool's export, read through an import profile, carries many Ladder does not use).
+    Rows with invalid UTF-8 or the wrong number of values are reported and come as None;
+    every other check is the caller's. A byte-order mark and CRLF line ends are accepted.
     A line longer than IMPORT_MAX_LINE_BYTES stops the reading too: it is not a CSV file, and
     would otherwise be read whole into memory.
     """
     bad_lines: list[int] = []  # the lines _decoded_lines could not decode
     reader = csv.reader(_decoded_lines(source, progress, bad_lines))
     try:
-        yield from _records(reader, bad_lines, columns, problems)
+        yield from _records(reader, bad_lines, columns, problems, other_columns)
     except LineTooLong as error:
         problems.add(
             error.line,
@@ -257,6 +260,7 @@ def _records(
     bad_lines: list[int],
     columns: tuple[Column, ...],
     problems: Problems,
+    other_columns: bool = False,
 ) -> Iterator[tuple[int, Row | None]]:
     header = _next_record(reader, problems)
     if header is None:
@@ -267,7 +271,7 @@ def _records(
         problems.add(1, "header", "is not valid UTF-8")
         return
     names = [name.strip() for name in header]
-    if not _header_is_valid(names, columns, problems):
+    if not _header_is_valid(names, columns, problems, other_columns):
         return
     rows = 0
     while True:
@@ -509,9 +513,11 @@ def _next_record(reader, problems: Problems, start: int = 1) -> list[str] | None
             start = reader.line_num + 1
 
 
-def _header_is_valid(names: list[str], columns: tuple[Column, ...], problems: Problems) -> bool:
+def _header_is_valid(
+    names: list[str], columns: tuple[Column, ...], problems: Problems, other_columns: bool
+) -> bool:
     known = [column.name for column in columns]
-    if not set(names) & set(known):
+    if not set(names) & set(known) and not other_columns:
         # Most likely a file without its header: the first row is data, possibly a citizen's
         # identifier, so it is not repeated.
         problems.add(
@@ -526,9 +532,12 @@ def _header_is_valid(names: list[str], columns: tuple[Column, ...], problems: Pr
             problems.add(1, column.name, "column is missing from the header")
     for name in dict.fromkeys(names):
         if name not in known:
-            problems.add(
-                1, name[:40] or "(blank)", f"is not a known column (expected {', '.join(known)})"
-            )
+            if not other_columns:
+                problems.add(
+                    1,
+                    name[:40] or "(blank)",
+                    f"is not a known column (expected {', '.join(known)})",
+                )
         elif names.count(name) > 1:
             problems.add(1, name, "column appears more than once")
     return problems.count == before

@@ -14,7 +14,9 @@ def import_stored_upload(batch_id: int) -> None:
 
 @shared_task
 def recover_uploads() -> int:
-    """Beat, every five minutes: send again the uploads whose worker stopped or never came."""
+    """Beat, every five minutes: send again the uploads whose worker stopped or never came, and
+    delete the exports left on the import-profile pages for a day."""
+    uploads.prune_profile_drafts()
     resend = uploads.uploads_to_resend()
     for batch_id in resend:
         import_stored_upload.delay(batch_id)

@@ -14,10 +14,12 @@ with a message saying so.
 
 from __future__ import annotations
 
+import functools
 import logging
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -28,7 +30,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from engagement.ingest.channels import import_channels
-from engagement.ingest.interactions import import_interactions
+from engagement.ingest.interactions import import_interactions, import_with_profile
+from engagement.ingest.profiles import Profile, parse_profile
 from engagement.ingest.rows import (
     ImportFailed,
     ImportRejected,
@@ -46,6 +49,10 @@ IMPORTERS: dict[str, Callable[..., ImportResult]] = {
     ImportBatch.Kind.INTERACTIONS: import_interactions,
     ImportBatch.Kind.CHANNELS: import_channels,
 }
+# Exports kept while they are mapped on the import-profile pages, and how long an abandoned one
+# stays (the recover-uploads beat deletes it after).
+PROFILE_DRAFT_DIR = "profile-drafts"
+PROFILE_DRAFT_HOURS = 24
 UNEXPECTED = "The import stopped on an unexpected error (it has been logged); nothing was written."
 FILE_GONE = (
     "The worker importing this file stopped, and the stored file is gone; nothing was written. "
@@ -58,9 +65,15 @@ def upload_storage() -> FileSystemStorage:
 
 
 def store_upload(
-    *, upload: UploadedFile, kind: str, dry_run: bool, user: AbstractBaseUser | None
+    *,
+    upload: UploadedFile,
+    kind: str,
+    dry_run: bool,
+    user: AbstractBaseUser | None,
+    profile: Profile | None = None,
 ) -> ImportBatch:
-    """Keep the upload where a worker can read it, and record its import as queued."""
+    """Keep the upload where a worker can read it, and record its import as queued (with the
+    import profile to read it through, if it is another tool's export)."""
     name = upload_storage().save(f"{uuid.uuid4().hex}.csv", upload)
     with transaction.atomic():
         return ImportBatch.objects.create(
@@ -72,6 +85,7 @@ def store_upload(
             dry_run=dry_run,
             upload=name,
             bytes_total=upload.size,
+            profile=None if profile is None else profile.document(),
         )
 
 
@@ -95,7 +109,7 @@ def run_stored_upload(*, batch_id: int) -> None:
     storage = upload_storage()
     try:
         with storage.open(batch.upload, "rb") as source, filling(batch):
-            IMPORTERS[batch.kind](
+            _importer(batch)(
                 source=source,
                 request=ImportRequest(
                     filename=batch.filename,
@@ -116,6 +130,13 @@ def run_stored_upload(*, batch_id: int) -> None:
         _fail(batch_id, UNEXPECTED)
     finally:
         storage.delete(batch.upload)
+
+
+def _importer(batch: ImportBatch) -> Callable[..., Any]:
+    """The import a stored upload is read with: its kind's, or through its import profile."""
+    if batch.profile:
+        return functools.partial(import_with_profile, profile=parse_profile(batch.profile))
+    return IMPORTERS[batch.kind]
 
 
 def uploads_to_resend() -> list[int]:
@@ -144,6 +165,22 @@ def uploads_to_resend() -> list[int]:
     if resend:
         logger.warning("uploads sent to a worker again: %s", resend)
     return resend
+
+
+def prune_profile_drafts() -> int:
+    """Delete the exports kept for the import-profile pages more than PROFILE_DRAFT_HOURS ago
+    (their person left without importing); returns how many went."""
+    storage = upload_storage()
+    if not storage.exists(PROFILE_DRAFT_DIR):
+        return 0
+    oldest = timezone.now() - timedelta(hours=PROFILE_DRAFT_HOURS)
+    pruned = 0
+    for name in storage.listdir(PROFILE_DRAFT_DIR)[1]:
+        path = f"{PROFILE_DRAFT_DIR}/{name}"
+        if storage.get_modified_time(path) < oldest:
+            storage.delete(path)
+            pruned += 1
+    return pruned
 
 
 def _advance(batch_id: int, read: int) -> None:

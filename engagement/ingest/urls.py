@@ -1,6 +1,6 @@
 from django.urls import path
 
-from engagement.ingest import views
+from engagement.ingest import profile_views, views
 
 app_name = "engagement"
 
@@ -8,4 +8,10 @@ urlpatterns = [
     path("imports/", views.import_page, name="imports"),
     path("imports/recompute/", views.recompute_now, name="recompute-now"),
     path("imports/<int:pk>/", views.import_batch, name="import-batch"),
+    path("imports/profiles/", profile_views.profiles_page, name="import-profiles"),
+    path(
+        "imports/profiles/<slug:token>/",
+        profile_views.draft_page,
+        name="import-profile-draft",
+    ),
 ]
