@@ -27,7 +27,8 @@ class ReadsFigures(BasePermission):
 
 
 class ImportsInteractions(BasePermission):
-    """POST /api/v1/interactions/: force data managers (for their own forces) and superusers."""
+    """POST /api/v1/interactions/ and /api/v1/links/ (links and their withdrawal): force data
+    managers (for their own forces) and superusers."""
 
     def has_permission(self, request, view) -> bool:
         return bool(request.user and request.user.has_perm(IMPORT_INTERACTIONS))

@@ -49,7 +49,11 @@ from engagement.store.selectors import (
     READ_SCOPE_CHOICES,
     SHARE_PLACES,
     FiltersInvalid,
+    current_snapshot,
+    data_days,
     distribution_rows,
+    figures_definition,
+    partial_flags,
     visible_definitions,
     with_small_numbers_withheld,
 )
@@ -199,6 +203,10 @@ class DistributionSerializer(serializers.Serializer):
     suppressed = serializers.BooleanField(
         help_text="True where small-number protection (SUPPRESS_BELOW) withholds citizens, share."
     )
+    partial = serializers.BooleanField(
+        help_text="True when the data held begin after the period's first day or end before its "
+        "last (Europe/London days of the earliest interaction and of the horizon)."
+    )
 
 
 class DistributionViewSet(viewsets.GenericViewSet):
@@ -244,4 +252,7 @@ class DistributionViewSet(viewsets.GenericViewSet):
             return streaming_csv_response(export.lines, filename=export.filename)
         page = self.paginate_queryset(distribution_rows(filters))
         rows = with_small_numbers_withheld(list(page), filters, threshold=threshold)
+        partial = partial_flags(data_days(current_snapshot(figures_definition(filters))))
+        for row in rows:
+            row["partial"] = partial(row["period_type"], row["period"])
         return self.get_paginated_response(self.get_serializer(rows, many=True).data)

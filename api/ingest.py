@@ -1,5 +1,7 @@
 """The write side of the API: the bulk import of interactions, in Ladder's own fields or as
-another tool's records read through an import profile."""
+another tool's records read through an import profile; and links between identifiers (recorded
+with consent) and their withdrawal, in the links CSV's fields. All or nothing, problems by
+position."""
 
 from collections.abc import Callable, Collection
 
@@ -24,6 +26,7 @@ from engagement.ingest.interactions import (
     import_interaction_rows,
     import_profiled_data,
 )
+from engagement.ingest.links import WithdrawalResult, import_link_rows, withdraw_link_rows
 from engagement.ingest.profiles import ProfileInvalid
 from engagement.ingest.rows import ImportFailed, ImportRequest, ImportResult
 from engagement.ingest.saved_profiles import find_profile
@@ -84,19 +87,109 @@ class InteractionImportView(APIView):
         },
     )
     def post(self, request: Request) -> Response:
-        rows = request.data
-        if not isinstance(rows, list):
-            raise _body_problem("must be a JSON list of interaction objects")
-        if len(rows) > MAX_ROWS_PER_REQUEST:
-            raise _body_problem(
-                f"holds {len(rows)} interactions; send at most {MAX_ROWS_PER_REQUEST} per request"
-            )
+        rows = _listed(request, "interaction")
         return _imported(
             lambda asked: import_interaction_rows(rows=rows, request=asked),
             request=request,
             filename="POST /api/v1/interactions/",
             forces=forces_managed_by(request.user),
         )
+
+
+class LinkRowSerializer(serializers.Serializer):
+    """One link, with the links CSV's fields (documents the request body): two identifiers that
+    the person said, with consent, are theirs. Both are pseudonymised before storage."""
+
+    force = serializers.CharField(max_length=64)
+    platform = serializers.CharField(max_length=16)
+    citizen = serializers.CharField(max_length=500, help_text="Pseudonymised before storage.")
+    linked_platform = serializers.CharField(max_length=16)
+    linked_citizen = serializers.CharField(
+        max_length=500, help_text="Pseudonymised before storage."
+    )
+    consented_at = serializers.CharField(
+        max_length=64,
+        required=False,
+        allow_blank=True,
+        help_text="ISO 8601; without an offset, Europe/London local time.",
+    )
+    external_id = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, allow_null=True
+    )
+
+
+class WithdrawalSummarySerializer(serializers.Serializer):
+    rows_read = serializers.IntegerField()
+    withdrawn = serializers.IntegerField()
+    not_held = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="One line per link named that its force does not hold: nothing withdrawn.",
+    )
+    dry_run = serializers.BooleanField()
+
+
+def _rows_schema(body, summary, created: int):
+    return extend_schema(
+        request=body(many=True),
+        parameters=[
+            OpenApiParameter("dry_run", bool, description="Check and count, write nothing.")
+        ],
+        responses={
+            created: summary,
+            200: summary,
+            400: RowsErrorSerializer,
+            413: ErrorSerializer,
+            503: ErrorSerializer,
+        },
+    )
+
+
+class LinkImportView(InteractionImportView):
+    """Record links between identifiers (one person, with consent): all of them, or none and
+    every problem by index. A link already held in its force (either order), or whose
+    external_id its force holds, is a duplicate. A force data manager records links for their
+    own forces only."""
+
+    @_rows_schema(LinkRowSerializer, ImportSummarySerializer, 201)
+    def post(self, request: Request) -> Response:
+        rows = _listed(request, "link")
+        return _imported(
+            lambda asked: import_link_rows(rows=rows, request=asked),
+            request=request,
+            filename="POST /api/v1/links/",
+            forces=forces_managed_by(request.user),
+        )
+
+
+class LinkWithdrawalView(InteractionImportView):
+    """Withdraw links (consent withdrawn), named as when they were recorded, in either order:
+    each link held is deleted and the figures it touched recounted by the next recompute; one
+    its force does not hold is listed in `not_held` and changes nothing. A problem with any
+    object refuses the whole request, nothing withdrawn."""
+
+    @_rows_schema(LinkRowSerializer, WithdrawalSummarySerializer, 200)
+    def post(self, request: Request) -> Response:
+        rows = _listed(request, "link")
+        return _imported(
+            lambda asked: withdraw_link_rows(rows=rows, request=asked),
+            request=request,
+            filename="POST /api/v1/links/withdrawals/",
+            forces=forces_managed_by(request.user),
+            summary=WithdrawalSummarySerializer,
+            created=status.HTTP_200_OK,
+        )
+
+
+def _listed(request: Request, what: str) -> list:
+    """The request's JSON list of objects, refused whole when it is not one or is too long."""
+    rows = request.data
+    if not isinstance(rows, list):
+        raise _body_problem(f"must be a JSON list of {what} objects")
+    if len(rows) > MAX_ROWS_PER_REQUEST:
+        raise _body_problem(
+            f"holds {len(rows)} {what}s; send at most {MAX_ROWS_PER_REQUEST} per request"
+        )
+    return rows
 
 
 class RecordProblemSerializer(serializers.Serializer):
@@ -172,14 +265,17 @@ class ProfiledImportView(APIView):
 
 
 def _imported(
-    run: Callable[[ImportRequest], ImportResult],
+    run: Callable[[ImportRequest], ImportResult | WithdrawalResult],
     *,
     request: Request,
     filename: str,
     forces: Collection[str] | None,
+    summary: type[serializers.Serializer] = ImportSummarySerializer,
+    created: int = status.HTTP_201_CREATED,
 ) -> Response:
-    """Run an import for an API request (`?dry_run=true` to check only): the counts, or every
-    problem by position in the shared error body."""
+    """Run an import for an API request (`?dry_run=true` to check only): its `summary` (with
+    `created` as the status when something was written), or every problem by position in the
+    shared error body."""
     dry_run = request.query_params.get("dry_run", "").lower() in {"1", "true", "yes"}
     try:
         result = run(
@@ -197,10 +293,7 @@ def _imported(
         ) from None
     except ImportFailed as failed:
         raise Unavailable(str(failed)) from None
-    return Response(
-        ImportSummarySerializer(result).data,
-        status=status.HTTP_200_OK if dry_run else status.HTTP_201_CREATED,
-    )
+    return Response(summary(result).data, status=status.HTTP_200_OK if dry_run else created)
 
 
 def _body_problem(message: str, where: str = "index") -> RowsInvalid:

@@ -22,7 +22,14 @@ ENDPOINTS: tuple[tuple[str, str, str], ...] = (
     ),
     ("mobility", "api-mobility-list", "Movement between rungs from one period to the next."),
     ("similar_forces", "api-similar-forces-list", "The forces most like each force."),
+    (
+        "routes",
+        "api-route-list",
+        "The routes each force offers to each rung: open or not, and their use, per period.",
+    ),
     ("interactions", "api-interactions-import", "POST interactions (data managers)."),
+    ("links", "api-links-import", "POST links between identifiers, with consent (data managers)."),
+    ("link_withdrawals", "api-links-withdraw", "POST links to withdraw (data managers)."),
     (
         "interactions_profiled",
         "api-interactions-profiled-import",
@@ -42,6 +49,7 @@ CSV_ENDPOINTS: tuple[tuple[str, str], ...] = (
     ("distributions", "api-distribution-list-csv"),
     ("mobility", "api-mobility-list-csv"),
     ("similar_forces", "api-similar-forces-list-csv"),
+    ("routes", "api-route-list-csv"),
 )
 
 

@@ -13,6 +13,7 @@ from api.figures import DefinitionViewSet, DistributionViewSet, RecomputeRunView
 from api.forces import ChannelViewSet, ForceViewSet
 from api.mobility import MobilityViewSet, SimilarForcesViewSet
 from api.root import api_root
+from api.routes import RouteViewSet
 
 COLLECTIONS = {
     "forces": (ForceViewSet, "api-force"),
@@ -22,6 +23,7 @@ COLLECTIONS = {
     "distributions": (DistributionViewSet, "api-distribution"),
     "mobility": (MobilityViewSet, "api-mobility"),
     "similar-forces": (SimilarForcesViewSet, "api-similar-forces"),
+    "routes": (RouteViewSet, "api-route"),
 }
 
 router = SimpleRouter()
@@ -49,6 +51,12 @@ urlpatterns = [
         "interactions/",
         ingest_api.InteractionImportView.as_view(),
         name="api-interactions-import",
+    ),
+    path("links/", ingest_api.LinkImportView.as_view(), name="api-links-import"),
+    path(
+        "links/withdrawals/",
+        ingest_api.LinkWithdrawalView.as_view(),
+        name="api-links-withdraw",
     ),
     path(
         "interactions/profiled/",

@@ -1,4 +1,5 @@
-"""The audit log: changes to who may do what, API tokens, and erasures.
+"""The audit log: changes to who may do what, API tokens, erasures, and
+links between identifiers recorded or withdrawn (never the identifiers).
 
 Changes to the project's own records (definitions, forces, channels) are kept as their history by
 django-simple-history, row by row. This log holds what has no row of its own to keep a history
@@ -33,6 +34,8 @@ class AuditEntry(models.Model):
         TOKEN_ISSUED = "token_issued", "API token issued"
         TOKEN_REVOKED = "token_revoked", "API token revoked"
         ERASURE = "erasure", "A citizen's interactions erased"
+        LINKED = "linked", "Two identifiers linked (with consent)"
+        UNLINKED = "unlinked", "A link withdrawn"
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     actor = actor_field(help_text="Who made the change; empty for a command or a migration.")

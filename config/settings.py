@@ -19,6 +19,8 @@ Each variable has one documented default, chosen so that a fresh clone runs with
 - API_THROTTLE_ANON  default: 60/minute, API requests per address without credentials
 - LOG_FORMAT     default: console (readable lines); json in production: one JSON object a line
 - LOG_LEVEL      default: INFO
+- RECOMPUTE_IN_BACKGROUND  default: true. Without REDIS_URL, recomputes and previews asked for
+                 from a page run in a background thread of the web process (false: in the request).
 - RECOMPUTE_RESEND_MINUTES  default: 10. A run still queued this long (no worker took it, or
                  Redis was down when it was sent) is shown as waiting and sent again.
 - READY_SNAPSHOT_MAX_HOURS  default: 36. /readyz answers 503 when the published figures are
@@ -140,7 +142,13 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(parents=True, exist_ok=True)
-    DATABASES["default"]["OPTIONS"] = {"timeout": 30}
+    # WAL: the pages read while a background recompute writes; IMMEDIATE: a writer waits for
+    # the lock when its transaction begins (up to the timeout), never fails half way through.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 30,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL;",
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -201,6 +209,10 @@ else:
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+# Without REDIS_URL, a recompute or a preview asked for from a page runs in a background thread
+# of the web process (true) so the page answers at once and shows its progress; false runs it
+# in the request (the tests' default, where a test's transaction must see the result).
+RECOMPUTE_IN_BACKGROUND = os.environ.get("RECOMPUTE_IN_BACKGROUND", "true").lower() == "true"
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True

@@ -18,12 +18,13 @@ withheld rungs would give one away: `share_from` is unknown then too.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
 from engagement.choices import WITHHELD
+from engagement.ladder.periods import period_name  # noqa: F401  (the pages name periods so)
 
 # Okabe and Ito's colour-blind safe palette, one colour per rung, and a pattern per rung (drawn
 # by static/js/ladder-charts.js and the legend's CSS) so that no reader depends on colour alone.
@@ -45,7 +46,6 @@ PASSIVE = 1
 # "Share at Conversation or above": the rung where the public starts talking back.
 CONVERSATION = 2
 PER = 1000  # the share of population is shown per 1,000 residents
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 @dataclass(frozen=True)
@@ -54,17 +54,6 @@ class RungInfo:
     name: str
     slug: str
     description: str
-
-
-def period_name(period_type: str, label: str) -> str:
-    """A period as people say it: month 2026-10 is "Oct 2026", quarter 2026-Q2 is "2026 Q2";
-    years (2026) and financial years (2026-27) read as they are written."""
-    if period_type == "month":
-        year, month = label.split("-")
-        return f"{MONTHS[int(month) - 1]} {year}"
-    if period_type == "quarter":
-        return label.replace("-", " ")
-    return label
 
 
 @dataclass
@@ -132,6 +121,22 @@ class Ladder:
     def per_thousand_engaged(self) -> float | None:
         population = self.population
         return PER * self.engaged / population if population else None
+
+    @property
+    def total_withheld(self) -> bool:
+        """Whether the engaged total is withheld: where the only engaged rung with anyone on it is
+        withheld (small-number protection), the total is that rung and would give it away (at
+        force scope rung 0 is withheld then too, for the same reason)."""
+        reached = {p for p in ENGAGED_POSITIONS if self.count(p)}
+        return len(reached) == 1 and reached <= self.withheld
+
+    @property
+    def shown_engaged(self) -> int | str:
+        return WITHHELD if self.total_withheld else self.engaged
+
+    @property
+    def shown_per_thousand_engaged(self) -> float | str | None:
+        return WITHHELD if self.total_withheld else self.per_thousand_engaged
 
     def count_from(self, position: int) -> int | str:
         """The citizens at `position` or above ([c] where that would reveal a withheld rung)."""
@@ -259,6 +264,14 @@ def stacked_chart(
         "kind": "stacked",
         "title": title,
         "measure": "per_thousand" if per_thousand else "share_of_engaged",
+        "axis": "per 1,000 residents of the area"
+        if per_thousand
+        else "% of the bar's engaged public (rungs 1 to 6)",
+        # A bar all at Passive is empty while Passive is hidden: its label says so instead.
+        "only_passive": [
+            bool(ladder.engaged) and ladder.count(PASSIVE) == ladder.engaged for ladder in ladders
+        ],
+        "passive_name": _rung_name(rungs, PASSIVE),
         "labels": [ladder.label for ladder in ladders],
         "links": [ladder.extra.get("url", "") for ladder in ladders] if links else [],
         "emphasis": [bool(ladder.extra.get("reference")) for ladder in ladders],
@@ -278,31 +291,82 @@ def stacked_chart(
     }
 
 
+@dataclass(frozen=True)
+class Measure:
+    """What a ranked chart ranks the forces by: a figure of each ladder (and of its earlier
+    periods' ladders, for the markers), the people behind it as words, and what it is a share of.
+    `position` is the rung whose colour and pattern its bars take (None: no one rung)."""
+
+    name: str
+    value: Callable[[Ladder], float | None]
+    people: Callable[[Ladder], str]
+    axis: str
+    position: int | None = CONVERSATION
+    measure: str = "share_of_engaged"
+    markers: bool = True
+
+
+def citizens_text(count: int | str | None) -> str:
+    """A count of people in a chart's tooltip ([c] says why)."""
+    if count == WITHHELD:
+        return f"{WITHHELD}: withheld, too few to show"
+    if count is None:
+        return "unknown"
+    return f"{count:,} citizen{'' if count == 1 else 's'}"
+
+
+def conversation_measure(conversation: str) -> Measure:
+    return Measure(
+        name=f"{conversation} or above",
+        value=lambda ladder: ladder.share_conversation_up,
+        people=lambda ladder: citizens_text(ladder.count_from(CONVERSATION)),
+        axis=f"% of each force's engaged public (rungs 1 to 6) at {conversation} or above",
+    )
+
+
 def ranked_chart(
-    ladders: list[Ladder], references: list[Ladder], *, title: str, links: bool = True
+    ladders: list[Ladder],
+    references: list[Ladder],
+    *,
+    title: str,
+    measure: Measure,
+    links: bool = True,
 ) -> dict[str, Any]:
-    """Forces ranked by their share of engaged at Conversation or above, the references first,
-    with markers for the period before and the same period a year before."""
-    ranked = sorted(ladders, key=lambda ladder: -(ladder.share_conversation_up or -1))
-    shown = [*references, *ranked]
+    """Forces ranked by a measure (the page's sort), the references first, with markers for the
+    period before and the same period a year before where the measure has them."""
+    ranked = sorted(ladders, key=lambda ladder: -(_or_below(measure.value(ladder))))
+    # A count of people is not comparable with a whole area's: the references are left out.
+    shown = [*ranked] if measure.measure == "people" else [*references, *ranked]
 
     def series(pick) -> list[float | None]:
-        return [
-            _round(pick(ladder).share_conversation_up) if pick(ladder) else None for ladder in shown
-        ]
+        if not measure.markers:
+            return [None for _ in shown]
+        return [_round(measure.value(pick(ladder))) if pick(ladder) else None for ladder in shown]
 
     return {
         "kind": "ranked",
         "title": title,
-        "measure": "share_of_engaged",
+        "measure": measure.measure,
+        "axis": measure.axis,
+        "position": measure.position,
+        "bar_label": measure.name,
         "labels": [ladder.label for ladder in shown],
         "links": [ladder.extra.get("url", "") for ladder in shown] if links else [],
         "emphasis": [bool(ladder.extra.get("reference")) for ladder in shown],
-        "data": series(lambda ladder: ladder),
+        "data": _values(shown, measure),
         "previous": series(lambda ladder: ladder.previous),
         "year_before": series(lambda ladder: ladder.year_before),
-        "counts": [ladder.count_from(CONVERSATION) for ladder in shown],
+        "count_text": [measure.people(ladder) for ladder in shown],
     }
+
+
+def _values(ladders: list[Ladder], measure: Measure) -> list[float | None]:
+    return [_round(measure.value(ladder)) for ladder in ladders]
+
+
+def _or_below(value: float | None) -> float:
+    """A sort key: unknown figures rank last."""
+    return -1.0 if value is None else value
 
 
 def ladder_chart(ladder: Ladder, rungs: Mapping[int, RungInfo], *, title: str) -> dict[str, Any]:
@@ -317,6 +381,7 @@ def ladder_chart(ladder: Ladder, rungs: Mapping[int, RungInfo], *, title: str) -
         "kind": "ladder",
         "title": title,
         "measure": "share_of_engaged",
+        "axis": "% of the engaged public (rungs 1 to 6) at each rung",
         "labels": [_rung_name(rungs, p) for p in positions],
         "positions": list(positions),
         "passive_index": positions.index(PASSIVE),
@@ -332,6 +397,7 @@ def lines_chart(
     series: list[dict[str, Any]],
     *,
     title: str,
+    axis: str,
     measure: str = "share_of_engaged",
 ) -> dict[str, Any]:
     """Lines over periods; each series is {label, data, and position (a rung) or colour}."""
@@ -339,6 +405,7 @@ def lines_chart(
         "kind": "lines",
         "title": title,
         "measure": measure,
+        "axis": axis,
         "labels": labels,
         "datasets": [
             {

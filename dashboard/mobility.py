@@ -29,11 +29,16 @@ if TYPE_CHECKING:
 
 NOT_ENGAGED = "Not engaged"
 PASSIVE = 1
+# Social media's rungs (Passive to Activist) and the rungs mostly recorded off it (Volunteer,
+# Co-Designer): a move from one to the other is the climb linked identities make visible.
+ONLINE = (1, 2, 3, 4)
+VOLUNTEER = 5
 # The cells of the matrix each headline adds up, (rung before, rung after): small-number
 # protection withholds a headline that would give a withheld cell away.
 HEADLINE_CELLS: dict[str, Callable[[int, int], bool]] = {
     "climbed": lambda before, after: before == PASSIVE and after >= CONVERSATION,
     "stayed": lambda before, after: before >= CONVERSATION and after >= CONVERSATION,
+    "to-top": lambda before, after: before in ONLINE and after >= VOLUNTEER,
     "moved-up": mobility.is_moved_up,
     "newcomers": mobility.is_newcomer,
     "lost": mobility.is_lost,
@@ -158,12 +163,15 @@ def matrix_chart(
     return {
         "kind": "stacked",
         "title": f"Where the citizens at each rung in {before} stood in {after}",
+        "measure": "share_of_before",
+        "axis": f"% of the bar's citizens: those at its rung in {before}",
         "labels": [_name(rungs, p) for p in bars],
         "links": [],
         "emphasis": [False for _ in bars],
         "datasets": [
             {
                 "label": f"{_name(rungs, after_position)} in {after}",
+                "position": after_position,
                 "colour": RUNG_COLOURS.get(after_position, "#505a5f"),
                 "data": [
                     None
@@ -236,6 +244,10 @@ def headlines(
     stayed = mobility.from_rungs_to_at_least(matrix, upper, CONVERSATION)
     newcomers, lost = mobility.newcomers(matrix), mobility.lost(matrix)
     moved = mobility.moved_up(matrix)
+    online = mobility.from_rungs(matrix, ONLINE)
+    to_top = mobility.from_rungs_to_at_least(matrix, ONLINE, VOLUNTEER)
+    lowest, highest = _name(rungs, ONLINE[0]), _name(rungs, ONLINE[-1])
+    top = f"{_name(rungs, VOLUNTEER)} or {_name(rungs, VOLUNTEER + 1)}"
     return [
         {
             "key": "climbed",
@@ -256,6 +268,16 @@ def headlines(
             f"still there in {after}",
             "label": f"People at {conversation} or above in {before} still there in {after}",
             "none": f"Nobody was at {conversation} or above in {before}.",
+        },
+        {
+            "key": "to-top",
+            "share": percent(to_top, online),
+            "part": to_top,
+            "whole": online,
+            "text": f"of the {online:,} people at {lowest} to {highest} in {before} (the rungs "
+            f"reached on social media) stood at {top} in {after}",
+            "label": f"People at {lowest} to {highest} in {before} who reached {top} in {after}",
+            "none": f"Nobody was at {lowest} to {highest} in {before}.",
         },
         {
             "key": "moved-up",
@@ -331,15 +353,16 @@ def force_mobility_context(filters: Filters, force: Force) -> dict[str, Any]:
     """
     before = previous_period(filters)
     if not before:
-        return {"mobility": {"before": "", "after": filters.period}}
+        return {"mobility": {"before": "", "after": filters.period_name}}
     rungs = page_selectors.snapshot_rungs(filters.snapshot)
     matrix = page_selectors.pair_moves(
         filters.snapshot, force, period_type=filters.period_type, to_period=filters.period
     )
-    after = filters.period
     protection = withheld.page_protection_for(filters)
     hidden = matrix_withheld(matrix, threshold=filters.threshold)
     hidden_totals = protection.force(before, force.slug)
+    # The pages name periods as people say them (engagement.ladder.periods.period_name).
+    before, after = filters.name(before), filters.period_name
     lines = headlines(matrix, rungs, before=before, after=after)
     if protection.on:
         if 0 < mobility.newcomers(matrix) < filters.threshold:
@@ -350,6 +373,8 @@ def force_mobility_context(filters: Filters, force: Force) -> dict[str, Any]:
             withheld_keys.add("climbed")
         if hidden_totals.intersection(upper) not in (frozenset(), hidden_totals - {0}):
             withheld_keys.add("stayed")
+        if hidden_totals.intersection(ONLINE) not in (frozenset(), hidden_totals - {0}):
+            withheld_keys.add("to-top")
         moved_up = moved_up_table(filters).forces.get(force.pk)
         if moved_up and moved_up.withheld:
             withheld_keys.add("moved-up")
@@ -409,7 +434,9 @@ def similar_context(filters: Filters, force: Force) -> dict[str, Any]:
             "merges_withheld": is_on(filters.threshold),
             "neighbours": neighbours,
             "compare_url": reverse("dashboard:compare")
-            + f"?forces={','.join(slugs)}&{filters.query()}",
+            + f"?forces={','.join(slugs)}&{filters.query()}#figures",
+            "compare_three_url": reverse("dashboard:compare")
+            + f"?forces={','.join(slugs[:4])}&{filters.query()}#figures",
         }
     }
 

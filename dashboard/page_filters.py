@@ -4,25 +4,25 @@ Anything unknown (a version without figures, a period the snapshot does not hold
 does not exist) falls back to the default rather than failing: a shared link that has gone stale
 still opens a page, and the page says what it ignored (`Filters.ignored`).
 
-A period is partial when it is not over yet (London time) or when the figures held cover only
-part of it (the data start or end inside it); pages mark it so.
+A period is partial when the data held cover only part of it (they begin after its first day or
+end before its last: engagement.ladder.periods.is_partial, the rule the CSV files follow too);
+pages mark it so. The default period of every period type is the latest complete one (else, when
+none is complete, the latest held), and the page offers the latest partial one a click away.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from django.http import QueryDict
 from django.urls import reverse
-from django.utils import timezone
 
 from dashboard import page_selectors
-from dashboard.ladders import CONVERSATION, ENGAGED_POSITIONS, period_name
+from dashboard.ladders import CONVERSATION, ENGAGED_POSITIONS
 from engagement.choices import PeriodType, Scope
-from engagement.ladder.periods import local_month_of, months_in, parse_period, period_of
+from engagement.ladder.periods import DataDays, is_partial, parse_period, period_name, period_of
 from forces.choices import Platform
 
 if TYPE_CHECKING:
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 SORT_BY_NAME = "name"
 SORT_CONVERSATION_UP = "conversation-up"
 SORT_MOVED_UP = "moved-up"
+SORT_MOVED_UP_PEOPLE = "moved-up-people"
 PERIOD_NOUNS = {
     PeriodType.MONTH: "month",
     PeriodType.QUARTER: "quarter",
@@ -50,6 +51,7 @@ class Filters:
     sort: str = SORT_BY_NAME
     with_none: bool = False
     partial: frozenset[str] = frozenset()
+    days: DataDays | None = None
     ignored: tuple[str, ...] = ()
     # Small-number protection for this reader (0: every count shown); see dashboard.withheld.
     threshold: int = 0
@@ -67,6 +69,33 @@ class Filters:
     @property
     def period_name(self) -> str:
         return self.name(self.period) if self.period else ""
+
+    @property
+    def latest(self) -> str:
+        """The latest period held (partial or not)."""
+        return self.periods[-1] if self.periods else ""
+
+    @property
+    def latest_complete(self) -> str:
+        return latest_complete(list(self.periods), self.partial)
+
+    @property
+    def period_note(self) -> dict[str, str]:
+        """What the page says about its period: the default rule, whether the period shown is
+        partial, and a link's query to the other choice (latest complete, latest partial)."""
+        complete, latest = self.latest_complete, self.latest
+        other = ""
+        if self.period == complete and latest != complete:
+            other = latest
+        elif self.period in self.partial and complete not in self.partial:
+            other = complete
+        return {
+            "partial": "true" if self.period in self.partial else "",
+            "other": other,
+            "other_name": self.name(other) if other else "",
+            "other_complete": "true" if other == complete else "",
+            "other_query": self.query(period=other) if other else "",
+        }
 
     @property
     def period_choices(self) -> list[tuple[str, str]]:
@@ -97,6 +126,12 @@ class Filters:
         period = parse_period(self.period_type, label)
         earlier = period_of(self.period_type, period.start_month - 12).label
         return earlier if earlier in self.periods else None
+
+    def last_complete(self, period_type: str, count: int) -> list[str]:
+        """The last `count` complete periods of a type the snapshot holds (for a download)."""
+        periods = page_selectors.snapshot_periods(self.snapshot, period_type)
+        partial = partial_periods(period_type, periods, self.days)
+        return [label for label in periods if label not in partial][-count:]
 
     @property
     def version(self) -> int:
@@ -130,30 +165,19 @@ class Filters:
         return f"{reverse('reports:export')}?{urlencode({k: v for k, v in params.items() if v})}"
 
 
-def latest_complete(periods: list[str], period_type: str, *, now: datetime | None = None) -> str:
-    """The latest period that has ended (London time), else the latest there is."""
-    this_month = local_month_of(now or timezone.now())
+def latest_complete(periods: list[str], partial: frozenset[str]) -> str:
+    """The default period: the latest complete one, else (none complete) the latest held."""
     for label in reversed(periods):
-        if months_in(parse_period(period_type, label))[-1] < this_month:
+        if label not in partial:
             return label
     return periods[-1] if periods else ""
 
 
-def partial_periods(
-    period_type: str, periods: list[str], months: list[str], *, now: datetime | None = None
-) -> frozenset[str]:
-    """The periods not over yet, or only partly inside the months the figures hold."""
-    if not periods or not months:
-        return frozenset()
-    first = parse_period(PeriodType.MONTH, months[0]).start_month
-    last = parse_period(PeriodType.MONTH, months[-1]).start_month
-    this_month = local_month_of(now or timezone.now())
-    partial = set()
-    for label in periods:
-        covered = months_in(parse_period(period_type, label))
-        if covered[0] < first or covered[-1] > last or covered[-1] >= this_month:
-            partial.add(label)
-    return frozenset(partial)
+def partial_periods(period_type: str, periods: list[str], days: DataDays | None) -> frozenset[str]:
+    """The periods the data held cover only part of."""
+    return frozenset(
+        label for label in periods if is_partial(parse_period(period_type, label), days)
+    )
 
 
 def read_filters(
@@ -183,11 +207,10 @@ def read_filters(
             ignored.append(f"period_type={period_type}: not a period type; showing months.")
         period_type = PeriodType.MONTH
     periods = page_selectors.snapshot_periods(snapshot, period_type)
-    months = page_selectors.snapshot_periods(snapshot, PeriodType.MONTH)
-    partial = partial_periods(period_type, periods, months)
+    partial = partial_periods(period_type, periods, page_selectors.data_days(snapshot))
     period = query.get("period", "")
     if period not in periods:
-        default = latest_complete(periods, period_type)
+        default = latest_complete(periods, partial)
         if period:
             ignored.append(
                 f"period={period}: no {PERIOD_NOUNS[period_type]} {period} is held; showing "
@@ -218,6 +241,7 @@ def read_filters(
         sort=sort,
         with_none=query.get("rung0", "") == "on" and not platform,
         partial=partial,
+        days=page_selectors.data_days(snapshot),
         ignored=tuple(ignored),
         threshold=threshold,
     )
@@ -228,6 +252,7 @@ def sort_keys() -> list[str]:
         SORT_BY_NAME,
         SORT_CONVERSATION_UP,
         SORT_MOVED_UP,
+        SORT_MOVED_UP_PEOPLE,
         *(f"rung-{p}" for p in (0, *ENGAGED_POSITIONS)),
     ]
 
@@ -240,7 +265,8 @@ def sort_choices(rung_names: dict[int, str], *, with_none: bool) -> list[tuple[s
             f"Share at {rung_names.get(CONVERSATION, 'Conversation')} or above",
         ),
     ]
-    choices.append((SORT_MOVED_UP, "Moved up since the period before"))
+    choices.append((SORT_MOVED_UP, "Moved up since the period before (share)"))
+    choices.append((SORT_MOVED_UP_PEOPLE, "Moved up since the period before (people)"))
     positions = (0, *ENGAGED_POSITIONS) if with_none else ENGAGED_POSITIONS
     choices += [(f"rung-{p}", f"Share at {rung_names.get(p, p)}") for p in positions]
     return choices

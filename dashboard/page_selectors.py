@@ -22,18 +22,21 @@ from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
 from django.http import Http404
 
 from dashboard.ladders import RungInfo
+from engagement.ladder.periods import DataDays, parse_period
 from engagement.models import (
     DefinitionStatus,
     Distribution,
     DistributionSnapshot,
     EngagementDefinition,
     InteractionKind,
+    LinkedCitizen,
     LocalLens,
     RecomputeRun,
     Rung,
     Scope,
     Transition,
 )
+from engagement.store import routes as store_routes
 from engagement.store import selectors as store_selectors
 from engagement.store.similarity import SimilarForces, similar_forces_in
 from forces.models import Channel, Force
@@ -94,6 +97,11 @@ def snapshot_periods(snapshot: DistributionSnapshot, period_type: str) -> list[s
     return cached(snapshot, "periods", period_type, compute=compute)
 
 
+def data_days(snapshot: DistributionSnapshot) -> DataDays | None:
+    """The London days the snapshot's data run over, for marking partial periods."""
+    return cached(snapshot, "days", compute=lambda: store_selectors.data_days(snapshot))
+
+
 def snapshot_rungs(snapshot: DistributionSnapshot) -> dict[int, RungInfo]:
     """The rung names of the definition the snapshot was computed under."""
 
@@ -135,6 +143,25 @@ def region_names(snapshot: DistributionSnapshot) -> list[str]:
         return list(Force.objects.order_by("region").values_list("region", flat=True).distinct())
 
     return cached(snapshot, "regions", compute=compute)
+
+
+def population_census(snapshot: DistributionSnapshot) -> str:
+    """Where the populations behind rung 0 come from, in words ("the 2011 Census"): the years
+    the forces' populations are from (cached with the snapshot's figures)."""
+
+    def compute() -> str:
+        years = sorted(
+            set(
+                Force.objects.filter(population_year__isnull=False).values_list(
+                    "population_year", flat=True
+                )
+            )
+        )
+        if not years:
+            return ""
+        return "the " + " and ".join(str(year) for year in years) + " Census"
+
+    return cached(snapshot, "census", compute=compute)
 
 
 # --- Overview -------------------------------------------------------------------------------------
@@ -196,12 +223,22 @@ class ChannelFigures:
 
 
 @dataclass(frozen=True)
+class LinkedPeople:
+    """A force's linked identities now: `identifiers` linked (with consent) to at least one
+    other, counted as `people`."""
+
+    identifiers: int
+    people: int
+
+
+@dataclass(frozen=True)
 class ForcePageFigures:
     trend: list[tuple[str, Counts]]  # every period of the type, oldest first
     channels: list[ChannelFigures]
     national: Counts
     regional: Counts
     channels_reaching: dict[int, int]  # rung position -> channels that ever counted anyone there
+    linked: LinkedPeople  # the force's linked identities (kept with the snapshot's figures)
 
 
 def force_page_figures(
@@ -273,6 +310,7 @@ def force_page_figures(
             national=national,
             regional=regional,
             channels_reaching=reaching,
+            linked=_linked_people(force),
         )
 
     return cached(snapshot, "force", force.pk, period_type, period, platform, compute=compute)
@@ -573,3 +611,33 @@ def lens_figures(force: Force, *, period_type: str, period: str) -> LensFigures 
 
     counts = cached(snapshot, "lens", force.pk, period_type, period, compute=compute)
     return LensFigures(lens=lens, snapshot=snapshot, rungs=snapshot_rungs(snapshot), counts=counts)
+
+
+def _linked_people(force: Force) -> LinkedPeople:
+    """How many identifiers the force's links join, into how many people (one query)."""
+    held = LinkedCitizen.objects.filter(force=force).aggregate(
+        identifiers=Count("citizen_id"), people=Count("person", distinct=True)
+    )
+    return LinkedPeople(identifiers=held["identifiers"], people=held["people"])
+
+
+# --- Routes: the ways in each force offers to each rung -------------------------------------------
+
+
+def routes_in(
+    snapshot: DistributionSnapshot,
+    *,
+    period_type: str,
+    periods: tuple[str, ...],
+    threshold: int,
+    forces: tuple[str, ...] = (),
+) -> list[dict[str, Any]]:
+    """Every route (of `forces`, or all) in each period, open or not, with its use protected
+    for the reader (engagement.store.routes). Two queries, not cached: routes change when they
+    are imported, not only when figures are published."""
+    return store_routes.routes_of_periods(
+        snapshot,
+        periods=[parse_period(period_type, label) for label in periods],
+        threshold=threshold,
+        forces=forces,
+    )

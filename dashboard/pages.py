@@ -13,15 +13,18 @@ from typing import TYPE_CHECKING, Any
 
 from django.urls import reverse
 
-from dashboard import mobility, page_selectors, withheld
+from dashboard import mobility, page_selectors, routes, withheld
 from dashboard.ladders import (
     CONVERSATION,
     ENGAGED_POSITIONS,
     REFERENCE_COLOUR,
     SERIES_COLOURS,
     Ladder,
+    Measure,
     RungInfo,
     add_counts,
+    citizens_text,
+    conversation_measure,
     ladder_chart,
     ladder_with_none_where_known,
     lines_chart,
@@ -33,10 +36,12 @@ from dashboard.page_filters import (
     SORT_BY_NAME,
     SORT_CONVERSATION_UP,
     SORT_MOVED_UP,
+    SORT_MOVED_UP_PEOPLE,
     Filters,
     sort_choices,
 )
 from engagement.choices import PeriodType, Scope
+from engagement.ladder.periods import period_name
 from forces.choices import Platform
 
 if TYPE_CHECKING:
@@ -155,12 +160,71 @@ def _sort(ladders: list[Ladder], sort: str) -> list[Ladder]:
         return ladders
     if sort == SORT_MOVED_UP:
         return sorted(ladders, key=lambda ladder: -(_moved_up_share(ladder) or -1))
+    if sort == SORT_MOVED_UP_PEOPLE:
+        return sorted(ladders, key=lambda ladder: -(_moved_up_people_count(ladder) or -1))
     if sort == SORT_CONVERSATION_UP:
         return sorted(ladders, key=lambda ladder: -(ladder.share_from(CONVERSATION) or -1))
     position = int(sort.removeprefix("rung-"))
     if position == 0:
         return sorted(ladders, key=lambda ladder: -(ladder.per_thousand(0) or -1))
     return sorted(ladders, key=lambda ladder: -(ladder.share_of_engaged(position) or -1))
+
+
+def _moved_up_people_count(ladder: Ladder) -> float | None:
+    moved_up = ladder.extra.get("moved_up")
+    return None if moved_up is None or moved_up.withheld else float(moved_up.moved)
+
+
+def _moved_up_people(ladder: Ladder) -> str:
+    moved_up = ladder.extra.get("moved_up")
+    if moved_up is None:
+        return "no period before"
+    if moved_up.withheld:
+        return f"{moved_up.shown_moved}: withheld, too few to show"
+    return f"{moved_up.moved:,} of {moved_up.of:,} citizens engaged before"
+
+
+def _moved_up_measure(filters: Filters, *, people: bool) -> Measure:
+    """ "Moved up" ranked as a share of each force's engaged before, or as a number of people."""
+    before = filters.previous_period_name or "the period before"
+    who = f"citizens engaged in {before} who stood higher in {filters.period_name}"
+    return Measure(
+        name=f"People who moved up since {before}" if people else f"Moved up since {before}",
+        value=_moved_up_people_count if people else _moved_up_share,
+        people=_moved_up_people,
+        axis=who if people else f"% of each force's {who}",
+        position=None,
+        measure="people" if people else "share_of_engaged",
+        markers=False,
+    )
+
+
+def sort_measure(filters: Filters, rungs: dict[int, RungInfo]) -> Measure:
+    """What the overview's ranked chart ranks by: the measure of the chosen sort (Conversation or
+    above when sorted by name), so the chart and the table agree."""
+    sort = filters.sort
+    if sort in (SORT_MOVED_UP, SORT_MOVED_UP_PEOPLE):
+        return _moved_up_measure(filters, people=sort == SORT_MOVED_UP_PEOPLE)
+    if sort.startswith("rung-"):
+        position = int(sort.removeprefix("rung-"))
+        name = rungs[position].name if position in rungs else f"Rung {position}"
+        if position == 0:
+            return Measure(
+                name=f"{name} (rung 0) per 1,000 residents",
+                value=lambda ladder: ladder.per_thousand(0),
+                people=lambda ladder: f"{ladder.count(0) or 0:,} residents",
+                axis="per 1,000 residents of each force area",
+                position=0,
+                measure="per_thousand",
+            )
+        return Measure(
+            name=f"Share at {name}",
+            value=lambda ladder: ladder.share_of_engaged(position),
+            people=lambda ladder: citizens_text(ladder.shown_count(position)),
+            axis=f"% of each force's engaged public (rungs 1 to 6) at {name}",
+            position=position,
+        )
+    return conversation_measure(_conversation(rungs))
 
 
 def _names(rungs: dict[int, RungInfo]) -> dict[int, str]:
@@ -192,6 +256,7 @@ def common_context(filters: Filters) -> dict[str, Any]:
         "conversation_name": _conversation(rungs),
         "per_thousand": filters.with_none,
         "withheld_note": withheld.page_protection_for(filters).note,
+        "census": page_selectors.population_census(filters.snapshot),
     }
 
 
@@ -280,6 +345,7 @@ def overview_context(filters: Filters) -> dict[str, Any]:
         regional.extra["moved_up"] = moved_up.regions.get(region)
         references.append(regional)
     scope = _platform_scope(filters)
+    ranked_by = sort_measure(filters, rungs)
     context.update(
         regions=regions,
         region=region,
@@ -289,9 +355,10 @@ def overview_context(filters: Filters) -> dict[str, Any]:
         ranked_chart=ranked_chart(
             [f for f in every if not region or f.extra["region"] == region],
             references,
-            title=f"Share of the engaged at {context['conversation_name']} or above, by force, "
-            f"in {filters.period_name}",
+            title=f"{ranked_by.name}, by force, in {filters.period_name}",
+            measure=ranked_by,
         ),
+        ranked_by=ranked_by,
         forces_chart=stacked_chart(
             [*references, *shown],
             rungs,
@@ -299,17 +366,19 @@ def overview_context(filters: Filters) -> dict[str, Any]:
             links=True,
             per_thousand=filters.with_none,
         ),
-        moved_up_from=mobility.previous_period(filters),
+        moved_up_from=filters.previous_period_name if mobility.previous_period(filters) else "",
+        **routes.overview_routes(filters, shown=shown, every=every, rungs=rungs),
         export_forces=filters.export_url(scope=scope, region=region),
         export_national=filters.export_url(scope=scope),
     )
     return context
 
 
-def rungs_without_route(
+def rungs_reached_by_channels(
     figures: page_selectors.ForcePageFigures, rungs: dict[int, RungInfo]
 ) -> list[dict[str, Any]]:
-    """Rungs 1 to 6 with the number of channels that ever counted someone there."""
+    """Rungs 1 to 6 with the number of channels that ever counted someone there (what people
+    reached, whatever was offered; the routes offered are dashboard.routes')."""
     return [
         {"rung": rungs[p], "channels": figures.channels_reaching.get(p, 0)}
         for p in sorted(rungs)
@@ -342,7 +411,28 @@ def _trend_chart(
             if p in rungs
         ],
         title=title,
+        axis="% of the period's engaged public (rungs 1 to 6)",
     )
+
+
+def _last_quarters(filters: Filters, *, scope: str, force: str) -> dict[str, Any]:
+    """A download of the force's last four complete quarters, whatever the period type shown."""
+    quarters = filters.last_complete(PeriodType.QUARTER, 4)
+    if not quarters:
+        return {}
+    return {
+        "last_quarters": f"{period_name(PeriodType.QUARTER, quarters[0])} to "
+        f"{period_name(PeriodType.QUARTER, quarters[-1])}",
+        "last_quarters_count": len(quarters),
+        "export_last_quarters": filters.export_url(
+            scope=scope,
+            force=force,
+            all_periods=True,
+            period_type=PeriodType.QUARTER,
+            period_from=quarters[0],
+            period_to=quarters[-1],
+        ),
+    }
 
 
 def filter_notes(filters: Filters, *, page: str, platform_applies: bool = True) -> list[str]:
@@ -403,7 +493,7 @@ def force_context(filters: Filters, force: Force) -> dict[str, Any]:
         )
         for channel in figures.channels
     ]
-    routes = rungs_without_route(figures, rungs)
+    reached = rungs_reached_by_channels(figures, rungs)
     scope = _platform_scope(filters)
     where = f" on {context['platform_name']}" if filters.platform else ""
     context.update(
@@ -413,9 +503,10 @@ def force_context(filters: Filters, force: Force) -> dict[str, Any]:
         shapes=shapes,
         over_time=over_time,
         channels=channels,
-        routes=routes,
-        no_route=[route["rung"] for route in routes if not route["channels"]],
+        reached=reached,
+        not_reached=[rung["rung"] for rung in reached if not rung["channels"]],
         notes=filter_notes(filters, page="one force's page"),
+        linked=linked_note(force, figures.linked, filters.threshold),
         where=where,
         ladder_chart=ladder_chart(
             ladder, rungs, title=f"{force.name}{where}: {filters.period_name}"
@@ -432,14 +523,35 @@ def force_context(filters: Filters, force: Force) -> dict[str, Any]:
         ),
         export_ladder=filters.export_url(scope=scope, force=force.slug),
         export_trend=filters.export_url(scope=scope, force=force.slug, all_periods=True),
+        **_last_quarters(filters, scope=scope, force=force.slug),
         export_channels=filters.export_url(scope=Scope.CHANNEL, force=force.slug),
-        export_routes=filters.export_url(scope=Scope.CHANNEL, force=force.slug, all_periods=True),
+        export_reached=filters.export_url(scope=Scope.CHANNEL, force=force.slug, all_periods=True),
         export_region=filters.export_url(scope=scope, region=force.region),
         export_national=filters.export_url(scope=scope),
     )
+    context.update(routes.force_routes(filters, slug=force.slug, ladder=ladder, rungs=rungs))
     context.update(mobility.force_mobility_context(filters, force))
     context.update(mobility.similar_context(filters, force))
     return context
+
+
+def linked_note(force: Force, linked: page_selectors.LinkedPeople, threshold: int) -> str:
+    """The force page's note on linked identities: how many identifiers its links join into how
+    many people ("" when it holds none). Small numbers are given as "fewer than" the threshold."""
+    if not linked.identifiers:
+        return ""
+
+    def amount(count: int, one: str, many: str) -> str:
+        if withheld.PageProtection(threshold=threshold).on and count < threshold:
+            return f"fewer than {threshold} {many}"
+        return f"{count:,} {one if count == 1 else many}"
+
+    return (
+        f"Counts are of people, not accounts: {force.name} has linked "
+        f"{amount(linked.identifiers, 'identifier', 'identifiers')} across platforms, with "
+        f"consent, into {amount(linked.people, 'person', 'people')}; each person counts once, at "
+        "the highest rung any of their identifiers reached, in the ladder and in the moves up it."
+    )
 
 
 def channel_context(
@@ -573,9 +685,10 @@ def compare_context(filters: Filters, forces: list[Force]) -> dict[str, Any]:
                 for index, (name, rows) in enumerate(trends)
             ],
             title=f"Share of the engaged at {conversation} or above, by {filters.period_noun}",
+            axis=f"% of each area's engaged public (rungs 1 to 6) at {conversation} or above",
         ),
         moving_up=mobility.compare_moved_up(filters, forces, national=NATIONAL),
-        moved_up_from=mobility.previous_period(filters),
+        moved_up_from=filters.previous_period_name if mobility.previous_period(filters) else "",
         export_compare=filters.export_url(scope=scope, force=slugs),
         export_compare_trend=filters.export_url(scope=scope, force=slugs, all_periods=True),
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
@@ -132,8 +133,17 @@ def compare(request: HttpRequest) -> HttpResponse:
             "problems": problems,
             "regions": forces_by_region(),
         }
-        if status["filters"] is not None and slugs and not problems:
-            context.update(pages.compare_context(status["filters"], [found[s] for s in slugs]))
+        filters = status["filters"]
+        if filters is not None:
+            # Every period type and platform is on offer from the first view, before any figures.
+            context.update(
+                pages.compare_context(filters, [found[s] for s in slugs])
+                if slugs and not problems
+                else pages.common_context(filters)
+            )
+            context["period_link_extra"] = (
+                "&" + urlencode({"forces": ",".join(slugs)}) if slugs else ""
+            )
         return context
 
     page = page_cache.Page(

@@ -5,7 +5,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
@@ -18,8 +18,14 @@ from engagement.definitions.permissions import (
 )
 from engagement.definitions.rules import DefinitionInvalid
 from engagement.definitions.selectors import current_definition, ladder_spec
-from engagement.definitions.services import create_draft, create_lens, publish_definition
-from engagement.ladder.recompute import describe_coverage
+from engagement.definitions.services import (
+    create_draft,
+    create_lens,
+    discard_draft,
+    discard_problems,
+    publish_definition,
+)
+from engagement.ladder.recompute import describe_coverage, progress_of
 from engagement.ladder.tasks import RecomputeNotQueued, request_recompute
 from engagement.models import (
     DefinitionStatus,
@@ -32,6 +38,7 @@ from engagement.models import (
     RecomputeRun,
     Rung,
 )
+from engagement.preview.selectors import latest_run_of, publish_summary
 from engagement.roles import PUBLISH_DEFINITION, START_RECOMPUTE
 from forces.choices import Platform
 from forces.models import Force
@@ -55,15 +62,34 @@ class OwnPagesAdmin:
         ]
         return [*own, *super().get_urls()]
 
-    def form_page(self, request: HttpRequest, template: str, *, title: str, form: forms.Form):
-        """One of the pages: `form` under `title`, in the admin's frame."""
+    def form_page(
+        self,
+        request: HttpRequest,
+        template: str,
+        *,
+        title: str,
+        form: forms.Form | None = None,
+        **extra,
+    ):
+        """One of the pages: `form` (and `extra`) under `title`, in the admin's frame."""
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": title,
             "form": form,
+            **extra,
         }
         return TemplateResponse(request, template, context)
+
+    def run_progress_redirect(
+        self, run: RecomputeRun | None, fallback: str
+    ) -> HttpResponseRedirect:
+        """To the page following a run (its progress, then its result); `fallback` without."""
+        if run is None:
+            return HttpResponseRedirect(fallback)
+        return HttpResponseRedirect(
+            reverse("admin:engagement_recomputerun_progress", args=[run.pk])
+        )
 
 
 class DraftOnlyInline(admin.TabularInline):
@@ -137,7 +163,44 @@ class EngagementDefinitionAdmin(OwnPagesAdmin, HistoryAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
-        return obj is not None and obj.is_draft and super().has_delete_permission(request, obj)
+        """Drafts only (the list's delete action is offered to whoever may delete drafts)."""
+        if obj is not None and not obj.is_draft:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_deleted_objects(self, objs, request):
+        """What discarding takes with it, in a few lines (not Django's list of every row: a
+        preview holds thousands): each draft, its rungs and kinds, its impact preview (runs,
+        snapshots, figures). What stops it (not a draft, a preview being computed) is shown
+        as the reason instead of Django's list of protected rows."""
+        objs = list(objs)
+        deleted = []
+        for definition in objs:
+            previews = RecomputeRun.objects.filter(definition=definition).count()
+            deleted.append(
+                f"{definition}, its {definition.rungs.count()} rungs and "
+                f"{definition.kinds.count()} kinds"
+                + (f", {previews} impact preview run(s) with their figures" if previews else "")
+            )
+        # A version that is not a draft is refused with its reason below, not for a right.
+        perms_needed = {
+            str(self.opts.verbose_name)
+            for definition in objs
+            if definition.is_draft and not self.has_delete_permission(request, definition)
+        }
+        problems = [
+            f"{definition}: {problem}"
+            for definition in objs
+            for problem in discard_problems(definition)
+        ]
+        return deleted, {self.opts.verbose_name_plural: len(objs)}, perms_needed, problems
+
+    def delete_model(self, request, obj):
+        discard_draft(definition=obj, user=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for definition in queryset:
+            discard_draft(definition=definition, user=request.user)
 
     def _url(self, action: str, definition: EngagementDefinition) -> str:
         return reverse(f"admin:engagement_{self.opts.model_name}_{action}", args=[definition.pk])
@@ -178,13 +241,30 @@ class EngagementDefinitionAdmin(OwnPagesAdmin, HistoryAdmin):
         return HttpResponseRedirect(self._change_url(draft))
 
     def publish_view(self, request: HttpRequest, pk: int):
-        definition = self._posted(request, pk, allowed=self.has_publish_permission(request))
-        if definition is None:
+        """GET: the confirmation, with what the draft's preview says would move. POST: publish,
+        then follow the recompute that gives the new version its figures."""
+        if not self.has_publish_permission(request):
+            raise PermissionDenied
+        definition = self.get_object(request, str(pk))
+        if definition is None or not self.has_change_permission(request, definition):
             return self._changelist()
-        self._publish(request, definition)
-        return HttpResponseRedirect(self._change_url(definition))
+        if request.method != "POST":
+            return self.form_page(
+                request,
+                "admin/engagement/engagementdefinition/publish.html",
+                title=f"Publish version {definition.version}?",
+                original=definition,
+                summary=publish_summary(definition),
+                impact_url=reverse("preview:impact", args=[definition.pk]),
+                change_url=self._change_url(definition),
+            )
+        if not self._publish(request, definition):
+            return HttpResponseRedirect(self._change_url(definition))
+        return self.run_progress_redirect(latest_run_of(definition), self._change_url(definition))
 
-    def _publish(self, request: HttpRequest, definition: EngagementDefinition) -> None:
+    def _publish(self, request: HttpRequest, definition: EngagementDefinition) -> bool:
+        """Publish, saying so once (the figures' state shows on the run's page); False when
+        the draft stays a draft."""
         try:
             publish_definition(definition=definition, user=request.user)
         except DefinitionInvalid as invalid:
@@ -193,29 +273,31 @@ class EngagementDefinitionAdmin(OwnPagesAdmin, HistoryAdmin):
                 f"Version {definition.version} was not published: " + " ".join(invalid.problems),
                 messages.ERROR,
             )
+            return False
         except RecomputeNotQueued as not_queued:
             self.message_user(
                 request,
                 f"Version {definition.version} was not published (it stays a draft): {not_queued}",
                 messages.ERROR,
             )
-        else:
-            scope = f"local lens of {definition.force}" if definition.is_lens else "definition"
-            self.message_user(
-                request,
-                f"Version {definition.version} is now the current {scope}; "
-                "the previous version is retired. Its figures are being recomputed "
-                "(see Recompute runs); until then it has none.",
-                messages.SUCCESS,
-            )
+            return False
+        scope = f"local lens of {definition.force}" if definition.is_lens else "definition"
+        self.message_user(
+            request,
+            f"Version {definition.version} is now the current {scope}; the previous version is "
+            "retired. The run below gives it its figures: its progress and result show here.",
+            messages.SUCCESS,
+        )
+        return True
 
     @admin.action(description="Publish the selected draft", permissions=["publish"])
     def publish_selected(self, request, queryset):
+        """To the confirmation page of the one draft chosen."""
         drafts = list(queryset)
         if len(drafts) != 1:
             self.message_user(request, "Choose exactly one draft to publish.", messages.ERROR)
-            return
-        self._publish(request, drafts[0])
+            return None
+        return HttpResponseRedirect(self._url("publish", drafts[0]))
 
     @admin.action(
         description="Recompute the figures of the selected version (a draft gives a preview)",
@@ -230,8 +312,9 @@ class EngagementDefinitionAdmin(OwnPagesAdmin, HistoryAdmin):
                 return
             self.message_user(
                 request,
-                f"Recompute run {run.pk} of version {definition.version} is queued"
-                f"{' (a preview: published figures stay as they are)' if run.preview else ''}.",
+                f"Recompute run {run.pk} of version {definition.version} asked for"
+                f"{' (a preview: published figures stay as they are)' if run.preview else ''}: "
+                "its state shows in Recompute runs.",
                 messages.SUCCESS,
             )
 
@@ -325,13 +408,12 @@ class LocalLensAdmin(EngagementDefinitionAdmin):
         return super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):
-        """A draft lens of a force the person keeps, and only with the model's delete right."""
-        return (
-            obj is not None
-            and obj.is_draft
-            and self._may_keep(request, obj)
-            and request.user.has_perm("engagement.delete_locallens")
-        )
+        """A draft lens of a force the person keeps, and only with the model's delete right
+        (without a lens: whether the list offers its delete action)."""
+        allowed = request.user.has_perm("engagement.delete_locallens")
+        if obj is None:
+            return allowed
+        return allowed and obj.is_draft and self._may_keep(request, obj)
 
     def new_lens_view(self, request: HttpRequest):
         """Choose a force; its lens starts as a copy of the current shared definition."""
@@ -439,7 +521,11 @@ class RecomputeRunAdmin(OwnPagesAdmin, ReadOnlyAdmin):
     list_filter = ["status", "mode", "preview"]
     list_select_related = ["definition"]
     change_list_template = "admin/engagement/recomputerun/change_list.html"
-    own_pages = {"start/": "start"}
+    own_pages = {
+        "start/": "start",
+        "<int:pk>/progress/": "progress",
+        "<int:pk>/progress/status/": "progress_status",
+    }
 
     @admin.display(description="status", ordering="status")
     def state(self, run: RecomputeRun) -> str:
@@ -477,11 +563,33 @@ class RecomputeRunAdmin(OwnPagesAdmin, ReadOnlyAdmin):
             return HttpResponseRedirect(changelist)
         self.message_user(
             request,
-            f"Recompute run {run.pk} ({'full rebuild' if full else 'changes only'}) is queued: "
-            "its state shows below.",
+            f"Recompute run {run.pk} ({'full rebuild' if full else 'changes only'}) asked for: "
+            "its progress and result show here.",
             messages.SUCCESS,
         )
-        return HttpResponseRedirect(changelist)
+        return self.run_progress_redirect(run, changelist)
+
+    def _run(self, request: HttpRequest, pk: int) -> RecomputeRun:
+        run = self.get_object(request, str(pk))
+        if run is None or not self.has_view_permission(request, run):
+            raise PermissionDenied
+        return run
+
+    def progress_view(self, request: HttpRequest, pk: int):
+        """One run's progress (forces counted of how many), then its result: the page follows
+        it (static/js/follow-progress.js) without reloading by hand."""
+        run = self._run(request, pk)
+        return self.form_page(
+            request,
+            "admin/engagement/recomputerun/progress.html",
+            title=f"Recompute run {run.pk}",
+            run=run,
+            progress=progress_of(run),
+            coverage=describe_coverage(run.covered),
+        )
+
+    def progress_status_view(self, request: HttpRequest, pk: int):
+        return JsonResponse(progress_of(self._run(request, pk)))
 
 
 @admin.register(DistributionSnapshot)

@@ -313,18 +313,91 @@ class StaleMonth(models.Model):
         return f"{self.force_id} month {self.local_month}"
 
 
+class ImportSource(models.TextChoices):
+    """Through which door data came in (an import, a link)."""
+
+    COMMAND = "command", "Command line"
+    UPLOAD = "upload", "Upload page"
+    API = "api", "API"
+    DEMO = "demo", "Demo generator"
+
+
+class Link(models.Model):
+    """A force's record, made with the person's consent, that two identifiers are one person.
+
+    Both identifiers are citizens (pseudonyms, never the raw identifiers), stored in canonical
+    order (`citizen` the lower id) so that one unordered pair is one row whatever order it was
+    given in. A link holds in its force only. Withdrawing consent deletes the row; erasing either
+    citizen deletes it too (CASCADE). See engagement.ingest.links for the rules it is kept by.
+    """
+
+    force = models.ForeignKey(Force, on_delete=models.CASCADE, related_name="+")
+    citizen = models.ForeignKey(Citizen, on_delete=models.CASCADE, related_name="+")
+    linked_citizen = models.ForeignKey(Citizen, on_delete=models.CASCADE, related_name="+")
+    consented_at = models.DateTimeField(null=True, blank=True)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    recorded_by = actor_field()
+    source = models.CharField(max_length=16, choices=ImportSource.choices)
+    # NULL, not "", means "no external id": a link whose external_id its force holds is a duplicate.
+    external_id = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["force", "citizen", "linked_citizen"], name="link_unique_pair_in_force"
+            ),
+            models.UniqueConstraint(
+                fields=["force", "external_id"],
+                condition=models.Q(external_id__isnull=False),
+                name="link_external_id_unique_in_force",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(citizen__lte=models.F("linked_citizen")),
+                name="link_canonical_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        # Never the pseudonyms: only which force holds it.
+        return f"link {self.pk} in force {self.force_id}"
+
+
+class LinkedCitizen(models.Model):
+    """The person table: in one force, the person (the lowest citizen id among the identifiers
+    its links join, directly or through others) of every identifier that has a link to another.
+
+    An unlinked citizen has no row and is their own person, so counting reads
+    COALESCE(person, citizen). Rebuilt for a force whenever its links change, never by counting.
+    """
+
+    force = models.ForeignKey(
+        Force, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
+    citizen = models.ForeignKey(
+        Citizen, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
+    person = models.PositiveBigIntegerField(help_text="The lowest citizen id of the person.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["force", "citizen"], name="linkedcitizen_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"citizen {self.citizen_id} is person {self.person} in force {self.force_id}"
+
+
 class ImportBatch(models.Model):
     """One import of a file or API request: who, what, and how it went (never the rows)."""
 
     class Kind(models.TextChoices):
         CHANNELS = "channels", "Channels"
         INTERACTIONS = "interactions", "Interactions"
+        LINKS = "links", "Links"
+        LINK_WITHDRAWALS = "link_withdrawals", "Link withdrawals"
+        ROUTES = "routes", "Routes"
 
-    class Source(models.TextChoices):
-        COMMAND = "command", "Command line"
-        UPLOAD = "upload", "Upload page"
-        API = "api", "API"
-        DEMO = "demo", "Demo generator"
+    Source = ImportSource
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued for a worker"

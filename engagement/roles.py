@@ -3,8 +3,10 @@
 - Analysts read every page, the API and every export, and change nothing.
 - Definition admins are analysts who also draft, edit, preview and publish definitions and start
   recomputes.
-- Force data managers are analysts who manage the channels and import the interactions of the
-  forces they are attached to (forces.models.ForceMembership), and of no other.
+- Force data managers are analysts who manage the channels, the routes and import the
+  interactions of the forces they are attached to (forces.models.ForceMembership), and of no
+  other.
+- Definition admins keep every force's routes (CHANGE_EVERY_ROUTE).
 - Superusers hold every permission. The staff flag only opens the admin; what a person may do
   there is still these permissions.
 
@@ -19,12 +21,15 @@ from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Q
 
+from forces.selectors import CHANGE_EVERY_ROUTE  # every force's routes, not only one's own
+
 READ_FIGURES = "engagement.read_figures"
 PUBLISH_DEFINITION = "engagement.publish_definition"
 EDIT_DEFINITION = "engagement.change_engagementdefinition"
 START_RECOMPUTE = "engagement.start_recompute"
 IMPORT_INTERACTIONS = "engagement.add_interaction"
 IMPORT_CHANNELS = "forces.add_channel"
+IMPORT_ROUTES = "forces.add_route"
 SEE_SMALL_NUMBERS = "engagement.view_small_numbers"  # counts small-number protection withholds
 
 # A page's decorator: an analyst, or a role built on one (signed in: LoginRequiredMiddleware).
@@ -43,7 +48,11 @@ _READING = [
     "engagement.view_distributionsnapshot",
     "forces.view_force",
     "forces.view_channel",
+    "forces.view_route",
 ]
+# Routes (issue #25): adding, changing and deleting them; whose, CHANGE_EVERY_ROUTE decides
+# (forces.selectors.routes_managed_by).
+_ROUTES = [IMPORT_ROUTES, "forces.change_route", "forces.delete_route"]
 
 ROLES: dict[str, list[str]] = {
     ANALYSTS: _READING,
@@ -69,6 +78,10 @@ ROLES: dict[str, list[str]] = {
         "engagement.view_locallens",
         "engagement.change_locallens",
         "engagement.delete_locallens",
+        # Routes (issue #25): every force's, and their history.
+        *_ROUTES,
+        CHANGE_EVERY_ROUTE,
+        "forces.view_historicalroute",
     ],
     FORCE_DATA_MANAGERS: [
         *_READING,
@@ -82,6 +95,8 @@ ROLES: dict[str, list[str]] = {
         "engagement.view_locallens",
         "engagement.change_locallens",
         "engagement.delete_locallens",
+        # Routes (issue #25): only their own forces' (forces.selectors.routes_managed_by).
+        *_ROUTES,
     ],
 }
 

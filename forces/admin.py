@@ -4,22 +4,24 @@ from django.contrib.auth.admin import UserAdmin
 from django.db import models
 
 from audit.admin import HistoryAdmin
-from forces.models import Channel, Force, ForceMembership
-from forces.selectors import forces_managed_by
+from forces.models import Channel, Force, ForceMembership, Route
+from forces.selectors import forces_managed_by, routes_managed_by
 
 
 class ManagedForcesOnly:
-    """Channels change only in the forces the person manages (all of them for a superuser)."""
+    """Channels (and routes) change only in the forces the person manages (all of them for a
+    superuser); `managed_by` says which those are."""
 
     # A channel's address typed without a scheme ("facebook.com/kentpolice") is a web page.
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    managed_by = staticmethod(forces_managed_by)
 
     def _manages(self, request, force: Force | None) -> bool:
-        managed = forces_managed_by(request.user)
+        managed = self.managed_by(request.user)
         return managed is None or force is None or force.slug in managed
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        managed = forces_managed_by(request.user)
+        managed = self.managed_by(request.user)
         if db_field.name == "force" and managed is not None:
             kwargs["queryset"] = Force.objects.filter(slug__in=managed)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
@@ -70,6 +72,34 @@ class ChannelAdmin(ManagedForcesOnly, HistoryAdmin):
     list_filter = ["platform", "active", "force__region", "force"]
     list_select_related = ["force"]
     search_fields = ["name", "slug", "team", "force__name"]
+
+    def has_change_permission(self, request, obj=None):
+        force = obj.force if obj is not None else None
+        return self._manages(request, force) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        force = obj.force if obj is not None else None
+        return self._manages(request, force) and super().has_delete_permission(request, obj)
+
+
+@admin.register(Route)
+class RouteAdmin(ManagedForcesOnly, HistoryAdmin):
+    """Routes: definition admins keep every force's, a force data manager their own forces'."""
+
+    list_display = ["name", "force", "rung_position", "channel", "opens_on", "closes_on"]
+    list_filter = ["rung_position", "force__region", "force"]
+    list_select_related = ["force", "channel"]
+    search_fields = ["name", "force__name"]
+    managed_by = staticmethod(routes_managed_by)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        managed = self.managed_by(request.user)
+        if db_field.name == "channel":
+            channels = Channel.objects.select_related("force")
+            if managed is not None:
+                channels = channels.filter(force__slug__in=managed)
+            kwargs["queryset"] = channels
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_change_permission(self, request, obj=None):
         force = obj.force if obj is not None else None

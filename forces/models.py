@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from simple_history.models import HistoricalRecords
 
@@ -137,3 +137,79 @@ class ForceMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} manages {self.force}"
+
+
+ROUTE_RUNGS = (1, 6)  # the rungs a route may lead to: 1 (Reached) to 6 (Co-Designer)
+ROUTE_CHANNEL_ELSEWHERE = "The route's channel must be one of its own force's channels."
+ROUTE_CLOSES_BEFORE_OPENING = "A route cannot close before the day it opens."
+
+
+class Route(models.Model):
+    """A way in that a force offers to one rung: a Special Constabulary intake (Volunteer), an
+    independent advisory group (Co-Designer), a street briefing programme (Participation).
+
+    Counting people on the ladder cannot say whether a rung nobody reaches is one nobody is
+    offered; a route says what is offered, and when (`opens_on` to `closes_on`, Europe/London
+    days, both included; no `closes_on` while it stays open). Its interactions are recorded on
+    `channel` when it has one, which is always one of its own force's channels. A route is known
+    by its force and name.
+    """
+
+    force = models.ForeignKey(Force, on_delete=models.PROTECT, related_name="routes")
+    rung_position = models.PositiveSmallIntegerField(
+        help_text="The rung the route leads to, 1 to 6.",
+        validators=[MinValueValidator(ROUTE_RUNGS[0]), MaxValueValidator(ROUTE_RUNGS[1])],
+    )
+    name = models.CharField(max_length=200, help_text="Unique within the force.")
+    channel = models.ForeignKey(
+        Channel,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="routes",
+        help_text="Where the route's interactions are recorded, if anywhere (its use comes "
+        "from this channel's figures).",
+    )
+    url = models.URLField(max_length=500, blank=True)
+    opens_on = models.DateField(help_text="The first day it is open (Europe/London).")
+    closes_on = models.DateField(
+        null=True, blank=True, help_text="The last day it is open; empty while it stays open."
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["force__name", "rung_position", "name"]
+        permissions = [("change_every_route", "Can change every force's routes")]
+        constraints = [
+            models.UniqueConstraint(fields=["force", "name"], name="route_name_unique_in_force"),
+            models.CheckConstraint(
+                condition=models.Q(rung_position__gte=ROUTE_RUNGS[0])
+                & models.Q(rung_position__lte=ROUTE_RUNGS[1]),
+                name="route_rung_1_to_6",
+                violation_error_message="A route leads to a rung from 1 to 6.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(closes_on__isnull=True)
+                | models.Q(closes_on__gte=models.F("opens_on")),
+                name="route_closes_after_opening",
+                violation_error_message=ROUTE_CLOSES_BEFORE_OPENING,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.force.slug}/{self.name}"
+
+    def save(self, *args, **kwargs) -> None:
+        # Every door (admin, import, code) keeps the channel in the route's force.
+        self.refuse_another_forces_channel()
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        super().clean()
+        if self.force_id is not None:
+            self.refuse_another_forces_channel()
+
+    def refuse_another_forces_channel(self) -> None:
+        """ValidationError when the route's channel belongs to another force."""
+        if self.channel_id is not None and self.channel.force_id != self.force_id:
+            raise ValidationError({"channel": ROUTE_CHANNEL_ELSEWHERE})

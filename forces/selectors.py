@@ -5,7 +5,7 @@ from itertools import groupby
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.http import Http404
 
-from forces.models import Force, ForceMembership
+from forces.models import Channel, Force, ForceMembership
 
 
 def forces_by_region() -> list[tuple[str, list[Force]]]:
@@ -32,6 +32,17 @@ def force_choices() -> list[tuple[str, str, str]]:
     return list(Force.objects.order_by("name").values_list("slug", "name", "region"))
 
 
+def channel_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    """(force name, [(channel slug, "name (slug)")]) for a channel picker grouped by force, forces
+    and channels by name (one query). A slug is unique within its force only: the picker's
+    choice is narrowed to one force by choosing that force too."""
+    channels = Channel.objects.select_related("force").order_by("force__name", "name", "slug")
+    return [
+        (force, [(channel.slug, f"{channel.name} ({channel.slug})") for channel in group])
+        for force, group in groupby(channels, key=lambda channel: channel.force.name)
+    ]
+
+
 def forces_managed_by(user: AbstractBaseUser | AnonymousUser) -> frozenset[str] | None:
     """The slugs of the forces whose data `user` may change; None means every force.
 
@@ -44,3 +55,18 @@ def forces_managed_by(user: AbstractBaseUser | AnonymousUser) -> frozenset[str] 
     return frozenset(
         ForceMembership.objects.filter(user=user).values_list("force__slug", flat=True)
     )
+
+
+# Definition admins keep every force's routes (engagement.roles gives them this permission).
+CHANGE_EVERY_ROUTE = "forces.change_every_route"
+
+
+def routes_managed_by(user: AbstractBaseUser | AnonymousUser) -> frozenset[str] | None:
+    """The slugs of the forces whose routes `user` may change; None means every force.
+
+    Whoever holds CHANGE_EVERY_ROUTE (a definition admin, a superuser) keeps every force's
+    routes; a force data manager only those of the forces they manage.
+    """
+    if user.is_authenticated and user.has_perm(CHANGE_EVERY_ROUTE):
+        return None
+    return forces_managed_by(user)

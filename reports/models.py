@@ -8,6 +8,8 @@ wrote (kept for REPORT_RETENTION_DAYS), what it held, which figures it came from
 from django.conf import settings
 from django.db import models
 
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
 
 class SavedReport(models.Model):
     class Layout(models.TextChoices):
@@ -58,6 +60,15 @@ class SavedReport(models.Model):
         return self.name
 
     @property
+    def schedule_description(self) -> str:
+        """The schedule in words: "Monthly, on day 15", "Weekly, on Fridays"."""
+        if self.schedule == self.Schedule.WEEKLY and self.weekday is not None:
+            return f"Weekly, on {WEEKDAYS[self.weekday]}s"
+        if self.schedule == self.Schedule.MONTHLY and self.day_of_month:
+            return f"Monthly, on day {self.day_of_month}"
+        return self.get_schedule_display()
+
+    @property
     def recipient_list(self) -> list[str]:
         return [line.strip() for line in self.recipients.splitlines() if line.strip()]
 
@@ -89,6 +100,14 @@ class Delivery(models.Model):
     file = models.CharField(max_length=255, blank=True, help_text="Path in the delivered store.")
     emailed_to = models.PositiveSmallIntegerField(default=0)
     error = models.TextField(blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Who pressed “Run it now” (empty for a scheduled delivery).",
+    )
 
     class Meta:
         ordering = ["-queued_at", "-pk"]
@@ -99,3 +118,16 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report} ({self.trigger}): {self.get_status_display()}"
+
+    @property
+    def occasion(self) -> str:
+        """Who or what started it, in words, from its trigger (see reports.tasks)."""
+        kind, _, rest = self.trigger.partition("-")
+        if self.trigger.startswith("by-hand-"):
+            who = self.requested_by.get_username() if self.requested_by else "someone"
+            return f"Run now by {who}"
+        if kind == "scheduled":
+            return "Its schedule"
+        if kind == "snapshot":
+            return f"The recompute that published new figures (snapshot {rest})"
+        return self.trigger

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import Max, OuterRef, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from reports.models import Delivery, SavedReport
 
@@ -29,7 +32,9 @@ def saved_report(pk: int) -> SavedReport:
 
 
 def deliveries_of(report: SavedReport, *, limit: int = 50) -> list[Delivery]:
-    return list(report.deliveries.order_by("-queued_at", "-pk")[:limit])
+    return list(
+        report.deliveries.select_related("requested_by").order_by("-queued_at", "-pk")[:limit]
+    )
 
 
 def delivered_file(pk: int) -> tuple[Delivery, Path | None]:
@@ -57,3 +62,32 @@ def _version_read(report: SavedReport) -> int | None:
     named = report.query.get("definition") or [None]
     value = named[0] if isinstance(named, list) else named
     return int(value) if value else None
+
+
+def _at(setting: str) -> time:
+    hour, minute = setting.split(":")
+    return time(int(hour), int(minute))
+
+
+def next_run_at(report: SavedReport, *, now: datetime | None = None) -> datetime | None:
+    """When a scheduled report next runs by itself (London time), as beat will run it: weekly
+    and monthly at REPORTS_AT on their day; after the recompute, once the next nightly
+    recompute (RECOMPUTE_AT) has published. None when it is not scheduled."""
+    london = ZoneInfo(settings.TIME_ZONE)
+    now = timezone.localtime(now or timezone.now(), london)
+    Schedule = SavedReport.Schedule
+    if report.schedule == Schedule.AFTER_RECOMPUTE:
+        at, matches = _at(settings.RECOMPUTE_AT), lambda day: True
+    elif report.schedule == Schedule.WEEKLY and report.weekday is not None:
+        at, matches = _at(settings.REPORTS_AT), lambda day: day.weekday() == report.weekday
+    elif report.schedule == Schedule.MONTHLY and report.day_of_month:
+        at, matches = _at(settings.REPORTS_AT), lambda day: day.day == report.day_of_month
+    else:
+        return None
+    day: date = now.date()
+    for _ in range(62):  # a monthly day (1 to 28) comes within two months
+        when = datetime.combine(day, at, tzinfo=london)
+        if matches(day) and when > now:
+            return when
+        day += timedelta(days=1)
+    return None

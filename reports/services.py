@@ -120,10 +120,16 @@ def _sync_beat_entry(report: SavedReport) -> None:
     )
 
 
-def open_delivery(*, report_id: int, trigger: str) -> Delivery | None:
-    """The record of a delivery for this occasion; None when the occasion already has one (it
-    never delivers twice)."""
-    delivery, created = Delivery.objects.get_or_create(report_id=report_id, trigger=trigger)
+def open_delivery(
+    *, report_id: int, trigger: str, user: AbstractBaseUser | None = None
+) -> Delivery | None:
+    """The record of a delivery for this occasion (and who asked for it, for "Run it now");
+    None when the occasion already has one (it never delivers twice)."""
+    delivery, created = Delivery.objects.get_or_create(
+        report_id=report_id,
+        trigger=trigger,
+        defaults={"requested_by": user if user and user.is_authenticated else None},
+    )
     return delivery if created else None
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.dispatch import receiver
 from django.utils import timezone
@@ -13,11 +14,13 @@ from reports.models import Delivery
 from reports.selectors import reports_after_recompute
 
 
-def queue_delivery(*, report_id: int, trigger: str) -> Delivery | None:
+def queue_delivery(
+    *, report_id: int, trigger: str, user: AbstractBaseUser | None = None
+) -> Delivery | None:
     """Open a delivery for this occasion and send it to the workers once the caller's
     transaction commits (in-process without REDIS_URL); None when it already has one."""
     with transaction.atomic():
-        delivery = services.open_delivery(report_id=report_id, trigger=trigger)
+        delivery = services.open_delivery(report_id=report_id, trigger=trigger, user=user)
         if delivery is not None:
             transaction.on_commit(lambda: deliver_report.delay(delivery.pk))
     return delivery

@@ -24,9 +24,14 @@ from engagement.store.exports import (
     streaming_csv_response,
 )
 from engagement.store.filters import DistributionFilterSet, ExportOptionsForm
-from engagement.store.selectors import READ_SCOPE_CHOICES, FiltersInvalid, visible_definitions
+from engagement.store.selectors import (
+    READ_SCOPE_CHOICES,
+    FiltersInvalid,
+    lens_choices,
+    visible_definitions,
+)
 from forces.choices import Platform
-from forces.selectors import force_choices
+from forces.selectors import channel_choices, force_choices
 from reports import selectors, services
 from reports.forms import SaveReportForm, ScheduleForm
 from reports.tasks import queue_delivery
@@ -54,7 +59,9 @@ def report(request: HttpRequest) -> HttpResponse:
             [cell(value) for value in row] for row in islice(table, PREVIEW_ROWS + 1)
         )
     forces = force_choices()
+    default_name = suggested_name(filterset.form.cleaned_data["filters"], forces) if valid else ""
     context = {
+        "default_name": default_name,
         "submitted": submitted,
         "valid": valid,
         "errors": filterset.form.errors if submitted else {},
@@ -67,6 +74,8 @@ def report(request: HttpRequest) -> HttpResponse:
         "platforms": Platform.choices,
         "forces": forces,
         "regions": sorted({region for _, _, region in forces}),
+        "channels": channel_choices(),
+        "lenses": lens_choices(),
         "header": header,
         "preview": preview,
         "preview_rows": PREVIEW_ROWS,
@@ -80,6 +89,36 @@ def report(request: HttpRequest) -> HttpResponse:
     return render(
         request, "reports/report.html", context, status=400 if submitted and not valid else 200
     )
+
+
+PERIOD_TYPE_PLURALS = {
+    PeriodType.MONTH: "months",
+    PeriodType.QUARTER: "quarters",
+    PeriodType.YEAR: "calendar years",
+    PeriodType.FINANCIAL_YEAR: "financial years",
+}
+
+
+def suggested_name(filters, forces: list[tuple[str, str, str]]) -> str:
+    """A name for the report to save, from its choices ("Kent Police, quarters, 2026-Q2"), so
+    that saving takes one click; the analyst may change it."""
+    names = {slug: name for slug, name, _ in forces}
+    chosen = [names.get(slug, slug) for slug in filters.forces]
+    if not chosen:
+        who = filters.region or "All forces"
+    elif len(chosen) <= 3:
+        who = ", ".join(chosen)
+    else:
+        who = f"{len(chosen)} forces"
+    kind = PERIOD_TYPE_PLURALS.get(filters.period_type or "", "every period type")
+    if filters.period:
+        when = filters.period
+    elif filters.period_from or filters.period_to:
+        when = f"{filters.period_from or 'the start'} to {filters.period_to or 'the latest'}"
+    else:
+        when = "every period"
+    lens = f", {names.get(filters.lens, filters.lens)}'s lens" if filters.lens else ""
+    return f"{who}, {kind}, {when}{lens}"[:120]
 
 
 @reader_required
@@ -155,7 +194,10 @@ def save(request: HttpRequest) -> HttpResponse:
 @reader_required
 @require_GET
 def saved_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "reports/saved_list.html", {"reports": selectors.saved_reports()})
+    reports = list(selectors.saved_reports())
+    for report in reports:
+        report.next_run_at = selectors.next_run_at(report)
+    return render(request, "reports/saved_list.html", {"reports": reports})
 
 
 @reader_required
@@ -181,6 +223,9 @@ def saved(request: HttpRequest, pk: int) -> HttpResponse:
         "query": services.report_query(report).urlencode(),
         "threshold": services.effective_threshold(report),
         "deliveries": selectors.deliveries_of(report),
+        "next_run_at": selectors.next_run_at(report),
+        "reports_at": settings.REPORTS_AT,
+        "days_of_month": range(1, 29),
         "retention_days": settings.REPORT_RETENTION_DAYS,
     }
     return render(request, "reports/saved.html", context, status=400 if form.errors else 200)
@@ -190,8 +235,14 @@ def saved(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def run_now(request: HttpRequest, pk: int) -> HttpResponse:
     report = selectors.saved_report(pk)
-    queue_delivery(report_id=report.pk, trigger=f"by-hand-{timezone.now():%Y%m%dT%H%M%S.%f}")
-    messages.success(request, "The report is being made; it is listed below when it is ready.")
+    queue_delivery(
+        report_id=report.pk,
+        trigger=f"by-hand-{timezone.now():%Y%m%dT%H%M%S.%f}",
+        user=request.user,
+    )
+    messages.success(
+        request, "A delivery was asked for: it is listed below, with its outcome once made."
+    )
     return redirect(reverse("reports:saved", args=[report.pk]))
 
 

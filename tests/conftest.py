@@ -34,6 +34,13 @@ def roomy_api_throttles(settings):
     settings.API_THROTTLE_RATES = {"anon": "100000/minute", "user": "100000/minute"}
 
 
+@pytest.fixture(autouse=True)
+def runs_in_the_request(settings):
+    """Without REDIS_URL a run asked for from a page is done in the request in tests (a test's
+    own transaction must see it); tests of the background thread set it back to true."""
+    settings.RECOMPUTE_IN_BACKGROUND = False
+
+
 @pytest.fixture
 def analyst(db):
     from tests.factories import AnalystFactory
@@ -180,12 +187,20 @@ def pages_site(django_db_setup, django_db_blocker, browser):
     """One live server and one set of dashboard figures (43 forces) for a whole browser module.
 
     Building the figures takes seconds, so a module's page tests share them instead of making
-    them per test: the data is written outside any test transaction (database access unblocked
-    for the module), a live server thread of its own serves it, and the module's end empties
-    the database as a transactional test's end does (the next one with serialized rollback puts
-    the migrations' data back).
+    them per test (see `live_site`).
     `browser` comes first: Playwright must start before the database is touched (see above).
     """
+    from tests.dashboard_data import make_dashboard_data
+
+    yield from live_site(django_db_blocker, make_dashboard_data)
+
+
+def live_site(django_db_blocker, build):
+    """A live server over the data `build()` writes (its result is the site's `data`), for a
+    whole browser module: the data is written outside any test transaction (database access
+    unblocked for the module), a live server thread of its own serves it, and the module's end
+    empties the database as a transactional test's end does (the next one with serialized
+    rollback puts the migrations' data back)."""
     from types import SimpleNamespace
 
     from django.conf import settings
@@ -194,7 +209,7 @@ def pages_site(django_db_setup, django_db_blocker, browser):
     from django.test import Client
     from pytest_django.live_server_helper import LiveServer
 
-    from tests.dashboard_data import ensure_reference_data, make_dashboard_data
+    from tests.dashboard_data import ensure_reference_data
     from tests.factories import AnalystFactory, StaffFactory
 
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -204,7 +219,7 @@ def pages_site(django_db_setup, django_db_blocker, browser):
         # their own ids must not meet a sequence started again from 1.
         call_command("flush", interactive=False, verbosity=0, reset_sequences=False)
         ensure_reference_data()
-        data = make_dashboard_data()
+        data = build()
         client = Client()
         client.force_login(StaffFactory(username="pages-analyst"))
         # An analyst without engagement.view_small_numbers: small-number protection applies.

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from importlib import import_module
 
 from django.apps import apps
@@ -26,6 +27,8 @@ from tests.factories import RecomputeRunFactory, SnapshotFactory, current_defini
 
 FIRST_MONTH = month_index(2025, 4)
 LAST_MONTH = month_index(2026, 9)
+# The latest interaction held: September 2026 is complete, the months after it are not held.
+HORIZON = datetime(2026, 9, 30, 18, 0, tzinfo=UTC)
 # Share of a force's monthly public at each rung (before each force's own spread).
 RUNG_WEIGHTS = {1: 0.62, 2: 0.24, 3: 0.07, 4: 0.05, 5: 0.015, 6: 0.005}
 CHANNELS = (
@@ -69,7 +72,14 @@ def make_dashboard_data(*, forces: list[Force] | None = None, seed: int = 43) ->
     rng = random.Random(seed)
     forces = list(forces if forces is not None else Force.objects.order_by("name"))
     run = RecomputeRunFactory(started_at=timezone.now(), finished_at=timezone.now())
-    snapshot = SnapshotFactory(run=run, definition=run.definition, published_at=timezone.now())
+    snapshot = SnapshotFactory(
+        run=run,
+        definition=run.definition,
+        published_at=timezone.now(),
+        first_month=FIRST_MONTH,
+        horizon_month=LAST_MONTH,
+        horizon=HORIZON,
+    )
     Channel.objects.bulk_create(
         (
             Channel(force=force, slug=slug, platform=platform, name=f"{force.name} {name}")

@@ -46,11 +46,12 @@ from engagement.models import (
     ImportBatch,
     Interaction,
     InteractionKind,
+    Link,
     LocalLens,
     RecomputeRun,
     Rung,
 )
-from forces.models import Channel, Force
+from forces.models import Channel, Force, Route
 from reports.models import Delivery, SavedReport
 from reports.services import save_report
 from tests.factories import (
@@ -93,6 +94,14 @@ def interactions_csv() -> SimpleUploadedFile:
     return SimpleUploadedFile("rows.csv", text.encode(), content_type="text/csv")
 
 
+def routes_csv() -> SimpleUploadedFile:
+    text = (
+        "force,rung_position,name,channel,url,opens_on,closes_on\n"
+        f"{OWN},6,Advisory group,,,2026-01-01,\n"
+    )
+    return SimpleUploadedFile("routes.csv", text.encode(), content_type="text/csv")
+
+
 API_ROW = [
     {
         "force": OWN,
@@ -100,6 +109,17 @@ API_ROW = [
         "citizen": "someone",
         "kind": "view",
         "occurred_at": "2026-05-01T10:00:00Z",
+    }
+]
+
+# One link between two identifiers of the force OWN (issue #24), as the API takes it.
+API_LINK = [
+    {
+        "force": OWN,
+        "platform": "twitter",
+        "citizen": "someone",
+        "linked_platform": "offline",
+        "linked_citizen": "volunteer-1",
     }
 ]
 
@@ -192,6 +212,19 @@ ADMIN_MODELS: dict[str, tuple[str, dict[str, str]]] = {
             "version": ADMIN_READ,
         },
     ),
+    # Routes: definition admins keep every force's, a data manager their own forces'.
+    "forces/route": (
+        "{route}",
+        {
+            "list": ADMIN_READ,
+            "add": "S L 200 200 200 403 200",
+            "change": ADMIN_READ,
+            "history": ADMIN_READ,
+            "delete": "S L 200 200 403 403 200",
+            "bare": "S L 302 302 302 302 302",
+            "version": ADMIN_READ,
+        },
+    ),
     "engagement/engagementdefinition": (
         "{draft}",
         {
@@ -244,7 +277,8 @@ ADMIN_MODELS: dict[str, tuple[str, dict[str, str]]] = {
             "add": ADMIN_NO,
             "change": "S L 200 200 302 403 200",
             "history": LENS_OWN,
-            "delete": LENS_OWN,
+            # Another force's manager may discard lenses, but is shown no such lens: sent away.
+            "delete": "S L 200 200 302 403 200",
             "bare": "S L 302 302 302 302 302",
             "version": LENS_OWN,
         },
@@ -315,8 +349,16 @@ ROWS: list[Row] = [
     Row("readyz", "GET", "200 200 200 200 200 200 200"),
     Row("sign-in/", "GET", "200 302 302 302 302 302 302"),
     Row("sign-out/", "POST", "S S S S S S S", data={}),
-    # The upload page: force data managers for their own forces, superusers for all.
-    Row("imports/", "GET", "S 403 403 200 200 403 200"),
+    # The upload page: force data managers for their own forces, superusers for all; definition
+    # admins for routes only (every force's).
+    Row("imports/", "GET", "S 403 200 200 200 403 200"),
+    # The template files named on the upload page: those who import that kind of file.
+    Row(
+        "imports/template/<slug:what>.csv",
+        "GET",
+        "S 403 403 200 200 403 200",
+        "/imports/template/interactions.csv",
+    ),
     # "Recompute now" after an import: those who may start a recompute, by POST only.
     Row("imports/recompute/", "GET", "S 405 405 405 405 405 405"),
     Row(
@@ -329,9 +371,16 @@ ROWS: list[Row] = [
     Row(
         "imports/",
         "POST",
-        "S 403 403 200+ 400 403 200+",
+        "S 403 400 200+ 400 403 200+",
         data=lambda: {"what": "interactions", "file": interactions_csv()},
         effect="interaction_written",
+    ),
+    Row(
+        "imports/",
+        "POST",
+        "S 403 200+ 200+ 400 403 200+",
+        data=lambda: {"what": "routes", "file": routes_csv()},
+        effect="route_imported",
     ),
     # Another tool's export through an import profile (issue #26): as the upload page.
     Row("imports/profiles/", "GET", "S 403 403 200 200 403 200"),
@@ -356,7 +405,7 @@ ROWS: list[Row] = [
         data={"action": "import"},
     ),
     # An upload's own page: the person who uploaded it (and superusers), among those who import.
-    Row("imports/<int:pk>/", "GET", "S 403 403 200 404 403 200", "/imports/{batch}/"),
+    Row("imports/<int:pk>/", "GET", "S 403 404 200 404 403 200", "/imports/{batch}/"),
     # Saved reports: every reader saves, reads and runs them (issue #15).
     Row(
         "reports/save/",
@@ -412,6 +461,20 @@ ROWS: list[Row] = [
         json=True,
         effect="interaction_written",
     ),
+    # Links (one person, with consent) and their withdrawal: as posting interactions.
+    Row("api/v1/links/", "GET", "401 403 403 405 405 403 405"),
+    Row(
+        "api/v1/links/",
+        "POST",
+        "401 403 403 201+ 400 403 201+",
+        data=API_LINK,
+        json=True,
+        effect="link_recorded",
+    ),
+    Row("api/v1/links/withdrawals/", "GET", "401 403 403 405 405 403 405"),
+    Row(
+        "api/v1/links/withdrawals/", "POST", "401 403 403 200 400 403 200", data=API_LINK, json=True
+    ),
     Row("api/v1/^forces/$", "GET", API_READ, "/api/v1/forces/"),
     Row("api/v1/^forces/$", "POST", API_NO_POST, "/api/v1/forces/", data={}),
     Row("api/v1/^forces/(?P<slug>[-a-zA-Z0-9_]+)/$", "GET", API_READ, f"/api/v1/forces/{OWN}/"),
@@ -440,6 +503,7 @@ ROWS: list[Row] = [
     ),
     Row("api/v1/^mobility/$", "GET", API_READ, "/api/v1/mobility/"),
     Row("api/v1/^similar-forces/$", "GET", API_READ, f"/api/v1/similar-forces/?force={OWN}"),
+    Row("api/v1/^routes/$", "GET", API_READ, "/api/v1/routes/"),
     *(
         Row(f"api/v1/{name}.csv", "GET", API_READ)
         for name in (
@@ -450,6 +514,7 @@ ROWS: list[Row] = [
             "distributions",
             "mobility",
             "similar-forces",
+            "routes",
         )
     ),
     # The admin's own pages.
@@ -499,12 +564,32 @@ ROWS: list[Row] = [
         data={"full": "1"},
         effect="run_queued",
     ),
+    # The list's publish action leads to the draft's confirmation: it publishes nothing itself.
     Row(
         "admin/engagement/engagementdefinition/",
         "POST",
-        "S L 302+ 200 200 403 302+",
+        "S L 302 200 200 403 302",
         data={"action": "publish_selected", "_selected_action": "{draft}"},
-        effect="draft_published",
+    ),
+    # Publishing's confirmation (with the preview's movers): those who may publish.
+    Row(
+        "admin/engagement/engagementdefinition/<int:pk>/publish/",
+        "GET",
+        "S L 200 403 403 403 200",
+        "/admin/engagement/engagementdefinition/{draft}/publish/",
+    ),
+    # A run's progress, then its result (and the page's status endpoint): those who read runs.
+    Row(
+        "admin/engagement/recomputerun/<int:pk>/progress/",
+        "GET",
+        ADMIN_READ,
+        "/admin/engagement/recomputerun/{run}/progress/",
+    ),
+    Row(
+        "admin/engagement/recomputerun/<int:pk>/progress/status/",
+        "GET",
+        ADMIN_READ,
+        "/admin/engagement/recomputerun/{run}/progress/status/",
     ),
     Row(
         "admin/engagement/engagementdefinition/",
@@ -527,6 +612,22 @@ ROWS: list[Row] = [
             "active": "on",
         },
         effect="channel_renamed",
+    ),
+    # A route's change view, saved: definition admins, a manager of its force, superusers.
+    Row(
+        "admin/forces/route/<path:object_id>/change/",
+        "POST",
+        "S L 302+ 302+ 403 403 302+",
+        "/admin/forces/route/{route}/change/",
+        data={
+            "force": "{force}",
+            "rung_position": "6",
+            "name": "Renamed",
+            "channel": "{channel}",
+            "url": "",
+            "opens_on": "2026-01-01",
+        },
+        effect="route_renamed",
     ),
     # A force's local lens: definition admins for every force, data managers for their own.
     Row("admin/engagement/locallens/new-lens/", "GET", "S L 200 200 200 403 200"),
@@ -573,6 +674,9 @@ EFFECTS = {
     "report_saved": lambda data: SavedReport.objects.count() > data.ids["saved_reports"],
     "delivery_created": lambda data: Delivery.objects.count() > data.ids["deliveries"],
     "channel_renamed": lambda data: Channel.objects.get(pk=data.ids["channel"]).name == "Renamed",
+    "route_renamed": lambda data: Route.objects.get(pk=data.ids["route"]).name == "Renamed",
+    "route_imported": lambda data: Route.objects.count() > data.ids["routes"],
+    "link_recorded": lambda data: Link.objects.count() > data.ids["links"],
 }
 
 
@@ -605,6 +709,13 @@ def data(settings, tmp_path) -> Data:
     analyst = AnalystFactory(username="analyst")
     Token.objects.create(user=analyst)
     interaction = InteractionFactory(channel=channel)
+    route = Route.objects.create(
+        force=force,
+        rung_position=4,
+        name="Street briefings",
+        channel=channel,
+        opens_on="2026-01-01",
+    )
     batch = ImportBatch.objects.create(kind="interactions", source="upload", status="succeeded")
     attempt = AccessAttempt.objects.create(
         username="x", ip_address="127.0.0.1", failures_since_start=1
@@ -643,7 +754,11 @@ def data(settings, tmp_path) -> Data:
             "failure_log": failure_log.pk,
             "force_version": force.history.latest().history_id,
             "channel_version": channel.history.latest().history_id,
+            "route": route.pk,
+            "routes": Route.objects.count(),
+            "route_version": route.history.latest().history_id,
             "interactions": Interaction.objects.count(),
+            "links": Link.objects.count(),
             "definitions": EngagementDefinition.objects.count(),
             "runs": RecomputeRun.objects.count(),
             "lens": lens.pk,

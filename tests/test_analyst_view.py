@@ -7,7 +7,7 @@ import html
 import io
 import json
 import re
-from datetime import UTC, datetime
+from datetime import date
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -16,9 +16,10 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.views.defaults import server_error
 
-from dashboard.ladders import Ladder, period_name
-from dashboard.page_filters import partial_periods
+from dashboard.ladders import Ladder
+from dashboard.page_filters import latest_complete, partial_periods
 from dashboard.templatetags.ladder_format import change, rate, share
+from engagement.ladder.periods import DataDays, period_name
 from engagement.models import PeriodType, RecomputeRun, Scope
 from forces.models import Force
 from tests.dashboard_data import make_dashboard_data, store_counts
@@ -193,16 +194,25 @@ def test_the_first_period_held_has_no_change_to_show(reader, data):
     assert ladder.count('data-change="year_before">–</td>') == 6
 
 
-def test_a_period_not_over_or_only_partly_held_is_partial():
-    months = [f"2025-{m:02d}" for m in range(4, 13)] + [f"2026-{m:02d}" for m in range(1, 10)]
-    now = datetime(2026, 11, 29, tzinfo=UTC)
+def test_a_period_the_data_cover_only_part_of_is_partial():
+    # The data held run from 10 Apr 2025 to 29 Nov 2026 (London days).
+    days = DataDays(date(2025, 4, 10), date(2026, 11, 29))
     quarters = ["2025-Q2", "2025-Q3", "2026-Q3", "2026-Q4"]
-    assert partial_periods(PeriodType.QUARTER, quarters, months, now=now) == {"2026-Q4"}
-    years = ["2025", "2026"]
-    assert partial_periods(PeriodType.YEAR, years, months, now=now) == {"2025", "2026"}
+    assert partial_periods(PeriodType.QUARTER, quarters, days) == {"2025-Q2", "2026-Q4"}
+    assert partial_periods(PeriodType.YEAR, ["2025", "2026"], days) == {"2025", "2026"}
     financial = ["2025-26", "2026-27"]
-    assert partial_periods(PeriodType.FINANCIAL_YEAR, financial, months, now=now) == {"2026-27"}
-    assert partial_periods(PeriodType.MONTH, ["2026-11"], ["2026-11"], now=now) == {"2026-11"}
+    assert partial_periods(PeriodType.FINANCIAL_YEAR, financial, days) == {"2025-26", "2026-27"}
+    assert partial_periods(PeriodType.MONTH, ["2025-05", "2026-10", "2026-11"], days) == {"2026-11"}
+
+
+def test_data_ending_on_a_periods_last_day_leave_it_complete():
+    days = DataDays(date(2025, 4, 1), date(2026, 6, 30))
+    assert partial_periods(PeriodType.QUARTER, ["2025-Q2", "2026-Q2"], days) == frozenset()
+
+
+def test_the_default_period_is_the_latest_complete_else_the_latest():
+    assert latest_complete(["2026-Q2", "2026-Q3", "2026-Q4"], frozenset({"2026-Q4"})) == "2026-Q3"
+    assert latest_complete(["2025", "2026"], frozenset({"2025", "2026"})) == "2026"
 
 
 def test_a_partial_period_is_marked_on_the_page_and_in_its_list(reader, data):

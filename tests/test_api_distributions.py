@@ -38,7 +38,7 @@ def test_without_filters_every_row_of_the_current_snapshot_is_listed(api_client,
 
 def test_a_row_carries_the_long_layout_fields(api_client, published):
     row = rows(api_client, period="2026-04", scope="force", force="alpha")[1]
-    assert set(row) == {*ROW_FIELDS, *ROW_EXTRAS, "suppressed"}
+    assert set(row) == {*ROW_FIELDS, *ROW_EXTRAS, "suppressed", "partial"}
     assert (row["definition_version"], row["force"], row["channel"]) == (1, "alpha", None)
     assert row["rung"] == ["none", "passive"][row["rung_position"]] or row["rung_position"] > 1
 
@@ -226,7 +226,7 @@ def test_format_csv_answers_the_whole_list_in_the_long_layout(api_client, publis
 def test_format_csv_with_wide_layout(api_client, published):
     response = api_client.get(URL, {"format": "csv", "layout": "wide", "period": "2026-04"})
     header = b"".join(response.streaming_content).decode().splitlines()[0]
-    assert header.endswith("share_of_population_6_co-designer")
+    assert header.endswith("share_of_population_6_co-designer,partial")
 
 
 def test_format_csv_rejects_an_unknown_layout(api_client, published):

@@ -65,6 +65,7 @@ FIGURES = {
     "storage: interactions + citizens",
     "peak memory: import",
     "peak memory: recompute",
+    "full recompute with links",
 }
 
 

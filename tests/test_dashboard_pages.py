@@ -3,7 +3,6 @@ their cache, their CSV links and their empty state. The browser tests check the 
 
 import html
 import re
-from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -14,7 +13,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from dashboard.page_filters import latest_complete
 from engagement.models import Distribution, DistributionSnapshot, PeriodType, RecomputeRun, Scope
 from forces.models import Force, Platform
 from tests.dashboard_data import make_dashboard_data, store_counts
@@ -33,7 +31,12 @@ PAGES = [
     reverse("dashboard:compare") + "?forces=kent,essex",
     reverse("dashboard:definition"),
 ]
-MAX_QUERIES = 16  # the force page: 12, its mobility and forces most alike (2), the permissions (2)
+# The force page: 13 (with its linked identities), its mobility and forces most alike (2), the
+# permissions (2), its routes (2: the routes in every period, and the cells of their channels that
+# protect their use), the days the data cover (partial periods), the quarters held (the last four
+# quarters' download) and the populations' Census year; each cached with the snapshot after the
+# first page.
+MAX_QUERIES = 22
 
 
 def some_forces(count: int) -> list[Force]:
@@ -95,9 +98,10 @@ def test_a_cached_page_reads_only_the_current_snapshot_and_the_last_run(reader):
     first = queries_for(reader, url)
     with CaptureQueriesContext(connection) as again:
         reader.get(url)
-    # session, user, the user's permissions (2), current snapshots, last run, the force: the
-    # figures come from the cache
-    assert len(again) == 7 < first
+    # session, user, the user's permissions (2), current snapshots, last run, the force, its
+    # routes (not cached: they change when imported, not with the figures): the figures come
+    # from the cache
+    assert len(again) == 8 < first
 
 
 def test_a_new_publication_replaces_the_cached_figures(reader):
@@ -124,13 +128,24 @@ def test_overview_table_holds_the_store_figures_of_the_latest_complete_month(rea
     assert shown[:6] == [store.get(("kent", "", rung)) or 0 for rung in range(1, 7)]
 
 
-def test_the_default_period_is_the_latest_that_has_ended():
-    months = ["2026-09", "2026-10", "2026-11"]
-    in_november = datetime(2026, 11, 26, 12, tzinfo=UTC)
-    assert latest_complete(months, PeriodType.MONTH, now=in_november) == "2026-10"
-    quarters = ["2026-Q3", "2026-Q4"]
-    assert latest_complete(quarters, PeriodType.QUARTER, now=in_november) == "2026-Q3"
-    assert latest_complete(["2026-Q4"], PeriodType.QUARTER, now=in_november) == "2026-Q4"
+def test_each_period_type_opens_on_its_latest_complete_period(reader):
+    make_dashboard_data(forces=some_forces(3))  # April 2025 to 30 September 2026
+    for period_type, expected in (
+        ("month", "2026-09"),
+        ("quarter", "2026-Q3"),
+        ("year", "2026"),  # 2025 and 2026 are both partial: the latest held
+        ("financial_year", "2025-26"),
+    ):
+        page = reader.get(f"/?period_type={period_type}").content.decode()
+        assert f'<option value="{expected}" selected>' in page, period_type
+        assert "Each period type opens on its latest complete" in page
+
+
+def test_the_latest_partial_period_is_a_click_away(reader):
+    make_dashboard_data(forces=some_forces(3))
+    page = html.unescape(reader.get("/?period_type=financial_year").content.decode())
+    assert "Show the latest financial year, 2026-27 (partial)" in page
+    assert "?definition=1&period_type=financial_year&period=2026-27#figures" in page
 
 
 def test_overview_shows_rung_0_as_unknown_where_the_population_is(reader):
@@ -229,10 +244,10 @@ def test_force_page_names_the_rungs_no_channel_ever_reached(reader):
     data = make_dashboard_data()
     without_volunteers = data.no_volunteers[0]
     page = reader.get(reverse("dashboard:force", args=[without_volunteers.slug])).content.decode()
-    assert "No route to Volunteer or Co-Designer." in page
+    assert "No channel has reached Volunteer or Co-Designer." in page
     only_top_missing = data.no_co_designers[0]
     page = reader.get(reverse("dashboard:force", args=[only_top_missing.slug])).content.decode()
-    assert "No route to Co-Designer." in page
+    assert "No channel has reached Co-Designer." in page
 
 
 def test_force_page_with_rung_0_shows_the_rest_of_the_population(reader):

@@ -7,8 +7,17 @@ from django.urls import reverse
 
 from engagement.definitions.selectors import current_definition
 from engagement.definitions.services import create_draft
-from engagement.models import DefinitionStatus, EngagementDefinition, Rung
-from tests.factories import StaffFactory, UserFactory
+from engagement.ladder.recompute import recompute_now
+from engagement.models import (
+    DefinitionStatus,
+    Distribution,
+    DistributionSnapshot,
+    EngagementDefinition,
+    RecomputeRun,
+    Rung,
+)
+from tests.factories import ChannelFactory, CitizenFactory, StaffFactory, UserFactory
+from tests.recompute_helpers import act
 
 pytestmark = pytest.mark.django_db
 
@@ -136,14 +145,78 @@ def test_staff_analysts_cannot_publish_through_the_list_action(client):
     assert current_definition().version == 1
 
 
-def test_the_list_action_publishes_for_a_definition_admin(client):
+def test_the_list_action_leads_a_definition_admin_to_the_drafts_confirmation(client):
     client.force_login(UserFactory(password=None, is_staff=True, roles=["Definition admins"]))
     draft = create_draft()
-    client.post(
+    response = client.post(
         reverse("admin:engagement_engagementdefinition_changelist"),
         {"action": "publish_selected", "_selected_action": [draft.pk]},
     )
+    publish = reverse("admin:engagement_engagementdefinition_publish", args=[draft.pk])
+    assert response.status_code == 302 and response.url == publish
+    assert current_definition().version == 1  # not yet: the confirmation asks first
+    client.post(publish)
     assert current_definition() == draft
+
+
+def test_publishing_asks_to_confirm_first_and_says_no_preview_was_computed(admin_client):
+    draft = create_draft()
+    response = admin_client.get(
+        reverse("admin:engagement_engagementdefinition_publish", args=[draft.pk])
+    )
+    page = response.content.decode()
+    assert "Yes, publish version 2" in page and "No, keep it a draft" in page
+    assert "No impact preview has been computed for this draft" in page
+    assert current_definition().version == 1
+
+
+def test_the_confirmation_names_the_forces_whose_conversation_or_above_share_moves_most(
+    admin_client, in_process
+):
+    channel = ChannelFactory()
+    act(channel, CitizenFactory(), "view", "2026-01-10")  # Passive under v1
+    act(channel, CitizenFactory(), "reply", "2026-01-11")  # Conversation
+    draft = create_draft()
+    draft.kinds.filter(slug="view").update(rung=draft.rungs.get(position=2))
+    in_process(lambda: recompute_now())
+    in_process(lambda: recompute_now(definition=draft, full=True))
+    page = admin_client.get(
+        reverse("admin:engagement_engagementdefinition_publish", args=[draft.pk])
+    ).content.decode()
+    assert f'data-key="{channel.force.slug}"' in page
+    assert "in Jan 2026" in page
+    assert "50.0% (1 of 2)" in page and "100.0% (2 of 2)" in page and "+50.0 pts" in page
+
+
+def test_a_draft_whose_preview_was_computed_is_discarded_with_its_preview(admin_client, in_process):
+    act(ChannelFactory(), CitizenFactory(), "view", "2026-01-10")
+    draft = create_draft()
+    in_process(lambda: recompute_now(definition=draft, full=True))
+    assert DistributionSnapshot.objects.filter(definition=draft).exists()
+    delete = reverse("admin:engagement_engagementdefinition_delete", args=[draft.pk])
+    assert "1 impact preview run(s) with their figures" in admin_client.get(delete).content.decode()
+    response = admin_client.post(delete, {"post": "yes"})
+    assert response.status_code == 302
+    assert not EngagementDefinition.objects.filter(pk=draft.pk).exists()
+    assert not RecomputeRun.objects.filter(definition_id=draft.pk).exists()
+    assert not DistributionSnapshot.objects.filter(definition_id=draft.pk).exists()
+    assert not Distribution.objects.filter(snapshot__definition_id=draft.pk).exists()
+
+
+def test_the_list_offers_discarding_drafts_and_refuses_a_published_version(admin_client):
+    draft = create_draft()
+    changelist = reverse("admin:engagement_engagementdefinition_changelist")
+    assert 'value="delete_selected"' in admin_client.get(changelist).content.decode()
+    response = admin_client.post(
+        changelist,
+        {"action": "delete_selected", "_selected_action": [draft.pk, current_definition().pk]},
+    )
+    assert "only a draft can be discarded" in response.content.decode()
+    assert EngagementDefinition.objects.filter(pk=draft.pk).exists()
+    admin_client.post(
+        changelist, {"action": "delete_selected", "_selected_action": [draft.pk], "post": "yes"}
+    )
+    assert not EngagementDefinition.objects.filter(pk=draft.pk).exists()
 
 
 def test_the_publish_button_is_shown_only_to_those_who_may_publish(client):

@@ -8,7 +8,7 @@ from django.db.models import Count
 
 from engagement.ingest.demo_data import generate_demo, interaction_rows, plan_forces
 from engagement.models import ImportBatch, Interaction
-from forces.models import Channel, Force
+from forces.models import Channel, Force, Route
 
 pytestmark = pytest.mark.django_db
 
@@ -87,3 +87,13 @@ def test_the_command_prints_what_it_created():
         "generate_demo", "--interactions", "500", "--months", "3", "--seed", "9", stdout=out
     )
     assert "500 row(s) read, 500 created" in out.getvalue()
+
+
+def test_the_demo_offers_routes_to_several_rungs_and_twice_changes_none():
+    first = generate_demo(interactions=500, months=6, seed=5)
+    second = generate_demo(interactions=500, months=6, seed=5)
+    assert first.routes.created == Route.objects.count() >= 43
+    assert (second.routes.created, second.routes.updated) == (0, 0)
+    assert set(Route.objects.values_list("rung_position", flat=True)) >= {3, 5, 6}
+    assert Route.objects.filter(channel__isnull=True).exists()
+    assert Route.objects.filter(closes_on__isnull=False).exists()

@@ -1,4 +1,5 @@
 import io
+import subprocess
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -33,3 +34,29 @@ def test_the_demo_has_a_superuser_and_an_analyst_without_the_staff_flag():
     analyst = users["analyst"]
     assert not analyst.is_staff and analyst.check_password(password)
     assert [group.name for group in analyst.groups.all()] == ["Analysts"]
+
+
+def test_make_demo_serves_and_links_e_mails_at_the_same_address(settings):
+    """`make demo PORT=8123` sets SITE_URL to the address it serves, so report e-mails link
+    there (make -n prints the commands without running them)."""
+    commands = subprocess.run(
+        ["make", "-n", "demo", "PORT=8123"],
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "SITE_URL=http://127.0.0.1:8123 .venv/bin/python manage.py setup_demo --port 8123" in (
+        commands
+    )
+    assert "SITE_URL=http://127.0.0.1:8123 .venv/bin/python manage.py runserver 127.0.0.1:8123" in (
+        commands
+    )
+
+
+def test_setup_demo_says_where_report_e_mails_link(settings):
+    settings.SITE_URL = "http://127.0.0.1:8123"
+    InteractionFactory()  # data held: no demo data generated
+    out = io.StringIO()
+    call_command("setup_demo", "--port", "8123", stdout=out)
+    assert "Links in report e-mails start with http://127.0.0.1:8123" in out.getvalue()

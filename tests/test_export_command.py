@@ -25,7 +25,7 @@ def test_it_writes_the_long_layout_to_standard_output_by_default(published):
     text = export()
     assert text.startswith(
         "definition_version,period_type,period,scope,force,platform,channel,rung_position,rung,"
-        "citizens,share_of_engaged,share_of_population\r\n"
+        "citizens,share_of_engaged,share_of_population,partial\r\n"
     )
     assert len(text.splitlines()) == long_layout_size(published) + 1
 

@@ -19,7 +19,7 @@ from tests.factories import DistributionFactory, ForceFactory, SnapshotFactory
 
 LONG_HEADER = (
     "definition_version,period_type,period,scope,force,platform,channel,rung_position,rung,"
-    "citizens,share_of_engaged,share_of_population"
+    "citizens,share_of_engaged,share_of_population,partial"
 )
 
 
@@ -141,8 +141,12 @@ def test_the_wide_layout_has_one_row_per_scope_and_period_counts_then_shares(pub
         "platform",
         "channel",
         *(f"rung_{r}" for r in rungs),
+        "engaged",
+        "conversation_or_above",
+        "share_conversation_or_above",
         *(f"share_of_engaged_{r}" for r in rungs[1:]),
         *(f"share_of_population_{r}" for r in rungs),
+        "partial",
     ]
     table = parsed(text)
     assert [(r["force"], r["channel"]) for r in table] == [

@@ -11,6 +11,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
+from dashboard.templatetags.ladder_format import change
 from engagement.definitions.services import create_draft, publish_definition
 from engagement.models import Distribution, DistributionSnapshot, RecomputeRun
 from engagement.preview.selectors import preview_status
@@ -166,3 +167,26 @@ def test_an_invalid_draft_shows_why_it_cannot_be_published(admin_client, draft):
     assert "cannot be published yet" in page
     assert "nothing-here" in page
     assert "Publish this draft" not in page
+
+
+def test_every_share_has_its_count_and_the_conversation_change_per_force(
+    admin_client, draft, in_process
+):
+    start_preview(admin_client, draft, in_process)
+    response = admin_client.get(
+        reverse("preview:impact", args=[draft.pk]), {"period_type": "month", "period": "2026-01"}
+    )
+    impact = response.context["impact"]
+    area = next(area for area in impact.forces if area.conversation_change)
+    page = response.content.decode()
+    assert "The figures in Jan 2026" in page and ">Jan 2026</option>" in page  # not 2026-01
+    row = page[page.index(f'<tr data-key="{area.key}">') :]
+    row = row[: row.index("</tr>")]
+    conversation = row[row.index("data-conversation") :]
+    counts = f"({area.conversation_count_before} → {area.conversation_count_after})"
+    assert counts in conversation
+    assert change(area.conversation_change) in conversation  # as every page writes a change
+    for rung in area.rows():
+        assert f"({rung['before']} → {rung['after']})" in row
+    assert "worked out from the unrounded shares" in page
+    assert "Moved</th>" not in page and "half the sum of the rungs" in page

@@ -96,7 +96,7 @@ def test_a_data_manager_maps_an_unknown_export_previews_saves_and_imports(profil
     page.get_by_label("Profile name (to save it)").fill("crm-export")
     page.get_by_label("Save the profile for").select_option("kent")
     page.get_by_role("button", name="Save the profile").click()
-    expect(page.get_by_test_id("messages")).to_contain_text("Profile kent/crm-export saved")
+    expect(page.get_by_test_id("message")).to_contain_text("Profile kent/crm-export saved")
     saved = ImportProfile.objects.get(force__slug="kent", name="crm-export")
     assert saved.document["kinds"] == {"Comment": "reply", "Like": "like"}
 

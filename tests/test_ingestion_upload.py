@@ -84,3 +84,44 @@ def test_the_upload_still_needs_its_csrf_token():
     )
     assert response.status_code == 403
     assert not ImportBatch.objects.exists()
+
+
+def test_the_page_names_the_columns_each_file_needs(staff_client):
+    page = staff_client.get("/imports/").content.decode()
+    interactions = page[page.index('data-testid="format-interactions"') :]
+    assert (
+        "Columns it needs: <code>force</code>, <code>channel</code>, <code>citizen</code>, "
+        "<code>kind</code>, <code>occurred_at</code>." in interactions
+    )
+    assert "It may also have: <code>external_id</code>." in interactions
+    assert "<code>reply</code>" in interactions  # the current definition's kinds
+    channels = page[page.index('data-testid="format-channels"') :]
+    assert "<code>platform</code>, <code>name</code>." in channels
+    assert "<code>team</code>, <code>url</code>" in channels
+
+
+@pytest.mark.parametrize("what", ["interactions", "channels"])
+def test_each_template_is_the_header_the_importer_reads_and_an_example_row(staff_client, what):
+    response = staff_client.get(reverse("engagement:import-template", args=[what]))
+    assert response["Content-Disposition"] == f'attachment; filename="ladder-{what}-template.csv"'
+    header, example, end = response.content.decode().split("\r\n")
+    assert end == "" and len(header.split(",")) == len(example.split(","))
+    assert header.startswith("force,channel,")
+
+
+def test_the_filled_in_templates_import_as_they_are(staff_client):
+    """The example rows are valid: channels first, then interactions on that channel."""
+    for what in ("channels", "interactions"):
+        template = staff_client.get(reverse("engagement:import-template", args=[what])).content
+        response = staff_client.post(
+            "/imports/", {"what": what, "file": upload(template.decode(), f"{what}.csv")}
+        )
+        assert response.status_code == 200, response.content.decode()
+    assert Channel.objects.filter(force__slug="kent", slug="twitter-main").exists()
+    assert Interaction.objects.count() == 1
+
+
+def test_the_template_of_what_a_person_may_not_import_is_refused(client):
+    client.force_login(AnalystFactory())
+    response = client.get(reverse("engagement:import-template", args=["channels"]))
+    assert response.status_code == 403

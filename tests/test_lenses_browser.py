@@ -54,9 +54,19 @@ def test_an_admin_edits_a_draft_previews_its_impact_reads_the_changes_and_publis
     assert page.locator("#national-table tbody tr").count() == 6
     assert_sound(page, "impact-preview")
 
-    page.get_by_role("button", name="Publish this draft").click()
+    page.get_by_role("link", name="Publish this draft…").click()  # asks first
+    page.wait_for_load_state("networkidle")
+    movers = page.get_by_test_id("publish-movers")
+    assert (
+        "Conversation or above moves most"
+        in page.get_by_test_id("publish-confirmation").inner_text()
+    )
+    assert movers.locator("tbody tr").count() >= 1
+    assert current_definition().version == 1
+    page.get_by_role("button", name="Yes, publish version 2").click()
     page.wait_for_load_state("networkidle")
     assert "Version 2 is now the current definition" in page.locator(".messagelist").inner_text()
+    assert "Succeeded." in page.get_by_test_id("run-progress").inner_text()
     assert current_definition().version == draft.version
 
 

@@ -220,6 +220,23 @@ def test_a_forces_data_manager_discards_its_draft_lens(client, lens, kent):
     assert not LocalLens.objects.exists()
 
 
+def test_a_forces_data_manager_discards_its_previewed_lens_from_the_list(
+    client, counted, lens, kent, in_process
+):
+    in_process(lambda: request_recompute(definition=lens, full=True))
+    assert DistributionSnapshot.objects.filter(definition=lens, is_preview=True).exists()
+    client.force_login(data_manager_of(kent))
+    changelist = reverse("admin:engagement_locallens_changelist")
+    assert 'value="delete_selected"' in client.get(changelist).content.decode()
+    response = client.post(
+        changelist, {"action": "delete_selected", "_selected_action": [lens.pk], "post": "yes"}
+    )
+    assert response.status_code == 302
+    assert not LocalLens.objects.exists()
+    assert not RecomputeRun.objects.filter(definition_id=lens.pk).exists()
+    assert not DistributionSnapshot.objects.filter(definition_id=lens.pk).exists()
+
+
 def test_keeping_a_lens_without_the_delete_right_does_not_discard_it(client, lens, kent):
     keeper = data_manager_of(kent)
     keeper.groups.clear()

@@ -42,7 +42,7 @@ def cell(page: str, table: str, key: str, attribute: str = "data-key") -> str:
 def shown(moved: int, of: int) -> str:
     return (
         f'<span class="moved-share">{100 * moved / of:.1f}%</span> '
-        f'<span class="moved-of">of {of:,}</span>'
+        f'<span class="moved-of"><span class="moved-count">{moved:,}</span> of {of:,}</span>'
     )
 
 
@@ -50,7 +50,7 @@ def test_overview_shows_each_forces_moved_up_with_its_denominator(reader, three_
     page = reader.get(f"/?{QUERY}").content.decode()
     for slug in ("kent", "sussex", "gwent"):
         assert cell(page, "forces-table", slug) == shown(*moved_up([slug]))
-    assert "Moved up since 2026-03" in page
+    assert "Moved up since Mar 2026: share, people of base" in page
 
 
 def test_overview_reference_lines_add_the_citizens_of_the_nation_and_the_region(
@@ -98,17 +98,17 @@ def test_force_page_headlines_name_their_denominators(reader, three_forces):
     engaged_before = sum(n for (a, _), n in moves.items() if a > 0)
     assert (
         f"{100 * newcomers / engaged_after:.1f}%</strong> of the {engaged_after:,} people "
-        f"engaged in 2026-04 were newcomers ({newcomers:,} not engaged in 2026-03)"
+        f"engaged in Apr 2026 were newcomers ({newcomers:,} not engaged in Mar 2026)"
     ) in page
     assert (
         f"{100 * lost / engaged_before:.1f}%</strong> of the {engaged_before:,} people engaged in "
-        f"2026-03 were lost ({lost:,} not engaged in 2026-04)"
+        f"Mar 2026 were lost ({lost:,} not engaged in Apr 2026)"
     ) in page
 
 
 def test_force_page_says_the_first_period_has_no_period_before_it(reader, three_forces):
     page = reader.get("/forces/kent/?period_type=month&period=2025-04").content.decode()
-    assert "2025-04 is the first month held" in page
+    assert "Apr 2025 is the first month held" in page
     assert 'id="mobility-table"' not in page
 
 
@@ -117,5 +117,5 @@ def test_force_page_says_when_a_force_has_too_few_engaged_for_a_shape(reader):
     kent = Force.objects.get(slug="kent")
     DistributionFactory(snapshot=snapshot, force=kent, rung_position=1, citizens=12)
     page = reader.get("/forces/kent/?period_type=month&period=2026-04").content.decode()
-    assert "Kent Police had 12 engaged citizens in 2026-04: fewer than 30" in page
+    assert "Kent Police had 12 engaged citizens in Apr 2026: fewer than 30" in page
     assert 'id="similar-table"' not in page

@@ -7,6 +7,8 @@ violation. Screenshots go to test-artifacts/screenshots/, or to SCREENSHOTS_DIR 
 `make screenshots` refreshes the README's in docs/screenshots/.
 """
 
+import csv
+import io
 import os
 from pathlib import Path
 
@@ -34,9 +36,11 @@ PAGES = {
     "force": ("/forces/kent/", 200),
     "channel": ("/forces/kent/channels/facebook-main/", 200),
     "compare": ("/compare/?forces=kent,essex,dyfed-powys", 200),
+    "compare-first-view": ("/compare/", 200),
     "definition": ("/definition/", 200),
     "reports": ("/reports/?period=2026-Q2&force=kent", 200),
     "imports": ("/imports/", 200),
+    "saved-reports": ("/reports/saved/", 200),
     "not-found": ("/forces/atlantis/", 404),
 }
 
@@ -145,17 +149,16 @@ def test_showing_passive_adds_it_to_the_chart(signed_in, pages_site):
     page.close()
 
 
-def test_a_table_sorts_by_a_column(signed_in, pages_site):
-    page = opened(signed_in, pages_site.url, "/", 1440)
-    # Force, then a count and a share per rung, the engaged, then Conversation or above.
-    page.locator("#forces-table thead th").nth(1 + 6 * 2 + 1).get_by_role("button").click()
+def test_the_sort_is_one_control_and_no_column_header_is_a_tab_stop(signed_in, pages_site):
+    page = show_figures(opened(signed_in, pages_site.url, "/", 1440), sort="conversation-up")
+    assert page.locator("thead button, thead a, thead [tabindex]").count() == 0
     values = [
         float(v or "-1")
         for v in page.locator("#forces-table tbody td[data-conversation-up]").evaluate_all(
             "cells => cells.map(c => c.getAttribute('data-value'))"
         )
     ]
-    assert values == sorted(values)
+    assert values == sorted(values, reverse=True)
     page.close()
 
 
@@ -248,9 +251,9 @@ def test_overview_switches_rung_0_on_as_a_rate_per_thousand(signed_in, pages_sit
     page.check("#f-rung0")
     show_figures(page)
     assert page.locator('#forces-table thead th[data-rung="0"]').count() == 1
-    assert "per 1,000 residents" in page.locator("#forces-table thead").inner_text()
+    assert "per 1,000 residents" in page.locator("#forces-table thead").text_content()
     title = page.evaluate("() => Chart.getChart('forces-chart-canvas').options.scales.x.title.text")
-    assert title == "per 1,000 residents"
+    assert title == "per 1,000 residents of the area"
     page.close()
 
 
@@ -280,10 +283,13 @@ def test_force_page_ladder_and_channels_hold_the_stores_numbers(signed_in, pages
     page.close()
 
 
-def test_force_page_names_the_rungs_without_a_route(signed_in, pages_site):
+def test_force_page_names_the_rungs_no_channel_reached(signed_in, pages_site):
     force = pages_site.data.no_volunteers[0]
     page = opened(signed_in, pages_site.url, f"/forces/{force.slug}/", 1440)
-    assert "No route to Volunteer or Co-Designer" in page.get_by_test_id("no-route").inner_text()
+    assert (
+        "No channel has reached Volunteer or Co-Designer"
+        in page.get_by_test_id("not-reached").inner_text()
+    )
     page.close()
 
 
@@ -391,3 +397,221 @@ def test_an_analyst_reads_small_numbers_as_c_on_the_overview(browser, pages_site
     finally:
         page.close()
         context.close()
+
+
+# --- Every chart in colour, every column in sight -------------------------------------------------
+
+CHART_PAGES = {
+    "overview": "/",
+    "force": "/forces/kent/?period_type=quarter",
+    "compare": "/compare/?forces=kent,essex,dyfed-powys",
+    "channel": "/forces/kent/channels/community/",
+}
+
+
+def chart_colours(page) -> list[dict]:
+    """Per canvas: the share of its pixels in colour (not white, grey or black) and, for bar
+    charts, whether each dataset has a fill of its own (a rung's colour and pattern)."""
+    return page.evaluate(
+        """() => Array.from(document.querySelectorAll('canvas[data-chart]')).map(c => {
+               const chart = Chart.getChart(c);
+               const pixels = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+               let coloured = 0;
+               for (let i = 0; i < pixels.length; i += 4) {
+                   const r = pixels[i], g = pixels[i + 1], b = pixels[i + 2], a = pixels[i + 3];
+                   if (a > 200 && Math.max(r, g, b) - Math.min(r, g, b) > 60) { coloured++; }
+               }
+               const kind = chart.config.type;
+               const bars = chart.data.datasets.filter(d => (d.type || kind) === 'bar');
+               const grey = ['#505a5f', 'rgba(0, 0, 0, 0.1)', undefined];
+               return {id: c.id, coloured: coloured / (c.width * c.height),
+                       plain: bars.filter(d => grey.includes(d.backgroundColor)).map(d => d.label)};
+           })"""
+    )
+
+
+@pytest.mark.parametrize("name", list(CHART_PAGES))
+def test_every_chart_draws_its_bars_in_colour(browser, pages_site, name):
+    """As the analyst (small-number protection on); Passive shown too, so every rung is drawn."""
+    context = browser.new_context(locale="en-GB")
+    context.add_cookies([pages_site.analyst_cookie])
+    page = opened(context, pages_site.url, CHART_PAGES[name], 1440)
+    try:
+        for toggle in page.locator("[data-passive-for]").all():
+            toggle.check()
+        charts = chart_colours(page)
+        assert charts
+        for chart in charts:
+            assert chart["plain"] == [], chart
+            assert chart["coloured"] > 0.01, chart
+    finally:
+        page.close()
+        context.close()
+
+
+def test_the_moving_up_chart_draws_each_rung_as_its_legend_does(signed_in, pages_site):
+    page = opened(signed_in, pages_site.url, "/forces/kent/?period_type=quarter", 1440)
+    spec = page.evaluate("() => JSON.parse(document.getElementById('mobility-chart').textContent)")
+    legend = (
+        page.locator("#mobility-heading ~ .legend")
+        .first.locator(".swatch")
+        .evaluate_all("spans => spans.map(s => s.className)")
+    )
+    assert [f"swatch rung-{d['position']}" for d in spec["datasets"]] == legend
+    assert spec["axis"].startswith("% of the bar's citizens: those at its rung in")
+    page.close()
+
+
+@pytest.mark.parametrize("name", list(CHART_PAGES))
+def test_no_table_hides_a_column_at_1440(signed_in, pages_site, name):
+    page = opened(signed_in, pages_site.url, CHART_PAGES[name], 1440)
+    for details in page.locator("details").all():
+        details.evaluate("d => d.open = true")
+    hidden = page.evaluate(
+        """() => Array.from(document.querySelectorAll('table')).filter(t => {
+               const box = t.closest('.table-wrap') || t.parentElement;
+               return t.scrollWidth > box.clientWidth + 1;
+           }).map(t => t.id)"""
+    )
+    assert hidden == []
+    assert page.evaluate("() => document.querySelector('main').clientWidth") >= 1380
+    page.close()
+
+
+# --- The analyst's tasks, counting actions (clicks, selections, key presses) ----------------------
+
+
+class Actions:
+    """A page driven by counted actions; scrolling and reading are free."""
+
+    def __init__(self, page):
+        self.page, self.count, self.trail = page, 0, []
+
+    def select(self, selector: str, value: str) -> None:
+        self.page.select_option(selector, value)
+        self.count += 1
+
+    def click(self, locator) -> None:
+        locator.click()
+        self.count += 1
+        self.page.wait_for_load_state("networkidle")
+
+    def press(self, key: str) -> None:
+        self.page.keyboard.press(key)
+        self.count += 1
+        self.trail.append(key)
+
+
+@pytest.fixture
+def analyst(browser, pages_site):
+    """A non-staff analyst (small-number protection applies) on the overview at 1440 px."""
+    context = browser.new_context(locale="en-GB", accept_downloads=True)
+    context.add_cookies([pages_site.analyst_cookie])
+    page = opened(context, pages_site.url, "/", 1440)
+    yield Actions(page)
+    page.close()
+    context.close()
+
+
+def test_the_five_forces_that_moved_most_people_up_last_full_quarter_in_3_actions(analyst):
+    analyst.select("#f-period-type", "quarter")
+    analyst.select("#f-sort", "moved-up-people")
+    analyst.click(analyst.page.get_by_role("button", name="Show figures"))
+    page = analyst.page
+    assert analyst.count <= 3
+    assert page.locator("#f-period").input_value() == "2026-Q3"  # the latest complete quarter
+    rows = page.locator("#forces-table tbody tr").all()[:5]
+    moved = [int(row.locator("td[data-moved-up]").get_attribute("data-moved")) for row in rows]
+    assert moved == sorted(moved, reverse=True) and moved[-1] > 0
+    counts = [row.locator(".moved-count").inner_text() for row in rows]
+    assert counts == [f"{n:,}" for n in moved]
+    assert "Moved up since 2026 Q2" in page.locator("#forces-table thead").inner_text()
+    ranked = page.evaluate("() => JSON.parse(document.getElementById('ranked-chart').textContent)")
+    names = [row.locator("th").inner_text().strip() for row in rows]
+    assert ranked["labels"][:5] == names  # the chart follows the sort (people: no reference)
+
+
+def test_kent_against_its_three_most_alike_this_year_against_last_in_4_actions(analyst):
+    analyst.select("#f-period-type", "year")
+    analyst.click(analyst.page.get_by_role("button", name="Show figures"))
+    analyst.click(analyst.page.locator("#forces-table").get_by_role("link", name="Kent Police"))
+    analyst.click(analyst.page.get_by_test_id("compare-three"))
+    page = analyst.page
+    assert analyst.count <= 4
+    keys = page.locator("#compare-table tbody tr").evaluate_all(
+        "rows => rows.map(r => r.dataset.key)"
+    )
+    assert len(keys) == 4 and keys[0] == "kent"
+    assert page.locator("#f-period").input_value() == "2026"
+    for row in page.locator("#compare-table tbody tr").all():
+        assert row.locator("td[data-conversation-up]").inner_text().endswith("%")
+        assert row.locator('td[data-change="year_before"]').inner_text() not in ("", "–")
+    periods = page.locator("#compare-trend-table tbody th").all_text_contents()
+    assert [p.strip() for p in periods] == ["2025 (partial)", "2026 (partial)"]
+
+
+def test_kents_last_four_quarters_as_a_csv_file_in_3_actions(analyst):
+    analyst.click(analyst.page.locator("#forces-table").get_by_role("link", name="Kent Police"))
+    with analyst.page.expect_download() as download:
+        analyst.click(analyst.page.get_by_test_id("csv-last-quarters"))
+    assert analyst.count <= 3
+    text = Path(download.value.path()).read_text(encoding="utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert {row["force"] for row in rows} == {"kent"}
+    assert [row["period"] for row in rows] == ["2025-Q4", "2026-Q1", "2026-Q2", "2026-Q3"]
+    assert {row["partial"] for row in rows} == {"false"}
+    assert all(row["conversation_or_above"] for row in rows)
+
+
+def test_changing_the_period_and_opening_a_force_takes_15_key_presses_at_most(analyst):
+    page = analyst.page
+    before = page.locator("#f-period").input_value()
+
+    def focused() -> dict:
+        now = page.evaluate(
+            """() => ({id: document.activeElement.id, tag: document.activeElement.tagName,
+                       text: (document.activeElement.textContent || '').trim(),
+                       table: (document.activeElement.closest('table') || {}).id || ''})"""
+        )
+        analyst.trail.append(now["id"] or f"{now['tag']}:{now['text'][:20]}")
+        return now
+
+    analyst.press("Tab")  # "Skip to main content"
+    assert focused()["text"] == "Skip to main content"
+    analyst.press("Enter")
+    while focused()["id"] != "f-period" and analyst.count < 15:
+        analyst.press("Tab")
+    analyst.press("ArrowDown")  # the period before
+    chosen = page.locator("#f-period").input_value()
+    assert chosen != before
+    while focused()["text"] != "Show figures" and analyst.count < 15:
+        analyst.press("Tab")
+    with page.expect_navigation():
+        analyst.press("Enter")
+    page.wait_for_load_state("networkidle")
+    assert focused()["id"] == "figures"  # focus moves to the results
+    while not (focused()["tag"] == "A" and focused()["table"] == "forces-table"):
+        assert analyst.count < 15
+        analyst.press("Tab")
+    with page.expect_navigation():
+        analyst.press("Enter")
+    assert analyst.count <= 15, analyst.trail
+    assert "/forces/" in page.url and f"period={chosen}" in page.url
+
+
+def test_compare_offers_every_period_type_and_platform_from_its_first_view(signed_in, pages_site):
+    page = opened(signed_in, pages_site.url, "/compare/", 390)
+    types = page.locator("#f-period-type option").evaluate_all("o => o.map(x => x.value)")
+    assert types == ["month", "quarter", "year", "financial_year"]
+    assert page.locator("#f-platform option").count() > 2
+    page.close()
+
+
+@pytest.mark.parametrize("width", (320, 390))
+def test_the_api_root_fits_a_phone_and_leads_back_to_the_dashboard(signed_in, pages_site, width):
+    page = opened(signed_in, pages_site.url, "/api/v1/", width)
+    assert sideways_overflow(page)["scroll"] <= width, sideways_overflow(page)
+    page.get_by_test_id("back-to-dashboard").click()
+    page.wait_for_load_state("networkidle")
+    assert page.url == pages_site.url + "/"
+    page.close()

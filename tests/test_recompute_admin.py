@@ -31,7 +31,7 @@ def test_recompute_button_queues_a_run_sent_to_the_workers_after_commit(
     run = RecomputeRun.objects.get()
     assert (run.status, run.mode, run.requested_by.is_staff) == ("queued", "full", True)
     assert len(callbacks) == 1
-    assert f"Recompute run {run.pk} (full rebuild) is queued" in response.content.decode()
+    assert f"Recompute run {run.pk} (full rebuild) asked for" in response.content.decode()
 
 
 def test_recompute_button_is_refused_without_the_permission(client):

@@ -1,6 +1,7 @@
 """The report page in a real browser: choose figures, see the preview, download the CSV."""
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -44,7 +45,10 @@ def test_an_analyst_previews_and_downloads_a_wide_report(signed_in_page, live_se
     page.goto(f"{live_server.url}/reports/")
     page.get_by_label("Period type").select_option("quarter")
     page.get_by_label("One period").fill("2026-Q2")
-    page.get_by_label("Forces (none chosen: all)").select_option(["alpha"])
+    page.get_by_label("Find a force").fill("alph")
+    assert page.locator("#id_force_list li:visible").count() == 1  # the list narrows as one types
+    page.get_by_label("Find a force").press("Enter")  # chooses the one force left
+    assert page.get_by_label("Alpha Police").is_checked()
     page.get_by_label("Wide: one row per scope and period, a column per rung").check()
     page.get_by_label("For Excel (UTF-8 byte-order mark)").check()
     page.get_by_role("button", name="Show the first rows").click()
@@ -103,3 +107,38 @@ def test_an_analyst_saves_schedules_runs_and_downloads_a_report(
     page.goto(f"{live_server.url}/reports/saved/")
     row = page.get_by_role("row", name="Alpha by quarter")
     assert "Weekly" in row.inner_text() and "succeeded" in row.inner_text()
+
+
+class Actions:
+    """Counts what a person does (clicks, selections, key presses); reading is free."""
+
+    def __init__(self, page):
+        self.page, self.count = page, 0
+
+    def click(self, locator):
+        self.count += 1
+        locator.click()
+
+    def select(self, locator, value):
+        self.count += 1
+        locator.select_option(value)
+
+
+def test_an_analyst_saves_a_monthly_report_and_reads_its_next_run_in_six_actions(
+    signed_in_page, live_server
+):
+    page = signed_in_page
+    you = Actions(page)
+    page.goto(f"{live_server.url}/reports/")
+    you.click(page.get_by_role("button", name="Show the first rows"))
+    you.click(page.get_by_role("button", name="Save report"))  # the name is suggested
+    you.select(page.get_by_label("Runs"), "monthly")
+    you.select(page.get_by_label("Day of the month (monthly)"), "15")
+    you.click(page.get_by_role("button", name="Save the schedule"))
+    next_run = page.get_by_test_id("next-run").inner_text()
+    assert you.count <= 6
+    assert "Monthly, on day 15." in next_run
+    assert re.search(r"Next run: \w+day 15 \w+ \d{4}, 06:00", next_run), next_run
+    # The saved reports are in the menu, with the next run beside each.
+    you.click(page.get_by_role("navigation", name="Main").get_by_role("link", name="Saved reports"))
+    assert "Monthly, on day 15" in page.get_by_role("row").nth(1).inner_text()

@@ -4,7 +4,8 @@ import io
 import pytest
 
 from engagement.store.filters import FILTER_PARAMETERS
-from tests.factories import long_layout_size
+from forces.models import Force
+from tests.factories import ChannelFactory, long_layout_size
 
 pytestmark = pytest.mark.django_db
 
@@ -105,5 +106,26 @@ def test_the_download_answers_304_when_the_figures_have_not_changed(signed_in, p
 def test_the_report_page_runs_a_constant_number_of_queries(
     signed_in, published, django_assert_max_num_queries
 ):
-    with django_assert_max_num_queries(12):
+    # Two of them list the channels and the local lenses to pick from, however many there are.
+    ChannelFactory.create_batch(5)
+    with django_assert_max_num_queries(14):
         signed_in.get("/reports/", {"period_type": "month", "layout": "wide"})
+
+
+def test_channels_and_lenses_are_picked_from_lists_and_forces_from_a_searchable_list(
+    signed_in, published
+):
+    channel = ChannelFactory(name="Kent Police on Nextdoor", slug="kent-nextdoor")
+    page = signed_in.get("/reports/").content.decode()
+    assert '<select id="id_channel" name="channel"' in page
+    assert f'<optgroup label="{channel.force.name}">' in page
+    assert '<option value="kent-nextdoor">Kent Police on Nextdoor (kent-nextdoor)</option>' in page
+    assert '<select id="id_lens" name="lens"' in page
+    assert 'type="search" id="id_force_search" data-filter-list="id_force_list"' in page
+    assert page.count('name="force" value=') == Force.objects.count()
+    assert "js/reports.js" in page and "<script>" not in page  # no inline script (CSP)
+
+
+def test_saving_is_offered_with_a_name_made_from_the_choices(signed_in, published):
+    page = signed_in.get("/reports/", {"period_type": "quarter", "force": ["alpha"]})
+    assert 'value="Alpha Police, quarters, every period"' in page.content.decode()

@@ -3,16 +3,18 @@ each occasion delivered once (a file in the store and an e-mail with its link), 
 byte for byte whatever is recomputed later."""
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.core import mail
+from django.urls import reverse
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
 from engagement.ladder.recompute import recompute_now
 from reports import services
 from reports.models import Delivery, SavedReport
+from reports.selectors import next_run_at
 from reports.tasks import deliver_scheduled
 from tests.factories import (
     AnalystFactory,
@@ -265,3 +267,38 @@ def test_a_report_with_a_threshold_delivers_withheld_cells(in_process, published
     )
 
     assert b"[c]" in delivered(delivery)
+
+
+@pytest.mark.parametrize(
+    ("schedule", "day", "now", "expected"),
+    [
+        # Monthly on the 15th at 06:00 London time: later this month, or next month once past.
+        ("monthly", {"day_of_month": 15}, "2026-12-06T10:00:00+00:00", "2026-12-15T06:00:00+00:00"),
+        ("monthly", {"day_of_month": 6}, "2026-12-06T10:00:00+00:00", "2027-01-06T06:00:00+00:00"),
+        # Weekly on Friday (4); 6 Dec 2026 is a Sunday. In summer, 06:00 BST is 05:00 UTC.
+        ("weekly", {"weekday": 4}, "2026-12-06T10:00:00+00:00", "2026-12-11T06:00:00+00:00"),
+        ("weekly", {"weekday": 4}, "2026-07-01T10:00:00+00:00", "2026-07-03T05:00:00+00:00"),
+        # After the recompute: the next nightly run at 02:30.
+        ("after_recompute", {}, "2026-12-06T10:00:00+00:00", "2026-12-07T02:30:00+00:00"),
+    ],
+)
+def test_the_next_run_of_a_scheduled_report(schedule, day, now, expected):
+    report = SavedReportFactory(schedule=schedule, **day)
+    when = next_run_at(report, now=datetime.fromisoformat(now))
+    assert when == datetime.fromisoformat(expected)
+
+
+def test_a_saved_report_page_says_when_it_next_runs_and_who_started_each_delivery(
+    client, in_process, published_figures, django_capture_on_commit_callbacks
+):
+    analyst = AnalystFactory(username="jo.analyst")
+    client.force_login(analyst)
+    report = SavedReportFactory()
+    services.schedule_report(report=report, schedule="monthly", day_of_month=15, recipients=[])
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("reports:run", args=[report.pk]))
+    page = client.get(reverse("reports:saved", args=[report.pk])).content.decode()
+    assert "Monthly, on day 15." in page and "Next run:" in page
+    assert "Run now by jo.analyst" in page and "by-hand-" not in page
+    listed = client.get(reverse("reports:saved-list")).content.decode()
+    assert "Monthly, on day 15" in listed

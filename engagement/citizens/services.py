@@ -2,11 +2,13 @@
 
 The person is found as an import finds them, through the pseudonym rule
 (engagement.ingest.pseudonyms): the identifier as given is never stored, logged or compared.
-Their interactions, their citizen row and the rollup rows derived from them go in one
-transaction; the months they touched are marked stale, so the next recompute counts again
-without them (a lasting state carries a change forward from its month, and the recompute
-starts a force over from its earliest stale month). The audit log records that an erasure
-happened, when and by whom, never about whom.
+Their interactions, their citizen row, the rollup rows derived from them and their links (in
+every force: a link is about them) go in one transaction; the person table of each force that
+linked them is rebuilt (engagement.ingest.links.relink: the people they joined fall apart and
+their months are marked stale too); the months they touched are marked stale, so the next
+recompute counts again without them (a lasting state carries a change forward from its month,
+and the recompute starts a force over from its earliest stale month). The audit log records
+that an erasure happened, when and by whom, never about whom.
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ from django.utils import timezone
 
 from audit.models import AuditEntry
 from audit.recording import record
+from engagement.ingest.links import forces_linking, relink
 from engagement.ingest.pseudonyms import normalise, pseudonymise
-from engagement.models import Citizen, Interaction, StaleMonth
+from engagement.models import Citizen, Interaction, Link, StaleMonth
 from forces.choices import Platform
 
 
@@ -32,13 +35,15 @@ class ErasureRefused(ValueError):
 class Erasure:
     interactions: int  # interactions deleted
     months: int  # force-months marked stale
+    links: int = 0  # links deleted
 
     def summary(self) -> str:
-        if not self.interactions:
+        if not self.interactions and not self.links:
             return "No interactions are held for that identifier; nothing was deleted."
+        links = f"{self.links} link(s) deleted; " if self.links else ""
         return (
-            f"{self.interactions} interaction(s) deleted; {self.months} force-month(s) will be "
-            "recounted by the next recompute."
+            f"{self.interactions} interaction(s) deleted; {links}{self.months} force-month(s) "
+            "will be recounted by the next recompute."
         )
 
 
@@ -64,8 +69,9 @@ def erase_citizen(
         .filter(pseudonym=pseudonymise(platform, identifier))
         .first()
     )
-    interactions = months = 0
+    interactions = months = links = 0
     if citizen is not None:
+        linking = forces_linking(citizen=citizen)
         held = Interaction.objects.filter(citizen=citizen)
         now = timezone.now()
         touched = [
@@ -80,12 +86,18 @@ def erase_citizen(
         )
         interactions, _ = held.delete()
         months = len(touched)
-        # Its rollup rows (every definition's) go with it.
-        citizen.delete()
+        # Its rollup rows (every definition's), its links and its person rows go with it.
+        _, deleted = citizen.delete()
+        links = deleted.get(Link._meta.label, 0)
+        months += relink(force_ids=linking)
     record(
         action=AuditEntry.Action.ERASURE,
-        changes={"interactions deleted": interactions, "force-months marked stale": months},
+        changes={
+            "interactions deleted": interactions,
+            "links deleted": links,
+            "force-months marked stale": months,
+        },
         actor=user,
         actor_name=actor_name,
     )
-    return Erasure(interactions=interactions, months=months)
+    return Erasure(interactions=interactions, months=months, links=links)

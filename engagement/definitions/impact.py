@@ -71,6 +71,31 @@ class AreaImpact:
         return None if any(v is None for v in values) else sum(values)
 
     @property
+    def conversation_before(self) -> float | None:
+        """The share (percent) of the engaged at conversation or above, current version."""
+        return self.share_from(self.before_shares)
+
+    @property
+    def conversation_after(self) -> float | None:
+        return self.share_from(self.after_shares)
+
+    @property
+    def conversation_change(self) -> float | None:
+        """In percentage points, from the unrounded shares; None when either side is empty."""
+        if self.conversation_before is None or self.conversation_after is None:
+            return None
+        return self.conversation_after - self.conversation_before
+
+    @property
+    def conversation_count_before(self) -> int:
+        """Citizens at conversation or above: the count behind the share."""
+        return sum(self.before.get(p) or 0 for p in ENGAGED if p >= RANK_FROM)
+
+    @property
+    def conversation_count_after(self) -> int:
+        return sum(self.after.get(p) or 0 for p in ENGAGED if p >= RANK_FROM)
+
+    @property
     def rank_change(self) -> int | None:
         """Places gained (positive) or lost; None when the force is unranked either way."""
         if self.rank_before is None or self.rank_after is None:
@@ -97,6 +122,12 @@ class Impact:
     national: AreaImpact
     forces: list[AreaImpact]  # most moved first
     rank_movers: list[AreaImpact]  # rank changed, most places first
+
+    def conversation_movers(self, limit: int = 5) -> list[AreaImpact]:
+        """The forces whose share at conversation or above moves most, either way (the summary
+        shown before publishing); forces that moved not at all are left out."""
+        moved = [area for area in self.forces if area.conversation_change]
+        return sorted(moved, key=lambda area: (-abs(area.conversation_change), area.name))[:limit]
 
 
 def _rank(areas: list[AreaImpact], shares: str) -> dict[str, int]:

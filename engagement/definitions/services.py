@@ -23,10 +23,14 @@ from engagement.definitions.selectors import current_definition, definition_prob
 from engagement.definitions.signals import definition_published
 from engagement.models import (
     DefinitionStatus,
+    Distribution,
+    DistributionSnapshot,
     EngagementDefinition,
     InteractionKind,
     LocalLens,
+    RecomputeRun,
     Rung,
+    Transition,
 )
 from forces.models import Force
 
@@ -121,6 +125,56 @@ def publish_definition(
     definition.save(update_fields=["status", "published_at", "published_by"])
     definition_published.send(sender=EngagementDefinition, definition=definition, user=user)
     return definition
+
+
+def discard_problems(definition: EngagementDefinition) -> list[str]:
+    """Why a version cannot be discarded, in words; empty when it can.
+
+    Only a draft goes: published and retired versions keep their history (their figures must
+    stay reproducible). A draft whose preview is being computed waits for it to end.
+    """
+    if not definition.is_draft:
+        return [
+            f"Version {definition.version} is {definition.get_status_display().lower()}: only a "
+            "draft can be discarded; published versions keep their history."
+        ]
+    problems = []
+    computing = RecomputeRun.objects.filter(
+        definition=definition, status__in=[RecomputeRun.Status.QUEUED, RecomputeRun.Status.RUNNING]
+    ).first()
+    if computing is not None:
+        problems.append(
+            f"Its impact preview is being computed (run {computing.pk}): discard the draft "
+            "once that run has ended."
+        )
+    made_from = (
+        EngagementDefinition.every_scope.filter(based_on=definition)
+        .values_list("version", flat=True)
+        .first()
+    )
+    if made_from is not None:
+        problems.append(f"Version {made_from} was made from it: discard that version first.")
+    return problems
+
+
+@transaction.atomic
+def discard_draft(
+    *, definition: EngagementDefinition, user: AbstractBaseUser | None = None
+) -> None:
+    """Delete a draft (shared or a lens) with its rungs, kinds and impact preview: the preview
+    runs, their snapshots and figures go with it. Raises DefinitionInvalid, deleting nothing,
+    when it cannot go (see discard_problems)."""
+    definition = EngagementDefinition.every_scope.select_for_update().get(pk=definition.pk)
+    problems = discard_problems(definition)
+    if problems:
+        raise DefinitionInvalid(problems)
+    # Set-based: a preview holds every force's figures; deleted in bulk, not row by row.
+    Distribution.objects.filter(snapshot__definition=definition).delete()
+    Transition.objects.filter(snapshot__definition=definition).delete()
+    DistributionSnapshot.objects.filter(definition=definition).delete()
+    RecomputeRun.objects.filter(definition=definition).delete()
+    definition._history_user = user if user and user.is_authenticated else None
+    definition.delete()
 
 
 def load_definition(

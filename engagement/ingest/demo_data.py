@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from engagement.ingest.channels import import_channels
 from engagement.ingest.interactions import import_interaction_rows
+from engagement.ingest.routes import import_routes
 from engagement.ingest.rows import ImportRequest, ImportResult, Row
 from engagement.ladder.periods import local_month_of, month_of_index
 from engagement.models import ImportBatch
@@ -256,6 +257,54 @@ class DemoResult:
     interactions: ImportResult
     first_month: int
     last_month: int
+    routes: ImportResult | None = None
+
+
+def _first_day(month: int) -> str:
+    year, number = month_of_index(month)
+    return f"{year:04d}-{number:02d}-01"
+
+
+def _last_day(month: int) -> str:
+    year, number = month_of_index(month)
+    return f"{year:04d}-{number:02d}-{calendar.monthrange(year, number)[1]:02d}"
+
+
+def routes_csv(planned: list[DemoForce], *, first_month: int, last_month: int, seed: int) -> bytes:
+    """The routes each force offers, as an import_routes file: public meetings (Participation)
+    everywhere; a Special Constabulary intake (Volunteer) in most forces, some recorded on no
+    channel and some closed months before the end while volunteers are still counted; an
+    independent advisory group (Co-Designer) where the force has panels, and in a few forces
+    on its meetings, where nobody reaches Co-Designer (offered, not taken).
+
+    From a generator of its own, so the interactions stay those of the seed.
+    """
+    rng = random.Random(f"routes-{seed}")  # noqa: S311 -- demo data, not secrets
+    opens, last = _first_day(first_month), _last_day(last_month)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["force", "rung_position", "name", "channel", "url", "opens_on", "closes_on"])
+    for force in planned:
+        site = f"https://www.example.org/{force.slug}"
+        writer.writerow(
+            [force.slug, 3, "Public meetings", "offline-meetings", f"{site}/meetings", opens, ""]
+        )
+        volunteers = force.offline("volunteers")
+        if volunteers is not None:
+            closes = _last_day(max(first_month, last_month - 4)) if rng.random() < 0.3 else ""
+            row = [5, "Special Constabulary intake", volunteers.slug, f"{site}/specials"]
+            writer.writerow([force.slug, *row, opens, closes])
+        elif rng.random() < 0.5:
+            row = [5, "Special Constabulary intake", "", f"{site}/specials", opens, ""]
+            writer.writerow([force.slug, *row])
+        if force.offline("panels") is not None:
+            row = [6, "Independent advisory group", "offline-panels", f"{site}/iag", opens, ""]
+            writer.writerow([force.slug, *row])
+        elif rng.random() < 0.25:
+            start = _first_day(max(first_month, last_month - 5))
+            row = [6, "Independent advisory group", "offline-meetings", f"{site}/iag", start, last]
+            writer.writerow([force.slug, *row])
+    return out.getvalue().encode()
 
 
 def generate_demo(
@@ -265,7 +314,8 @@ def generate_demo(
     seed: int = 1,
     progress: Callable[[Iterator[Row]], Iterator[Row]] | None = None,
 ) -> DemoResult:
-    """Plan, then import through the ordinary paths: channels first, then the interactions.
+    """Plan, then import through the ordinary paths: channels first, then the interactions,
+    then the routes each force offers.
 
     The months end with the last whole Europe/London month before today.
     """
@@ -297,4 +347,12 @@ def generate_demo(
         ),
         where="row",
     )
-    return DemoResult(channels, result, first_month, last_month)
+    routes = import_routes(
+        source=io.BytesIO(
+            routes_csv(planned, first_month=first_month, last_month=last_month, seed=seed)
+        ),
+        request=ImportRequest(
+            filename=f"demo routes (seed {seed})", origin=ImportBatch.Source.DEMO
+        ),
+    )
+    return DemoResult(channels, result, first_month, last_month, routes)

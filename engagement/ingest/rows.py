@@ -208,11 +208,15 @@ class ImportResult:
     created: int
     duplicates: int
     dry_run: bool = False
+    updated: int = 0  # rows that change what is held (a route imported again with new values)
 
     def summary(self) -> str:
         verb = "would be created" if self.dry_run else "created"
+        changed = ""
+        if self.updated:
+            changed = f"{self.updated} {'would be updated' if self.dry_run else 'updated'}, "
         text = (
-            f"{self.rows_read} row(s) read, {self.created} {verb}, "
+            f"{self.rows_read} row(s) read, {self.created} {verb}, {changed}"
             f"{self.duplicates} duplicate(s) skipped"
         )
         return f"Dry run (nothing written): {text}" if self.dry_run else text

@@ -31,7 +31,9 @@ from django.utils import timezone
 
 from engagement.ingest.channels import import_channels
 from engagement.ingest.interactions import import_interactions, import_with_profile
+from engagement.ingest.links import WithdrawalResult, import_links, withdraw_links
 from engagement.ingest.profiles import Profile, parse_profile
+from engagement.ingest.routes import import_routes
 from engagement.ingest.rows import (
     ImportFailed,
     ImportRejected,
@@ -41,14 +43,27 @@ from engagement.ingest.rows import (
     without_nul,
 )
 from engagement.models import ImportBatch
-from forces.selectors import forces_managed_by
+from forces.selectors import forces_managed_by, routes_managed_by
 
 logger = logging.getLogger(__name__)
 
-IMPORTERS: dict[str, Callable[..., ImportResult]] = {
+IMPORTERS: dict[str, Callable[..., ImportResult | WithdrawalResult]] = {
     ImportBatch.Kind.INTERACTIONS: import_interactions,
     ImportBatch.Kind.CHANNELS: import_channels,
+    ImportBatch.Kind.LINKS: import_links,
+    ImportBatch.Kind.LINK_WITHDRAWALS: withdraw_links,
+    ImportBatch.Kind.ROUTES: import_routes,
 }
+
+
+def forces_allowed(kind: str, user) -> frozenset[str] | None:
+    """The forces whose rows `user` may import of a kind (None: every force): their own
+    forces, but every force's routes for a definition admin."""
+    if kind == ImportBatch.Kind.ROUTES:
+        return routes_managed_by(user)
+    return forces_managed_by(user)
+
+
 # Exports kept while they are mapped on the import-profile pages, and how long an abandoned one
 # stays (the recover-uploads beat deletes it after).
 PROFILE_DRAFT_DIR = "profile-drafts"
@@ -117,7 +132,7 @@ def run_stored_upload(*, batch_id: int) -> None:
                     user=batch.user,
                     origin=ImportBatch.Source.UPLOAD,
                     # A force data manager's upload names only their forces, as on the page.
-                    forces=forces_managed_by(batch.user) if batch.user else None,
+                    forces=forces_allowed(batch.kind, batch.user) if batch.user else None,
                     progress=lambda read: _advance(batch_id, read),
                 ),
             )

@@ -1,5 +1,9 @@
 """How Ladder counts citizens on the ladder: the rules in words, then the SQL for each step.
 
+The linking rule first, since it says what a "citizen" is below: the identifiers a force has
+linked, with consent, directly or through others, are ONE PERSON in that force (and only there),
+counted once at the highest rung any of them reached; lasting states stay per identifier.
+
 Read this module top to bottom. It is the one place where LADDER.md's "The distribution" becomes
 code; engagement.ladder.recompute decides *when* and *for which forces* these steps run (runs,
 snapshots, locks, publishing), and never counts anything itself.
@@ -16,6 +20,15 @@ among:
 A kind maps to a rung, or to no rung (an ending kind such as unfollow). Interactions keep the kind
 they were recorded with; under a version that does not know a kind, interactions of that kind
 count for nothing (they find no partner in the join with the version's kinds).
+
+A citizen here is a PERSON. A force may record, with consent, that two identifiers are one person
+(engagement.ingest.links): links hold in the force that recorded them and only there, and are
+transitive (A-X and X-B make A, X and B one person). Wherever a force's figures count citizens
+(every scope, every period, rung 0, mobility), a person counts once, at the highest rung any of
+their identifiers reached in that scope and period; an identifier linked to nobody is its own
+person, and an identifier with no interactions counts for nothing but still joins a chain.
+Lasting states stay per identifier (a follow by one account is not ended by another account's
+unfollow): they are worked out per citizen and channel, and the person then takes the max.
 
 A lasting kind (follow, subscribe) is a state, not a moment. On one channel, for one citizen:
 - it opens at its first occurrence and stays open until the first `ended_by` kind after it;
@@ -59,7 +72,14 @@ Neither depends on the horizon (an open state is stored as open, and only the co
 reads it "up to the horizon"), so a force whose interactions did not change keeps its rollup
 rows as they are.
 
-Counting (step 4) takes, for every citizen, the max over the months of a period and over the
+Both rollups stay per identifier (citizen): linking changes neither. The person of each linked
+identifier is kept in a person table (LinkedCitizen, per force: citizen -> the lowest citizen id
+of its group), rebuilt when the force's links change, never walked by a run; counting reads
+COALESCE(person, citizen), so an unlinked citizen needs no row. A link recorded or withdrawn marks
+stale the force's months where any identifier of a group it changed has interactions, so the next
+incremental run recounts from there, exactly as a full run would.
+
+Counting (step 4) takes, for every person, the max over the months of a period and over the
 states touching it BEFORE counting: a quarter's figures are not the sum of its months' figures (a
 citizen active in all three months is one citizen in the quarter). Force scope takes the max over
 the force's channels, and platform scope the max over the force's channels on one platform, again
@@ -118,6 +138,30 @@ FROM forces_force f
 """
 
 
+EARLIEST_SQL = """
+SELECT MIN((
+    SELECT MIN(i.occurred_at) FROM engagement_interaction i
+    WHERE i.force_id = f.id AND i.local_month = %(month)s
+))
+FROM forces_force f
+"""
+
+
+def _instant(value: datetime | str | None) -> datetime | None:
+    if isinstance(value, str):  # SQLite hands back UTC as text without an offset
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+    return value
+
+
+def earliest_in_month(month: int) -> datetime | None:
+    """The earliest interaction held in a London month (the first day the data cover, when the
+    month is the range's first): a few index probes per force, like the horizon."""
+    with connection.cursor() as cursor:
+        cursor.execute(EARLIEST_SQL, {"month": month})
+        (earliest,) = cursor.fetchone()
+    return _instant(earliest)
+
+
 def data_range() -> DataRange | None:
     """The range of the interactions held now; None when there are none."""
     with connection.cursor() as cursor:
@@ -127,9 +171,7 @@ def data_range() -> DataRange | None:
             return None
         cursor.execute(HORIZON_SQL, {"month": horizon_month})
         (horizon,) = cursor.fetchone()
-    if isinstance(horizon, str):  # SQLite hands back UTC as text without an offset
-        horizon = datetime.fromisoformat(horizon).replace(tzinfo=UTC)
-    return DataRange(first_month, horizon_month, horizon)
+    return DataRange(first_month, horizon_month, _instant(horizon))
 
 
 def periods_in_range(first_month: int, horizon_month: int) -> list[Period]:
@@ -372,6 +414,9 @@ scopes (scope_no, scope) AS (
 platforms (platform_no, platform) AS (
     VALUES {platforms}
 ),
+persons AS (
+    SELECT citizen_id, person FROM engagement_linkedcitizen WHERE force_id = %(force)s
+),
 channels AS (
     SELECT ch.id AS channel_id, pl.platform_no
     FROM forces_channel ch
@@ -379,15 +424,18 @@ channels AS (
     WHERE ch.force_id = %(force)s
 ),
 on_channel AS (
-    SELECT p.type_no, p.period_index, m.channel_id, c.platform_no, m.citizen_id,
+    SELECT p.type_no, p.period_index, m.channel_id, c.platform_no,
+           COALESCE(lp.person, m.citizen_id) AS citizen_id,
            MAX(m.rung_position) AS rung_position
     FROM engagement_citizenmonth m
     JOIN channels c ON c.channel_id = m.channel_id
+    LEFT JOIN persons lp ON lp.citizen_id = m.citizen_id
     CROSS JOIN types t
     JOIN periods p ON p.type_no = t.type_no AND p.period_index = (m.month - t.shift) / t.length
     WHERE m.definition_id = %(definition)s AND m.force_id = %(force)s
       AND m.month >= %(from_month)s
-    GROUP BY p.type_no, p.period_index, m.channel_id, c.platform_no, m.citizen_id
+    GROUP BY p.type_no, p.period_index, m.channel_id, c.platform_no,
+             COALESCE(lp.person, m.citizen_id)
 ),
 moments AS (
     SELECT type_no, period_index, 0 AS scope_no, channel_id AS scope_key, citizen_id,
@@ -406,11 +454,12 @@ spans AS (
     SELECT t.type_no, sc.scope_no,
            CASE sc.scope_no WHEN 0 THEN s.channel_id WHEN 1 THEN c.platform_no ELSE 0 END
                AS scope_key,
-           s.citizen_id, s.rung_position,
+           COALESCE(lp.person, s.citizen_id) AS citizen_id, s.rung_position,
            (s.opened_month - t.shift) / t.length AS first_index,
            (COALESCE(s.closed_month, %(horizon_month)s) - t.shift) / t.length AS last_index
     FROM engagement_lastingstate s
     JOIN channels c ON c.channel_id = s.channel_id
+    LEFT JOIN persons lp ON lp.citizen_id = s.citizen_id
     CROSS JOIN types t
     CROSS JOIN scopes sc
     WHERE s.definition_id = %(definition)s AND s.force_id = %(force)s

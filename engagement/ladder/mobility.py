@@ -9,7 +9,8 @@ The rule
 At force scope, for each period type and each pair of consecutive periods in range (2026-03 ->
 2026-04, 2026-Q1 -> 2026-Q2, 2025 -> 2026, 2025-26 -> 2026-27): every citizen engaged (rung 1 or
 above) in either period is counted once, by the pair (rung in the first period, rung in the
-next), 0 meaning not engaged in that period.
+next), 0 meaning not engaged in that period. A citizen is a person: the identifiers a force's
+links join count once there, at their highest rung (see counting.py, "The rules").
 
 - (1, 2) is a Passive citizen who reached Conversation; (3, 0) someone at Participation who was
   not engaged next period (a leaver); (0, 1) a newcomer. (0, 0) is never counted: nobody is
@@ -32,7 +33,8 @@ months), for the pairs to (re)compute:
 
   pair_ids  the pairs (passed in as VALUES, with their labels) as two period ids of the
             calendar: the work is grouped on small integers, and labels join back in at the end;
-  reached   every (citizen, period, rung) a citizen reached in the force: moments joined to the
+  reached   every (person, period, rung) a person reached in the force (each identifier read
+            as its person through the person table, as counting does): moments joined to the
             periods holding their month, states joined to every period they touch (opened no
             later than its last month, closed, or the horizon while open, no earlier than its
             first) - the same reading of the rollups as the distribution's;
@@ -137,14 +139,19 @@ pair_ids AS (
     JOIN periods f ON f.period_type = x.period_type AND f.period = x.from_period
     JOIN periods t ON t.period_type = x.period_type AND t.period = x.to_period
 ),
+persons AS (
+    SELECT citizen_id, person FROM engagement_linkedcitizen WHERE force_id = %(force)s
+),
 reached AS (
-    SELECT m.citizen_id, c.period_id, m.rung_position
+    SELECT COALESCE(lp.person, m.citizen_id) AS citizen_id, c.period_id, m.rung_position
     FROM engagement_citizenmonth m
     JOIN calendar c ON c.month = m.month
+    LEFT JOIN persons lp ON lp.citizen_id = m.citizen_id
     WHERE m.definition_id = %(definition)s AND m.force_id = %(force)s
     UNION ALL
-    SELECT s.citizen_id, p.period_id, s.rung_position
+    SELECT COALESCE(lp.person, s.citizen_id), p.period_id, s.rung_position
     FROM engagement_lastingstate s
+    LEFT JOIN persons lp ON lp.citizen_id = s.citizen_id
     JOIN periods p
       ON s.opened_month <= p.last_month
      AND COALESCE(s.closed_month, %(horizon_month)s) >= p.first_month

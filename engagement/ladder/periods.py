@@ -4,8 +4,13 @@ Every interaction carries its London calendar month as an index (year * 12 + mon
 period types are whole groups of months, so they follow from that index by arithmetic alone:
 quarters (Q1 is January to March), calendar years, and financial years (April to March,
 labelled 2026-27).
+
+A period is partial when the data held do not cover every day of it: they begin after its first
+day or end before its last (the London days of the earliest interaction and of the horizon). The
+pages, the CSV files and the API say so with the same rule, `is_partial`.
 """
 
+from calendar import monthrange
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -45,6 +50,46 @@ class Period:
     def start(self) -> date:
         year, month = month_of_index(self.start_month)
         return date(year, month, 1)
+
+    @property
+    def end(self) -> date:
+        """The period's last day."""
+        year, month = month_of_index(months_in(self)[-1])
+        return date(year, month, monthrange(year, month)[1])
+
+
+MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def period_name(period_type: str, label: str) -> str:
+    """A period as people say it, the one label style of every page, headline and preview: month
+    2026-10 is "Oct 2026", quarter 2026-Q2 is "2026 Q2"; calendar years (2026) and financial
+    years (2026-27) read as they are written. (Files keep the codes: they are for machines.)"""
+    if period_type == PeriodType.MONTH:
+        year, month = label.split("-")
+        return f"{MONTH_NAMES[int(month) - 1]} {year}"
+    if period_type == PeriodType.QUARTER:
+        return label.replace("-", " ")
+    return label
+
+
+@dataclass(frozen=True)
+class DataDays:
+    """The London days the data held run over: the earliest interaction's and the horizon's."""
+
+    first: date
+    last: date
+
+    @classmethod
+    def of(cls, earliest: datetime, horizon: datetime) -> "DataDays":
+        return cls(earliest.astimezone(LONDON).date(), horizon.astimezone(LONDON).date())
+
+
+def is_partial(period: Period, days: DataDays | None) -> bool:
+    """Whether the data held begin after the period's first day or end before its last day."""
+    if days is None:
+        return False
+    return days.first > period.start or days.last < period.end
 
 
 def period_of(period_type: str, index: int) -> Period:

@@ -43,7 +43,7 @@ makes the result safe to serve:
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
@@ -622,22 +622,29 @@ def recompute_now(
     full: bool = False,
     user: AbstractBaseUser | None = None,
     before_publish: Callable[[], None] | None = None,
+    progress: Callable[[list[int]], Iterable[int]] = list,
 ) -> RecomputeRun:
     """Run a recompute start to finish in this process: the same steps the Celery tasks run."""
     run = queue_run(definition=definition or current_definition(), full=full, user=user)
-    return run_queued(run_id=run.pk, before_publish=before_publish)
+    return run_queued(run_id=run.pk, before_publish=before_publish, progress=progress)
 
 
-def run_queued(*, run_id: int, before_publish: Callable[[], None] | None = None) -> RecomputeRun:
+def run_queued(
+    *,
+    run_id: int,
+    before_publish: Callable[[], None] | None = None,
+    progress: Callable[[list[int]], Iterable[int]] = list,
+) -> RecomputeRun:
     """Run a queued run start to finish in this process (the command; the admin and publishing
     without REDIS_URL). Every failure marks it failed; it holds the run's lock throughout, so
-    a killed process is seen as dead at once. Every log line carries the run id."""
+    a killed process is seen as dead at once. Every log line carries the run id. `progress`
+    wraps the forces to compute (a progress bar for `make demo`)."""
     with bound_contextvars(run_id=run_id), holding_run(run_id):
         logger.info("Recompute run %s starting in this process", run_id)
         force_ids = start_run(run_id=run_id, in_process=True)
         if force_ids is not None:
             try:
-                for force_id in force_ids:
+                for force_id in progress(list(force_ids)):
                     compute_force(run_id=run_id, force_id=force_id)
                 finish_run(run_id=run_id, before_publish=before_publish)
             except Exception as error:
@@ -649,6 +656,12 @@ def mark_sent(*, run_id: int, at: datetime | None) -> None:
     """Record when a queued run was handed to the workers (None: the send failed); the message
     carries the same time, so that only the latest send of a run starts it."""
     RecomputeRun.objects.filter(pk=run_id, status=Status.QUEUED).update(sent_at=at)
+
+
+def mark_in_process(*, run_id: int) -> None:
+    """A queued run this process will do itself (the background thread without REDIS_URL):
+    never shown as waiting for a worker, never sent to one."""
+    RecomputeRun.objects.filter(pk=run_id, status=Status.QUEUED).update(in_process=True)
 
 
 def is_latest_send(*, run_id: int, sent: str) -> bool:
@@ -693,6 +706,30 @@ def describe_coverage(covered: dict) -> str:
     if covered.get("note"):
         text += f". {covered['note']}"
     return text
+
+
+def progress_of(run: RecomputeRun) -> dict:
+    """Where a run stands, for a page following it: its state, forces counted of how many, and
+    once it ended, its result in words."""
+    covered = run.covered or {}
+    ended = run.status not in {Status.QUEUED, Status.RUNNING}
+    if run.status == Status.SUCCEEDED:
+        what = "preview figures" if run.preview else "figures"
+        took = f" in {run.duration.total_seconds():.0f} s" if run.duration else ""
+        result = f"Finished{took}: the {what} are ready ({run.rows_written:,} rows written)."
+    elif ended:
+        result = f"{run.get_status_display()}. {run.error}".strip()
+    else:
+        result = ""
+    return {
+        "run": run.pk,
+        "status": run.status,
+        "status_label": run.get_status_display(),
+        "in_progress": not ended,
+        "done": len(covered.get("done", [])),
+        "total": len(covered.get("forces", {})),
+        "result": result,
+    }
 
 
 def label(month: int) -> str:

@@ -13,18 +13,23 @@ caller's transaction commits; if Redis fails in between, the run stays queued wi
 and shows as waiting (RecomputeRun.waiting), and `resend_waiting_runs` (every five minutes on
 beat, and the nightly task) sends it again, as it does a run no worker started. Without
 REDIS_URL the run is done in this process when the transaction commits, and any failure marks
-it failed. Every line logged by a step of a run carries its run id.
+it failed: in a background thread of the web process (settings.RECOMPUTE_IN_BACKGROUND, the
+default), so that the page that asked answers at once and follows the run's progress, stored in
+the run as a worker's is; one run at a time, in the order asked. Every line logged by a step of
+a run carries its run id.
 """
 
 from __future__ import annotations
 
 import logging
+import queue
+import threading
 
 import structlog
 from celery import Task, chord, shared_task
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import InterfaceError, OperationalError, transaction
+from django.db import InterfaceError, OperationalError, connections, transaction
 from django.dispatch import receiver
 from django.utils import timezone
 from django_structlog.celery.signals import bind_extra_task_metadata
@@ -200,12 +205,53 @@ def _check_broker() -> None:
 
 
 def _dispatch(run_id: int) -> None:
-    """Hand a queued run to the workers, or run it here when tasks run in-process."""
-    if _in_process():
-        if _lenses_follow(recompute.run_queued(run_id=run_id)):
-            recompute.recompute_lenses()
-    else:
+    """Hand a queued run to the workers, or run it here when tasks run in-process: in the
+    background thread (settings.RECOMPUTE_IN_BACKGROUND), else at once."""
+    if not _in_process():
         _send(run_id)
+    elif settings.RECOMPUTE_IN_BACKGROUND:
+        recompute.mark_in_process(run_id=run_id)  # this process does it: no worker awaited
+        _background().put(run_id)
+    else:
+        _run_here(run_id)
+
+
+def _run_here(run_id: int) -> None:
+    if _lenses_follow(recompute.run_queued(run_id=run_id)):
+        recompute.recompute_lenses()
+
+
+_runs: queue.SimpleQueue[int] | None = None
+_runs_lock = threading.Lock()
+
+
+def _background() -> queue.SimpleQueue[int]:
+    """The queue of this process's background thread, started on first use.
+
+    One thread, so runs never overlap (a second would be skipped while the first runs) and
+    follow in the order asked. A daemon: stopping the server does not wait for a run; the run
+    left "running" is found dead by the next one (its lock or heartbeat is gone) and abandoned.
+    """
+    global _runs
+    with _runs_lock:
+        if _runs is None:
+            _runs = queue.SimpleQueue()
+            threading.Thread(
+                target=_work_through, args=(_runs,), name="ladder-recompute", daemon=True
+            ).start()
+        return _runs
+
+
+def _work_through(runs: queue.SimpleQueue[int]) -> None:
+    """The background thread: each run in its own database connection, closed after it."""
+    while True:
+        run_id = runs.get()
+        try:
+            _run_here(run_id)
+        except Exception:  # run_queued marks its own failures; this is what escaped it
+            logger.exception("Recompute run %s failed in the background", run_id)
+        finally:
+            connections.close_all()
 
 
 def _send(run_id: int) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
+from engagement.ingest.links import WithdrawalResult
 from engagement.ingest.rows import ImportFailed, ImportRejected, ImportRequest, ImportResult
 
 
@@ -21,7 +22,7 @@ class ImportCommand(BaseCommand):
         )
 
     def run_import(
-        self, importer: Callable[..., ImportResult], path: str, *, dry_run: bool
+        self, importer: Callable[..., ImportResult | WithdrawalResult], path: str, *, dry_run: bool
     ) -> None:
         """Run `importer` on the file; a rejected import prints its problems and exits 1, as does
         one that lost its database (one line)."""
@@ -62,4 +63,7 @@ class ImportCommand(BaseCommand):
                 raise CommandError(f"{path}: {failed}") from None
             finally:
                 bar.close()
+        if isinstance(result, WithdrawalResult):
+            for line in result.report_lines():
+                self.stdout.write(line)
         self.stdout.write(self.style.SUCCESS(f"{path}: {result.summary()}"))

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from engagement.definitions.diff import Change, ladder_changes
 from engagement.definitions.impact import Counts, Impact, impact_of
 from engagement.definitions.selectors import current_definition, definition_problems, ladder_spec
+from engagement.ladder.periods import period_name
 from engagement.models import (
     DefinitionStatus,
     Distribution,
@@ -162,3 +163,36 @@ def impact_figures(
     return impact_of(
         [(force.slug, force.name, before[force.pk], after[force.pk]) for force in forces]
     )
+
+
+@dataclass(frozen=True)
+class PublishSummary:
+    """What publishing a draft would move, from its impact preview, for the confirmation."""
+
+    status: PreviewStatus
+    period_name: str = ""  # the period the movers are read in, as people say it
+    movers: tuple = ()  # AreaImpact: the forces whose share at conversation or above moves most
+    forces: int = 0  # forces compared
+
+
+def publish_summary(draft: EngagementDefinition, *, limit: int = 5) -> PublishSummary:
+    """The forces whose share at conversation or above moves most, in the preview's latest
+    month; just the preview's state when there is no preview to read."""
+    status = preview_status(draft)
+    if status.snapshot is None:
+        return PublishSummary(status=status)
+    period_type, period, _ = choose_period(status.snapshot, PeriodType.MONTH, "")
+    if not period:
+        return PublishSummary(status=status)
+    impact = impact_figures(draft, status.snapshot, period_type=period_type, period=period)
+    return PublishSummary(
+        status=status,
+        period_name=period_name(period_type, period),
+        movers=tuple(impact.conversation_movers(limit)),
+        forces=len(impact.forces),
+    )
+
+
+def latest_run_of(definition: EngagementDefinition) -> RecomputeRun | None:
+    """The latest run under a version (the one publishing it queued)."""
+    return RecomputeRun.objects.filter(definition=definition).order_by("-queued_at", "-pk").first()

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from engagement.choices import PeriodType
 from engagement.definitions.impact import ENGAGED
 from engagement.definitions.permissions import can_manage_definitions, can_manage_lens
+from engagement.ladder.periods import period_name
 from engagement.ladder.tasks import request_recompute
 from engagement.models import EngagementDefinition
 from engagement.preview import selectors
@@ -59,7 +60,11 @@ def impact_page(request: HttpRequest, pk: int) -> HttpResponse:
         context.update(
             period_type=period_type,
             period=period,
-            period_choices=[(label, label) for label in reversed(periods)],  # the latest first
+            period_name=period_name(period_type, period) if period else "",
+            # the latest first, named as every page names periods
+            period_choices=[
+                (label, period_name(period_type, label)) for label in reversed(periods)
+            ],
         )
         if period:
             impact = selectors.impact_figures(

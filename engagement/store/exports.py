@@ -10,7 +10,7 @@ ends, and an optional UTF-8 byte-order mark (without one, Excel guesses the enco
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from itertools import groupby
@@ -19,14 +19,18 @@ from django.http import StreamingHttpResponse
 from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 
+from engagement.choices import WITHHELD
 from engagement.store.selectors import (
     ROW_FIELDS,
     SHARE_PLACES,
     AcrossForces,
     DistributionFilters,
     DistributionRows,
+    current_snapshot,
+    data_days,
     distribution_rows,
     figures_definition,
+    partial_flags,
     row_values,
     rung_columns,
 )
@@ -38,6 +42,17 @@ BOM = "\ufeff"
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 LAYOUTS = ("long", "wide")
 STREAM_CHUNK = 2000
+# Both layouts end with `partial` (before a protected file's note): whether the data held cover
+# only part of the row's period (engagement.ladder.periods.is_partial).
+PARTIAL = "partial"
+# The rungs at "Conversation or above" start here (the wide layout's two extra figures).
+CONVERSATION = 2
+# partial(period_type, period): see engagement.store.selectors.partial_flags.
+Partial = Callable[[str, str], bool]
+
+
+def never_partial(period_type: str, period: str) -> bool:
+    return False
 
 
 def neutralise(value: object) -> object:
@@ -99,14 +114,16 @@ def with_note(header: Sequence[str], threshold: int) -> list[str]:
     return [*header, suppression_note(threshold)] if is_on(threshold) else list(header)
 
 
-def long_rows(rows: DistributionRows, *, suppress_below: int = 0) -> Iterator[Sequence[object]]:
+def long_rows(
+    rows: DistributionRows, *, suppress_below: int = 0, partial: Partial = never_partial
+) -> Iterator[Sequence[object]]:
     """LADDER.md's long layout: the header, then one row per rung (small counts withheld when
-    `suppress_below` is on)."""
-    yield with_note(ROW_FIELDS, suppress_below)
+    `suppress_below` is on), each ending with whether its period is partial."""
+    yield with_note([*ROW_FIELDS, PARTIAL], suppress_below)
     note = [""] if is_on(suppress_below) else []
     decision = AcrossForces(rows, threshold=suppress_below)
     for row in protected_by(_stream(rows), decision, threshold=suppress_below):
-        yield [*row_values(row), *note]
+        yield [*row_values(row), partial(row["period_type"], row["period"]), *note]
 
 
 # The wide layout's key: the long layout's, with the force's name and region beside its slug.
@@ -125,21 +142,49 @@ WIDE_KEY = (
 
 def wide_header(rungs: Sequence[tuple[int, str]]) -> list[str]:
     """Counts, then shares: `rung_<position>_<slug>` per rung (where and what the rung is), then
-    `share_of_engaged_<position>_<slug>` for rungs 1 to 6 and `share_of_population_...` for all."""
+    `engaged` (rungs 1 to 6), `conversation_or_above` (rungs 2 to 6) and its share of the engaged,
+    then `share_of_engaged_<position>_<slug>` for rungs 1 to 6 and `share_of_population_...` for
+    all, then `partial`."""
     engaged = [(position, slug) for position, slug in rungs if position > 0]
     return [
         *WIDE_KEY,
         *(f"rung_{position}_{slug}" for position, slug in rungs),
+        "engaged",
+        "conversation_or_above",
+        "share_conversation_or_above",
         *(f"share_of_engaged_{position}_{slug}" for position, slug in engaged),
         *(f"share_of_population_{position}_{slug}" for position, slug in rungs),
+        PARTIAL,
     ]
 
 
+def conversation_figures(
+    counts: dict[int, int | None], withheld: set[int]
+) -> tuple[int, int | str, float | None]:
+    """(engaged, conversation_or_above, its share of the engaged) from a row's true counts.
+
+    The engaged total is published anyway (any shown share gives it away). The sum at
+    Conversation or above is withheld ([c]) where it would give a withheld rung away: when it
+    adds up some of the withheld rungs but not all (the pages' rule, dashboard.ladders)."""
+    engaged = sum(count or 0 for position, count in counts.items() if position > 0)
+    above = {position for position in counts if position >= CONVERSATION}
+    included = withheld & above
+    if included and included != withheld:
+        return engaged, WITHHELD, None
+    conversation = sum(counts[position] or 0 for position in above)
+    return engaged, conversation, (conversation / engaged if engaged else None)
+
+
 def wide_rows(
-    rows: DistributionRows, rungs: Sequence[tuple[int, str]], *, suppress_below: int = 0
+    rows: DistributionRows,
+    rungs: Sequence[tuple[int, str]],
+    *,
+    suppress_below: int = 0,
+    partial: Partial = never_partial,
 ) -> Iterator[Sequence[object]]:
-    """The wide layout: one row per scope and period, the counts per rung, then the shares
-    (small counts, and every share from them, withheld when `suppress_below` is on).
+    """The wide layout: one row per scope and period, the counts per rung, the engaged and those
+    at Conversation or above, then the shares (small counts, and every share from them, withheld
+    when `suppress_below` is on), then whether the period is partial.
 
     The numbers are the long layout's, moved into columns: a rung with no row is empty. Rows
     arrive grouped (see `distribution_rows`), so one group is held at a time.
@@ -150,15 +195,20 @@ def wide_rows(
     note = [""] if is_on(suppress_below) else []
     decide = AcrossForces(rows, threshold=suppress_below)
     for key, group in groupby(_stream(rows), key=_scope_and_period):
+        group = list(group)
+        counts = {row["rung_position"]: row["citizens"] for row in group}
         by_position = {
             row["rung_position"]: row
             for row in protect_group(group, threshold=suppress_below, decide=decide)
         }
+        withheld = {p for p, row in by_position.items() if p > 0 and row["citizens"] == WITHHELD}
         yield [
             *key,
             *_column(by_position, "citizens", positions),
+            *conversation_figures({p: counts.get(p) for p in engaged}, withheld),
             *_column(by_position, "share_of_engaged", engaged),
             *_column(by_position, "share_of_population", positions),
+            partial(key[1], key[2]),
             *note,
         ]
 
@@ -173,10 +223,11 @@ def layout_rows(
     layout: str,
     rungs: Sequence[tuple[int, str]],
     suppress_below: int = 0,
+    partial: Partial = never_partial,
 ) -> Iterator[Sequence[object]]:
     if layout == "wide":
-        return wide_rows(rows, rungs, suppress_below=suppress_below)
-    return long_rows(rows, suppress_below=suppress_below)
+        return wide_rows(rows, rungs, suppress_below=suppress_below, partial=partial)
+    return long_rows(rows, suppress_below=suppress_below, partial=partial)
 
 
 @dataclass(frozen=True)
@@ -225,10 +276,14 @@ def distribution_table(
     """The header and rows of a layout for some filters; `max_rows` bounds a preview in SQL."""
     definition = figures_definition(filters)
     rungs = rung_columns(definition)
-    rows = distribution_rows(filters, definition=definition)
+    snapshot = current_snapshot(definition)
+    rows = distribution_rows(filters, definition=definition, snapshot=snapshot)
     if max_rows is not None:
         rows = rows[: max_rows * (len(rungs) if layout == "wide" else 1)]
-    return layout_rows(rows, layout=layout, rungs=rungs, suppress_below=suppress_below)
+    partial = partial_flags(data_days(snapshot))
+    return layout_rows(
+        rows, layout=layout, rungs=rungs, suppress_below=suppress_below, partial=partial
+    )
 
 
 def distribution_export(

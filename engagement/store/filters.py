@@ -17,6 +17,7 @@ from django.utils.datastructures import MultiValueDict
 
 from engagement.models import Distribution, PeriodType, RecomputeRun, Transition
 from engagement.store.mobility import mobility_rows
+from engagement.store.routes import route_rows
 from engagement.store.selectors import (
     READ_SCOPE_CHOICES,
     DistributionFilters,
@@ -190,6 +191,24 @@ class MobilityFilterSet(FiguresFilterSet):
 
 MOBILITY_PARAMETERS: tuple[str, ...] = tuple(MobilityFilterSet.base_filters)
 parse_mobility_filters = MobilityFilterSet.parse
+
+
+class RouteFilterSet(FiguresFilterSet):
+    """The routes' parameters: which definition's figures give their use, which periods, and
+    which forces."""
+
+    definition = DistributionFilterSet.declared_filters["definition"]
+    period_type = DistributionFilterSet.declared_filters["period_type"]
+    period = DistributionFilterSet.declared_filters["period"]
+    force = DistributionFilterSet.declared_filters["force"]
+    rows = staticmethod(route_rows)
+
+    class Meta(FiguresFilterSet.Meta):
+        model = Distribution
+
+
+ROUTE_PARAMETERS: tuple[str, ...] = tuple(RouteFilterSet.base_filters)
+parse_route_filters = RouteFilterSet.parse
 
 
 class ExportOptionsForm(forms.Form):

@@ -27,15 +27,24 @@ definitions (`EngagementDefinition.objects`) do not include them.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 
 from django.db import connection
 from django.db.models import Max, QuerySet
 
 from engagement.definitions.selectors import current_definition
-from engagement.ladder.periods import Period, parse_period
+from engagement.ladder.counting import earliest_in_month
+from engagement.ladder.periods import (
+    LONDON,
+    DataDays,
+    Period,
+    is_partial,
+    month_of_index,
+    parse_period,
+)
 from engagement.models import (
     DefinitionStatus,
     Distribution,
@@ -149,6 +158,17 @@ def lens_for(name: str, version: int | None = None) -> EngagementDefinition:
     return lens
 
 
+def lens_choices() -> list[tuple[str, str]]:
+    """(force slug, "Force's local lens") of every force with a published lens, by force name:
+    the lens picker's choices (the `lens` filter takes the force's slug)."""
+    return [
+        (slug, f"{name}'s local lens")
+        for slug, name in LocalLens.objects.filter(status=DefinitionStatus.PUBLISHED)
+        .order_by("force__name")
+        .values_list("force__slug", "force__name")
+    ]
+
+
 def figures_definition(filters: DistributionFilters) -> EngagementDefinition:
     """The version whose figures the filters read: a lens when named, else a shared version."""
     if filters.lens:
@@ -170,7 +190,11 @@ def published_snapshots(definition: EngagementDefinition) -> QuerySet[Distributi
 
 
 def current_snapshot(definition: EngagementDefinition) -> DistributionSnapshot | None:
-    return published_snapshots(definition).only("pk", "created_at", "published_at").first()
+    return (
+        published_snapshots(definition)
+        .only("pk", "created_at", "published_at", "first_month", "horizon")
+        .first()
+    )
 
 
 def snapshot_periods(snapshot: DistributionSnapshot, period_type: str) -> list[str]:
@@ -182,6 +206,29 @@ def snapshot_periods(snapshot: DistributionSnapshot, period_type: str) -> list[s
         .order_by("period_start")
     )
     return [label for _, label in rows]
+
+
+def data_days(snapshot: DistributionSnapshot | None) -> DataDays | None:
+    """The London days a snapshot's data run over: from its earliest interaction to its horizon
+    (None before any figures). The earliest is read from the first month's interactions; where
+    they have since gone (an erasure), the month's first day stands in."""
+    if snapshot is None or snapshot.horizon is None or snapshot.first_month is None:
+        return None
+    earliest = earliest_in_month(snapshot.first_month)
+    if earliest is None:
+        year, month = month_of_index(snapshot.first_month)
+        earliest = datetime(year, month, 1, tzinfo=LONDON)
+    return DataDays.of(earliest, snapshot.horizon)
+
+
+def partial_flags(days: DataDays | None) -> Callable[[str, str], bool]:
+    """`partial(period_type, period)` for every row of a file, each period parsed once."""
+
+    @cache
+    def partial(period_type: str, label: str) -> bool:
+        return is_partial(parse_period(period_type, label), days)
+
+    return partial
 
 
 def newest_publication() -> datetime | None:
@@ -433,7 +480,10 @@ def _force_order(forces: tuple[str, ...]) -> str:
 
 
 def distribution_rows(
-    filters: DistributionFilters, *, definition: EngagementDefinition | None = None
+    filters: DistributionFilters,
+    *,
+    definition: EngagementDefinition | None = None,
+    snapshot: DistributionSnapshot | None = None,
 ) -> DistributionRows:
     """The figures the filters select, in LADDER.md's long layout (see `row_values`).
 
@@ -443,7 +493,7 @@ def distribution_rows(
     """
     definition = definition or figures_definition(filters)  # a caller that has it saves a query
     period_type, first, last = resolve_periods(filters)
-    snapshot = current_snapshot(definition)
+    snapshot = snapshot or current_snapshot(definition)
     conditions, params = _conditions(filters, period_type, first, last)
     share = _SHARE.replace("{places}", str(SHARE_PLACES))
     sql = _ROWS_SQL.format(

@@ -8,9 +8,12 @@ could be worked out by subtraction. Where a scope and period has exactly one cel
 next smallest non-zero count is withheld too (secondary suppression); then subtraction gives only
 the sum of two withheld cells, never one of them.
 
-Rung 0 (none: the residents nobody reached) is never withheld and never chosen as the second cell:
-it counts nobody who engaged, and it is the population minus the engaged, so withholding it would
-hide nothing the shares do not already give.
+Rung 0 (none: the residents nobody reached) is never chosen as the second cell: it counts nobody
+who engaged, and it is the population minus the engaged, so withholding it would usually hide
+nothing the shares do not already give. Except in one case: at force scope, when the only
+non-zero rung among 1 to 6 is withheld, the population (public) minus rung 0 IS that rung. There
+rung 0 and its share are withheld too (`rung_zero_gives_away`), and so is the engaged total the
+pages show beside it.
 
 A force's ladder is also added up, rung by rung, by its region and the nation, which the pages
 show: a withheld force cell could be worked out down a column (the nation's Co-Designers minus
@@ -216,16 +219,29 @@ def with_sums(
     return table
 
 
+def rung_zero_gives_away(counts: Mapping[int, int | None], withheld: Iterable[int]) -> bool:
+    """Whether a force's rung 0 would reveal a withheld rung: rung 0 is known (not None) and the
+    only non-zero rung among 1 to 6 is withheld, so population minus rung 0 is its count."""
+    engaged = {position for position, count in counts.items() if position != NONE_RUNG and count}
+    return counts.get(NONE_RUNG) is not None and len(engaged) == 1 and engaged <= set(withheld)
+
+
 def withheld_across_forces(
     forces: Iterable[tuple[str, str, Mapping[int, int | None]]], *, threshold: int
 ) -> dict[Hashable, frozenset[int]]:
     """One period's decision for every force (slug, region, counts by rung), its region and the
     nation: by row, `force_row(slug)`, `region_row(name)` and `NATION`. Every reader of the force
-    (or platform) scope reads this one decision: the pages, the API and the files."""
+    (or platform) scope reads this one decision: the pages, the API and the files. A force's rung
+    0 is in it where it would give its only engaged rung away (`rung_zero_gives_away`)."""
     forces = list(forces)
     sums = hierarchy({slug: region for slug, region, _ in forces})
     table = with_sums({force_row(slug): counts for slug, _, counts in forces}, sums)
-    return withheld_in_table(table, sums=sums, threshold=threshold)
+    decided = withheld_in_table(table, sums=sums, threshold=threshold)
+    for slug, _, counts in forces:
+        row = force_row(slug)
+        if rung_zero_gives_away(counts, decided[row]):
+            decided[row] = decided[row] | {NONE_RUNG}
+    return decided
 
 
 AFTER: Hashable = ("after", "")

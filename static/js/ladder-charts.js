@@ -1,5 +1,5 @@
-/* Draws the dashboard's charts with Chart.js from the JSON each page embeds (json_script), and
-   makes the figure tables sortable. Every chart has a table with the same figures next to it: the
+/* Draws the dashboard's charts with Chart.js from the JSON each page embeds (json_script). The
+   tables are sorted by the page's one "Sort by" control (a select), not by their headers. Every chart has a table with the same figures next to it: the
    charts are a view, not the data. Each rung has a colour (Okabe and Ito) and a pattern, so no
    reader depends on colour alone; Passive starts hidden, so the rungs above it have their own
    scale, and a checkbox beside each chart shows it. */
@@ -12,42 +12,24 @@
     periodType.addEventListener("change", function () { period.value = ""; });
   }
 
-  // --- Sortable tables: a button in each header; numbers sort by their data-value. -------------
-  function sortBy(table, index, kind, button) {
-    var body = table.tBodies[0];
-    var ascending = button.getAttribute("data-direction") !== "ascending";
-    var rows = Array.prototype.slice.call(body.rows);
-    rows.sort(function (a, b) {
-      var x = a.cells[index].getAttribute("data-value") || "";
-      var y = b.cells[index].getAttribute("data-value") || "";
-      var order;
-      if (kind === "number") {
-        var nx = x === "" ? -Infinity : parseFloat(x);
-        var ny = y === "" ? -Infinity : parseFloat(y);
-        order = nx - ny;
-      } else {
-        order = x.localeCompare(y, "en-GB");
-      }
-      return ascending ? order : -order;
+  // A table box that scrolls sideways is a tab stop (so a keyboard can scroll it); one that fits
+  // is not, so reaching the links in the tables takes no extra key presses on a wide screen.
+  function tabStops() {
+    document.querySelectorAll(".table-wrap").forEach(function (wrap) {
+      if (wrap.scrollWidth > wrap.clientWidth + 1) { wrap.setAttribute("tabindex", "0"); }
+      else { wrap.removeAttribute("tabindex"); }
     });
-    rows.forEach(function (row) { body.appendChild(row); });
-    table.querySelectorAll("thead th").forEach(function (th) { th.removeAttribute("aria-sort"); });
-    button.parentNode.setAttribute("aria-sort", ascending ? "ascending" : "descending");
-    button.setAttribute("data-direction", ascending ? "ascending" : "descending");
   }
-
-  document.querySelectorAll("table.sortable").forEach(function (table) {
-    table.querySelectorAll("thead th[data-sort]").forEach(function (th, index) {
-      var button = document.createElement("button");
-      button.type = "button";
-      button.className = "sort-button";
-      while (th.firstChild) { button.appendChild(th.firstChild); }
-      th.appendChild(button);
-      button.addEventListener("click", function () {
-        sortBy(table, index, th.getAttribute("data-sort"), button);
-      });
-    });
+  tabStops();
+  window.addEventListener("resize", tabStops);
+  document.querySelectorAll("details").forEach(function (details) {
+    details.addEventListener("toggle", tabStops);
   });
+
+  // After "Show figures" the page opens at its figures (#figures): focus goes there, so the next
+  // Tab starts from the results rather than from the top of the page.
+  var target = window.location.hash ? document.getElementById(window.location.hash.slice(1)) : null;
+  if (target && target.hasAttribute("tabindex")) { target.focus({ preventScroll: false }); }
 
   if (!window.Chart) { return; }
 
@@ -79,10 +61,14 @@
     return c.createPattern(tile, "repeat");
   }
 
-  function unit(spec) { return spec.measure === "per_thousand" ? " per 1,000 residents" : "% of engaged"; }
+  function unit(spec) {
+    if (spec.measure === "per_thousand") { return " per 1,000 residents"; }
+    return spec.measure === "share_of_before" ? "% of the rung's citizens" : "% of engaged";
+  }
 
   function figure(value, spec) {
     if (value === null || value === undefined) { return "no figure"; }
+    if (spec.measure === "people") { return value.toLocaleString("en-GB") + " people"; }
     var text = value !== 0 && Math.abs(value) < 0.1 ? value.toPrecision(2) : value.toFixed(1);
     return text + unit(spec);
   }
@@ -92,12 +78,13 @@
     return value === null || value === undefined ? "unknown" : value.toLocaleString("en-GB") + " citizens";
   }
 
+  // Each chart names what its bars are a share of (spec.axis); the default is the engaged.
   function axis(spec, stacked, max) {
-    var percent = spec.measure !== "per_thousand";
+    var percent = spec.measure !== "per_thousand" && spec.measure !== "people";
     return {
       stacked: stacked, min: 0, max: max, beginAtZero: true, grid: { color: GRID },
-      title: { display: true, text: percent ? "% of the engaged (rungs 1 to 6)" : "per 1,000 residents" },
-      ticks: { callback: function (v) { return percent ? v + "%" : v; } }
+      title: { display: true, text: spec.axis || (percent ? "% of the engaged (rungs 1 to 6)" : "per 1,000 residents") },
+      ticks: { callback: function (v) { return percent ? v + "%" : v.toLocaleString("en-GB"); } }
     };
   }
 
@@ -114,26 +101,43 @@
     };
   }
 
-  // On a narrow screen a force's name is shortened ("Kent", "Hampshire and Isle o…") so the
-  // bars keep their room; the table beside the chart has the full names.
+  // On a narrow screen a force's name drops "Police" or "Constabulary" and wraps onto two lines
+  // ("Hampshire and", "Isle of Wight") so the bars keep their room; nothing is cut.
   function shortLabel(label) {
     if (window.innerWidth >= 600 || typeof label !== "string") { return label; }
     var short = label.replace(/ (Police Service|Constabulary|Police)$/, "");
-    return short.length > 16 ? short.slice(0, 15) + "…" : short;
+    if (short.length <= 14) { return short; }
+    var words = short.split(" "), lines = [""];
+    words.forEach(function (word) {
+      var line = lines[lines.length - 1];
+      if (line && (line + " " + word).length > 14) { lines.push(word); }
+      else { lines[lines.length - 1] = line ? line + " " + word : word; }
+    });
+    return lines;
   }
 
-  function categoryTicks(spec) {
+  // A bar whose public all stands at Passive is empty while Passive is hidden: its label says so.
+  function withPassiveNote(spec, showPassive, index, label) {
+    if (showPassive || !spec.only_passive || !spec.only_passive[index]) { return label; }
+    var lines = Array.isArray(label) ? label.slice() : [label];
+    lines.push("(all at " + (spec.passive_name || "Passive") + ")");
+    return lines;
+  }
+
+  function categoryTicks(spec, showPassive) {
     return {
       autoSkip: false,
-      callback: function (value) { return shortLabel(this.getLabelForValue(value)); },
+      callback: function (value) {
+        return withPassiveNote(spec, showPassive, value, shortLabel(this.getLabelForValue(value)));
+      },
       font: function (ctx) {
         return { weight: spec.emphasis && spec.emphasis[ctx.index] ? "bold" : "normal" };
       }
     };
   }
 
-  function categoryAxis(spec) {
-    return { stacked: true, grid: { display: false }, ticks: categoryTicks(spec) };
+  function categoryAxis(spec, showPassive) {
+    return { stacked: true, grid: { display: false }, ticks: categoryTicks(spec, showPassive) };
   }
 
   function stacked(spec, showPassive) {
@@ -150,7 +154,7 @@
       },
       options: Object.assign({
         indexAxis: "y", maintainAspectRatio: false,
-        scales: { x: axis(spec, true, full ? 100 : undefined), y: categoryAxis(spec) },
+        scales: { x: axis(spec, true, full ? 100 : undefined), y: categoryAxis(spec, showPassive) },
         plugins: {
           legend: { display: false },
           tooltip: { callbacks: { label: function (ctx) {
@@ -161,32 +165,47 @@
     };
   }
 
+  // The value axis reaches past the largest bar or marker, so no marker sits beyond its end.
+  function reach(values) {
+    var known = values.filter(function (v) { return v !== null && v !== undefined; });
+    return known.length ? Math.max.apply(null, known) * 1.04 : undefined;
+  }
+
+  // Markers for earlier periods are drawn whole, even at an end of the axis (clip: false).
   function markers(label, data, style) {
     return { type: "line", order: 0, label: label, data: data, showLine: false, pointStyle: style, pointRadius: 6,
+             clip: false,
              pointBorderColor: TEXT, pointBackgroundColor: "#ffffff", pointBorderWidth: 2, borderColor: TEXT,
              backgroundColor: "#ffffff" };
   }
 
+  // Ranked bars in the colour and pattern of the rung they measure (spec.position: Conversation
+  // for "Conversation or above"), or the text colour for a measure of no one rung ("moved up").
   function ranked(spec) {
+    var datasets = [
+      { label: spec.bar_label || "This period", order: 1, data: spec.data, counts: spec.counts,
+        backgroundColor: spec.position === null || spec.position === undefined ? "#505a5f" : pattern(spec.position),
+        borderColor: TEXT, borderWidth: 1 }
+    ];
+    if (spec.previous && spec.previous.some(function (v) { return v !== null; })) {
+      datasets.push(markers("The period before", spec.previous, "circle"));
+    }
+    if (spec.year_before && spec.year_before.some(function (v) { return v !== null; })) {
+      datasets.push(markers("A year before", spec.year_before, "triangle"));
+    }
     return {
       type: "bar",
-      data: {
-        labels: spec.labels,
-        datasets: [
-          { label: "This period", order: 1, data: spec.data, counts: spec.counts, backgroundColor: pattern(2),
-            borderColor: TEXT, borderWidth: 1 },
-          markers("The period before", spec.previous, "circle"),
-          markers("A year before", spec.year_before, "triangle")
-        ]
-      },
+      data: { labels: spec.labels, datasets: datasets },
       options: Object.assign({
-        indexAxis: "y", maintainAspectRatio: false,
-        scales: { x: axis(spec, false), y: { grid: { display: false }, ticks: categoryTicks(spec) } },
+        indexAxis: "y", maintainAspectRatio: false, layout: { padding: { right: 8 } },
+        scales: { x: Object.assign(axis(spec, false), { suggestedMax: reach([].concat(spec.data, spec.previous || [], spec.year_before || [])) }),
+                  y: { grid: { display: false }, ticks: categoryTicks(spec, true) } },
         plugins: {
           legend: { display: true, position: "top", labels: { usePointStyle: true } },
           tooltip: { callbacks: { label: function (ctx) {
             var text = ctx.dataset.label + ": " + figure(ctx.raw, spec);
-            return ctx.datasetIndex === 0 ? text + " (" + count(spec.counts[ctx.dataIndex]) + ")" : text;
+            var people = spec.count_text ? spec.count_text[ctx.dataIndex] : count(spec.counts[ctx.dataIndex]);
+            return ctx.datasetIndex === 0 ? text + " (" + people + ")" : text;
           } } }
         }
       }, linkOptions(spec))
@@ -210,8 +229,9 @@
         ]
       },
       options: {
-        indexAxis: "y", maintainAspectRatio: false,
-        scales: { x: axis(spec, false), y: { grid: { display: false } } },
+        indexAxis: "y", maintainAspectRatio: false, layout: { padding: { right: 8 } },
+        scales: { x: Object.assign(axis(spec, false), { suggestedMax: reach([].concat(pick(spec.data), pick(spec.previous), pick(spec.year_before))) }),
+                  y: { grid: { display: false } } },
         plugins: {
           // The bars are named on their axis; the legend names the markers.
           legend: { display: true, position: "top", labels: { usePointStyle: true, filter: function (item) {
@@ -258,7 +278,8 @@
 
   function height(spec) {
     if (spec.kind === "lines") { return 380; }
-    var row = spec.labels.length > 12 ? 22 : 34;
+    // Labels wrap onto two lines on a narrow screen, so each bar gets room for them there.
+    var row = window.innerWidth < 600 ? 38 : (spec.labels.length > 12 ? 22 : 34);
     return Math.max(160, spec.labels.length * row + 90);
   }
 

@@ -48,3 +48,5 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(f"Interactions {first} to {last}: {result.interactions.summary()}")
         )
+        if result.routes is not None:
+            self.stdout.write(f"Routes: {result.routes.summary()}")
