@@ -39,7 +39,7 @@ from engagement.models import (
 from engagement.store import routes as store_routes
 from engagement.store import selectors as store_selectors
 from engagement.store.similarity import SimilarForces, similar_forces_in
-from forces.models import Channel, Force
+from forces.models import Channel, Force, Route
 
 CACHE_SECONDS = 7 * 24 * 3600
 T = TypeVar("T")
@@ -622,6 +622,14 @@ def _linked_people(force: Force) -> LinkedPeople:
 
 
 # --- Routes: the ways in each force offers to each rung -------------------------------------------
+
+
+def routes_version() -> str:
+    """What the routes are now, as a short fingerprint (one query over the few routes held): the
+    page cache's key for the pages that show routes, which change when routes are imported or
+    edited, not only when figures are published."""
+    rows = Route.objects.order_by("pk").values_list()
+    return hashlib.sha256(repr(list(rows)).encode()).hexdigest()[:16]
 
 
 def routes_in(

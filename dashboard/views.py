@@ -51,7 +51,8 @@ def overview_page(status: dict[str, Any]) -> page_cache.Page:
             context.update(pages.overview_context(status["filters"]))
         return context
 
-    return page_cache.Page(_key("overview", status), "dashboard/overview.html", build)
+    key = _key("overview", status, choices=(page_selectors.routes_version(),))
+    return page_cache.Page(key, "dashboard/overview.html", build)
 
 
 def force_figures_page(status: dict[str, Any], force: Force, *, chosen: str) -> page_cache.Page:
@@ -73,7 +74,7 @@ def force_figures_page(status: dict[str, Any], force: Force, *, chosen: str) -> 
         status,
         args=(force.pk,),
         lens=page_selectors.lens_identity(force),
-        choices=(chosen == pages.LOCAL_LENS,),
+        choices=(chosen == pages.LOCAL_LENS, page_selectors.routes_version()),
     )
     return page_cache.Page(key, "dashboard/force.html", build)
 

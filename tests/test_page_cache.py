@@ -7,6 +7,7 @@ cache does not: that is how these tests tell a hit from a miss.
 """
 
 import re
+from datetime import date
 
 import pytest
 from django.test import Client
@@ -16,7 +17,7 @@ from django.utils import timezone
 from engagement.definitions.services import create_lens
 from engagement.ladder.signals import figures_published
 from engagement.models import DefinitionStatus, DistributionSnapshot, RecomputeRun
-from forces.models import Force
+from forces.models import Force, Route
 from tests.dashboard_data import make_dashboard_data
 from tests.factories import AnalystFactory, RecomputeRunFactory, SnapshotFactory, StaffFactory
 
@@ -119,6 +120,20 @@ def test_a_new_lens_snapshot_is_a_new_force_page(figures, reader):
     assert built(reader.get(KENT))
     assert not built(reader.get(KENT))
     lens_snapshot()
+    assert built(reader.get(KENT))
+
+
+def test_a_route_imported_or_edited_is_a_new_page(figures, reader):
+    """Routes change without new figures: the pages that show them key on them too."""
+    assert built(reader.get(KENT)) and not built(reader.get(KENT))
+    route = Route.objects.create(
+        force=Force.objects.get(slug="kent"),
+        rung_position=5,
+        name="Special Constabulary intake",
+        opens_on=date(2025, 1, 1),
+    )
+    assert built(reader.get(KENT)) and built(reader.get(OVERVIEW))
+    Route.objects.filter(pk=route.pk).update(name="Special Constabulary intake 2026")
     assert built(reader.get(KENT))
 
 
