@@ -269,6 +269,9 @@ CELERY_BEAT_SCHEDULE = {
 #                  EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS true, DEFAULT_FROM_EMAIL)
 #                  to send them by SMTP
 SUPPRESS_BELOW = int(os.environ.get("SUPPRESS_BELOW", "0"))
+# DASHBOARD_WARM_PAGES  default true: once figures are published, a worker renders the overview
+#                  and every force page into the page cache (dashboard.tasks), so no reader waits
+DASHBOARD_WARM_PAGES = env_bool("DASHBOARD_WARM_PAGES", True)
 DELIVERED_REPORTS_DIR = Path(os.environ.get("REPORTS_DIR", VAR_DIR / "reports"))
 REPORT_RETENTION_DAYS = int(os.environ.get("REPORT_RETENTION_DAYS", "90"))
 REPORT_RETRIES = int(os.environ.get("REPORT_RETRIES", "3"))

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from engagement.choices import WITHHELD
@@ -85,8 +86,10 @@ class Ladder:
         included = self.withheld.intersection(positions)
         return bool(included) and included != self.withheld
 
-    @property
+    @cached_property
     def engaged(self) -> int:
+        """Rungs 1 to 6 added up: every share's denominator, so read thousands of times while a
+        page renders; worked out once (a ladder's counts are never changed once it is made)."""
         return sum(self.count(position) or 0 for position in ENGAGED_POSITIONS)
 
     @property

@@ -39,7 +39,7 @@ from engagement.models import (
 from engagement.store import routes as store_routes
 from engagement.store import selectors as store_selectors
 from engagement.store.similarity import SimilarForces, similar_forces_in
-from forces.models import Channel, Force
+from forces.models import Channel, Force, Route
 
 CACHE_SECONDS = 7 * 24 * 3600
 T = TypeVar("T")
@@ -549,13 +549,36 @@ class LensFigures:
 def force_with_lens(slug: str) -> Force:
     """A force page's force, with `lens_id`, its published local lens (None when it keeps none),
     in the one query that reads the force; 404 for a slug nobody has."""
-    lens = LocalLens.objects.filter(force=OuterRef("pk"), status=DefinitionStatus.PUBLISHED).values(
-        "pk"
-    )[:1]
-    force = Force.objects.annotate(lens_id=Subquery(lens)).filter(slug=slug).first()
+    published = LocalLens.objects.filter(force=OuterRef("pk"), status=DefinitionStatus.PUBLISHED)
+    figures = DistributionSnapshot.objects.filter(
+        definition__force=OuterRef("pk"),
+        definition__status=DefinitionStatus.PUBLISHED,
+        is_current=True,
+        is_preview=False,
+    )
+    force = (
+        Force.objects.annotate(
+            lens_id=Subquery(published.values("pk")[:1]),
+            lens_snapshot_id=Subquery(figures.values("pk")[:1]),
+            lens_snapshot_at=Subquery(figures.values("created_at")[:1]),
+        )
+        .filter(slug=slug)
+        .first()
+    )
     if force is None:
         raise Http404(f"There is no force “{slug}”.")
     return force
+
+
+def lens_identity(force: Force) -> tuple[int | None, int | None, float | None]:
+    """What a force page's lens figures depend on (from `force_with_lens`, without a query):
+    its published lens and that lens's current snapshot, for the page's cache key."""
+    at = getattr(force, "lens_snapshot_at", None)
+    return (
+        getattr(force, "lens_id", None),
+        getattr(force, "lens_snapshot_id", None),
+        at.timestamp() if at is not None else None,
+    )
 
 
 def lens_figures(force: Force, *, period_type: str, period: str) -> LensFigures | None:
@@ -599,6 +622,14 @@ def _linked_people(force: Force) -> LinkedPeople:
 
 
 # --- Routes: the ways in each force offers to each rung -------------------------------------------
+
+
+def routes_version() -> str:
+    """What the routes are now, as a short fingerprint (one query over the few routes held): the
+    page cache's key for the pages that show routes, which change when routes are imported or
+    edited, not only when figures are published."""
+    rows = Route.objects.order_by("pk").values_list()
+    return hashlib.sha256(repr(list(rows)).encode()).hexdigest()[:16]
 
 
 def routes_in(

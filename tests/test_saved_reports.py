@@ -23,7 +23,7 @@ from tests.factories import (
     SavedReportFactory,
     UserFactory,
 )
-from tests.recompute_helpers import act
+from tests.recompute_helpers import act, mark_stale
 
 pytestmark = pytest.mark.django_db
 
@@ -170,6 +170,8 @@ def test_a_report_scheduled_after_the_recompute_goes_out_when_figures_are_publis
 ):
     SavedReportFactory(schedule="after_recompute", recipients="chief@example.org")
     SavedReportFactory(schedule="weekly", weekday=0)  # not this one
+    # New data since the figures: a run with nothing to count publishes nothing (README).
+    mark_stale([act(published_figures, CitizenFactory(), "reply", "2026-03-11")])
 
     with django_capture_on_commit_callbacks(execute=True):
         run = recompute_now()

@@ -3,8 +3,9 @@
 The first pass streams the rows once: each is checked, its citizen pseudonymised and the result
 written to a temporary file, so memory stays flat whatever the size. Only when no row has a
 problem does the second pass run, in one transaction: the file goes into a temporary staging
-table (COPY on PostgreSQL, batched executemany on SQLite), citizens are upserted from it, and one
-INSERT ... SELECT adds the rows that are not duplicates under LADDER.md's two rules:
+table (COPY on PostgreSQL, batched executemany on SQLite), the citizens not held yet are added
+from it, and one INSERT ... SELECT adds the rows that are not duplicates under LADDER.md's two
+rules (both inserts checked in SQL, set-based, and without ON CONFLICT: see _insert_checked):
 
 - a row with an external_id is a duplicate when its channel already holds that external_id, or
   an earlier row of the same import has the same channel and external_id;
@@ -31,7 +32,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import IO, Any
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from engagement.definitions.selectors import current_definition
@@ -416,20 +417,9 @@ def _load(staging: IO[str]) -> int:
                 cursor.executemany(insert, batch)
         # Only the citizens not held yet (most of a daily import's citizens are): an upsert of
         # the others would still draw an id and probe the pseudonym index once each.
-        cursor.execute(
-            "INSERT INTO engagement_citizen (platform, pseudonym) "
-            "SELECT DISTINCT platform, pseudonym FROM ingest_staging s "
-            "WHERE NOT EXISTS (SELECT 1 FROM engagement_citizen c WHERE c.pseudonym = s.pseudonym) "
-            "ON CONFLICT (pseudonym) DO NOTHING"
-        )
+        _insert_checked(cursor, _INSERT_CITIZENS)
         cursor.execute(f"CREATE TEMP TABLE ingest_new AS {_SELECT_NEW}")
-        cursor.execute(
-            "INSERT INTO engagement_interaction "
-            "(force_id, channel_id, citizen_id, kind, occurred_at, local_month, external_id) "
-            "SELECT force_id, channel_id, citizen_id, kind, occurred_at, local_month, external_id "
-            "FROM ingest_new WHERE true ON CONFLICT DO NOTHING"
-        )
-        created = cursor.rowcount
+        created = _insert_checked(cursor, _INSERT_INTERACTIONS)
         cursor.execute(
             "INSERT INTO engagement_stalemonth (force_id, local_month, marked_at) "
             "SELECT DISTINCT force_id, local_month, %s FROM ingest_new WHERE true "
@@ -439,6 +429,37 @@ def _load(staging: IO[str]) -> int:
         cursor.execute("DROP TABLE ingest_staging")
         cursor.execute("DROP TABLE ingest_new")
     return created
+
+
+_INSERT_CITIZENS = """
+    INSERT INTO engagement_citizen (platform, pseudonym)
+    SELECT DISTINCT platform, pseudonym FROM ingest_staging s
+    WHERE NOT EXISTS (SELECT 1 FROM engagement_citizen c WHERE c.pseudonym = s.pseudonym)
+    {on_conflict}"""
+_INSERT_INTERACTIONS = """
+    INSERT INTO engagement_interaction
+        (force_id, channel_id, citizen_id, kind, occurred_at, local_month, external_id)
+    SELECT force_id, channel_id, citizen_id, kind, occurred_at, local_month, external_id
+    FROM ingest_new WHERE true
+    {on_conflict}"""
+
+
+def _insert_checked(cursor, sql: str) -> int:
+    """Run one of the inserts above, whose rows were checked as not held; returns rows added.
+
+    The checks (NOT EXISTS, the duplicate rules) are the whole story unless another import
+    commits the same citizen or row between the check and the insert. That is rare, so the
+    insert runs without ON CONFLICT (which probes every unique index once more per row, before
+    inserting): if it meets such a row, it is undone to a savepoint and run again skipping
+    conflicts.
+    """
+    try:
+        with transaction.atomic():
+            cursor.execute(sql.format(on_conflict=""))
+            return cursor.rowcount
+    except IntegrityError:
+        cursor.execute(sql.format(on_conflict="ON CONFLICT DO NOTHING"))
+        return cursor.rowcount
 
 
 def _batches(records: Iterator[list[str]]) -> Iterator[list[list[str | None]]]:

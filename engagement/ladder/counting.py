@@ -726,6 +726,25 @@ def count_rung_zero(*, snapshot_id: int, first_month: int, horizon_month: int) -
     return _insert_rows(RUNG_ZERO_SQL, params, periods, first_month, horizon_month)
 
 
+def rung_zero_is_current(*, snapshot_id: int, first_month: int, horizon_month: int) -> bool:
+    """Whether a snapshot's rung 0 rows are what step 5 would write today (the populations may
+    have changed since): an incremental run with nothing else to count then keeps the snapshot."""
+    params: dict = {"snapshot": snapshot_id, "force_scope": Scope.FORCE.value}
+    periods = periods_in_range(first_month, horizon_month)
+    calendar = _calendar_cte(periods, first_month, horizon_month, params)
+    if calendar is None:
+        return True
+    with connection.cursor() as cursor:
+        cursor.execute(RUNG_ZERO_SQL.format(insert="", calendar=calendar), params)
+        wanted = {(row[1], row[2], row[5], row[9]) for row in cursor.fetchall()}
+        cursor.execute(
+            "SELECT period_type, period, force_id, citizens FROM engagement_distribution "
+            "WHERE snapshot_id = %s AND scope = %s AND rung_position = 0",
+            [snapshot_id, Scope.FORCE.value],
+        )
+        return set(cursor.fetchall()) == wanted
+
+
 # ---------------------------------------------------------------------------------------------
 # Step 6 (incremental runs only). Copy the figures that did not change.
 # ---------------------------------------------------------------------------------------------

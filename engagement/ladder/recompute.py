@@ -30,7 +30,9 @@ makes the result safe to serve:
   old horizon's next month (open states now reach further). Everything else is copied. Runs
   fall back to a full rebuild when there is no previous snapshot to build on, when the range
   moved backwards (data older than the previous earliest month, or data removed), or when the
-  previous snapshot predates platform scope.
+  previous snapshot predates platform scope. An incremental run with nothing to count (no
+  mark, the same range and horizon, rung 0 still what today's populations give) writes no
+  snapshot at all: it succeeds and the published figures stay current.
 - A run under a draft definition is a preview: a full rebuild into a snapshot marked is_preview,
   under the draft, that never touches the published definition's figures nor the marks. Its plan
   keeps the draft's fingerprint (`ladder`), so the impact preview knows when the draft changed.
@@ -229,6 +231,9 @@ def start_run(*, run_id: int, in_process: bool = False) -> list[int] | None:
                 _abandon(other, by=run)
             now = timezone.now()
             run.covered = _plan(run)
+            if _nothing_changed(run):
+                _keep_published(run, at=now)
+                return None
             run.status = Status.RUNNING
             run.started_at = run.heartbeat_at = now
             run.in_process = in_process
@@ -250,6 +255,45 @@ def start_run(*, run_id: int, in_process: bool = False) -> list[int] | None:
         )
         return None
     return [int(force_id) for force_id in run.covered["forces"]]
+
+
+def _nothing_changed(run: RecomputeRun) -> bool:
+    """Whether an incremental run has nothing to count: no force to recount, no stale mark,
+    the same range and horizon as the published figures, and their rung 0 still what today's
+    populations give. Its snapshot would be a row-for-row copy of the published one."""
+    plan = run.covered
+    if run.mode != RecomputeRun.Mode.INCREMENTAL or plan["forces"] or plan["marks"]:
+        return False
+    previous = DistributionSnapshot.objects.get(pk=plan["previous_snapshot"])
+    data = plan["range"]
+    if data is None or previous.horizon is None:
+        return False
+    same_range = (data["first_month"], data["horizon_month"]) == (
+        previous.first_month,
+        previous.horizon_month,
+    )
+    if not same_range or datetime.fromisoformat(data["horizon"]) != previous.horizon:
+        return False
+    return counting.rung_zero_is_current(
+        snapshot_id=previous.pk,
+        first_month=data["first_month"],
+        horizon_month=data["horizon_month"],
+    )
+
+
+def _keep_published(run: RecomputeRun, *, at: datetime) -> None:
+    """End a run that had nothing to count: the published figures stay, no new snapshot."""
+    previous = DistributionSnapshot.objects.select_related("run").get(
+        pk=run.covered["previous_snapshot"]
+    )
+    run.covered["note"] = (
+        f"Nothing changed since run {previous.run_id}: its figures stay published."
+    )
+    run.status = Status.SUCCEEDED
+    run.started_at = run.finished_at = run.heartbeat_at = at
+    run.rows_written = previous.run.rows_written
+    run.save()
+    logger.info("Recompute run %s: nothing changed, the published figures stay", run.pk)
 
 
 def _skip(run: RecomputeRun, reason: str) -> None:
@@ -467,7 +511,7 @@ def finish_run(*, run_id: int, before_publish: Callable[[], None] | None = None)
             before_publish()
         _publish(run)
     _prune_snapshots(run)
-    upkeep.tidy_rollups()
+    upkeep.tidy_rollups(vacuum=run.mode == RecomputeRun.Mode.FULL)
     run.refresh_from_db()
     if not run.preview:
         figures_published.send(
