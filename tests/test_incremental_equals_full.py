@@ -14,6 +14,7 @@ import pytest
 
 from engagement.citizens.services import erase_citizen
 from engagement.ingest.interactions import ImportRequest, import_interactions
+from engagement.ingest.links import import_links, withdraw_links
 from engagement.models import RecomputeRun
 from tests.recompute_helpers import (
     current_snapshot,
@@ -48,6 +49,23 @@ def erased(platform: str, identifier: str) -> Callable[[], None]:
     return step
 
 
+LINKS = (
+    "force,platform,citizen,linked_platform,linked_citizen\n"
+    "kent,twitter,user00013,offline,user00008\n"
+    "kent,twitter,user00015,offline,user00015\n"
+    "kent,offline,user00007,twitter,user00005\n"
+)
+
+
+def links(change: Callable[..., object]) -> Callable[[], None]:
+    """A step: Kent's links recorded (import_links) or their consent withdrawn (withdraw_links)."""
+
+    def step() -> None:
+        change(source=io.BytesIO(LINKS.encode()), request=ImportRequest(filename="links.csv"))
+
+    return step
+
+
 # The small example runs from 2025-01 to 2026-10: 2026-10 is its current month.
 CASES: dict[str, list[Callable[[], None]]] = {
     "new data in the current month": [
@@ -68,6 +86,7 @@ CASES: dict[str, list[Callable[[], None]]] = {
         imported("kent,twitter-main,@follower,unfollow,2026-04-03T10:00:00Z,state-2"),
     ],
     "a citizen erased": [erased("twitter", "@USER00001"), erased("instagram", "user00016")],
+    "a link added and withdrawn": [links(import_links), links(withdraw_links)],
 }
 
 
