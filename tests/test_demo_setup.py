@@ -46,8 +46,9 @@ def test_make_demo_serves_and_links_e_mails_at_the_same_address(settings):
         text=True,
         check=True,
     ).stdout
-    assert "SITE_URL=http://127.0.0.1:8123 .venv/bin/python manage.py setup_demo --port 8123" in (
-        commands
+    assert (
+        "SITE_URL=http://127.0.0.1:8123 LOG_LEVEL=WARNING .venv/bin/python manage.py setup_demo "
+        "--port 8123" in commands
     )
     assert "SITE_URL=http://127.0.0.1:8123 .venv/bin/python manage.py runserver 127.0.0.1:8123" in (
         commands

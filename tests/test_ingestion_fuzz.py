@@ -110,7 +110,7 @@ def test_the_upload_page_answers_any_file_without_a_500(kent_channel, staff_clie
     assert response.status_code in (200, 400)
     if response.status_code == 400:  # the file's problems, or the form's (an empty file)
         page = response.content.decode()
-        assert "nothing was written" in page or 'class="errorlist"' in page
+        assert "nothing was written" in page or 'class="error-message"' in page
         assert held_rows() == before
 
 
