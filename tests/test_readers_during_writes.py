@@ -2,6 +2,7 @@
 import and a full recompute run. The readers are scripts/loadtest.py's, on gunicorn; the import
 and the recompute are `manage.py` processes, as the worker or cron runs them."""
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -40,6 +41,7 @@ def read_while(site: str, *command: str):
     writer = subprocess.Popen(
         [sys.executable, "manage.py", *command],
         cwd=Path(settings.BASE_DIR),
+        env={**os.environ, "DATABASE_URL": database_url()},  # the test database, as gunicorn
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

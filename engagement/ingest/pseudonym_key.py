@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 
+from django.apps import apps as global_apps
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
@@ -74,9 +75,12 @@ def ensure_pseudonym_key(*, refused: str = "nothing was imported") -> None:
     check_fingerprint(held, refused=refused)
 
 
-def record_after_migrate(sender, *, apps, using: str, **kwargs) -> None:
+def record_after_migrate(sender, *, using: str, apps=None, **kwargs) -> None:
     """post_migrate: the database holds the configured key's fingerprint if it held none yet
-    (a database migrated back to before the table existed is left alone)."""
+    (a database migrated back to before the table existed is left alone). `migrate` sends the
+    migrated state's apps; a signal sent without them (emit_post_migrate_signal) means the
+    models as they are."""
+    apps = apps or global_apps
     try:
         model = apps.get_model("engagement", "PseudonymKeyFingerprint")
     except LookupError:
