@@ -66,8 +66,8 @@ def test_the_mobility_section_names_the_move_from_social_media_to_co_designer(
     assert line.get_attribute("data-part") == "1"
     assert line.get_attribute("data-whole") == "64"
     assert line.inner_text() == (
-        "1.6% of the 64 people at Passive to Activist in 2025-Q3 (the rungs reached on social "
-        "media) stood at Volunteer or Co-Designer in 2025-Q4."
+        "1.6% of the 64 people at Passive to Activist in 2025 Q3 (the rungs reached on social "
+        "media) stood at Volunteer or Co-Designer in 2025 Q4."
     )
     cell = page.locator('#mobility-table tr[data-from="2"] td[data-to="6"] .count')
     assert cell.inner_text() == "1"
