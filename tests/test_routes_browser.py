@@ -9,7 +9,7 @@ import pytest
 
 from tests.browser_checks import serious_violations
 from tests.routes_data import offer_routes
-from tests.test_pages_browser import opened, sideways_overflow
+from tests.test_pages_browser import SCREENSHOTS, opened, sideways_overflow
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -51,6 +51,8 @@ def test_which_rungs_each_force_offers_a_route_to_takes_two_actions(signed_in, r
     page.get_by_test_id("routes-link").click()  # action 2: its link to the grid
     grid = page.locator("#routes-grid")
     assert page.evaluate("() => location.hash") == "#routes"
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.locator("#routes").screenshot(path=str(SCREENSHOTS / f"routes-grid-{width}.png"))
     assert page.locator("#routes-heading").is_visible()
     rows = grid.locator("tbody tr")
     assert rows.count() == 43
@@ -86,6 +88,8 @@ def test_a_force_page_lists_its_routes_by_rung_and_over_time(signed_in, routed, 
     table = page.locator("#force-routes-table")
     table.scroll_into_view_if_needed()
     assert table.is_visible()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    table.screenshot(path=str(SCREENSHOTS / f"force-routes-{width}.png"))
     link = table.get_by_role("link", name="Independent advisory group")
     assert link.get_attribute("href") == "https://example.org/iag"
     assert table.get_by_role("link", name="community").is_visible()
