@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from io import BytesIO
 from itertools import chain
 
@@ -43,6 +44,7 @@ from rest_framework.views import exception_handler
 from api.access import counted_refusal
 from engagement.store.exports import csv_lines, streaming_csv_response
 from engagement.store.filters import ExportOptionsForm
+from engagement.store.selectors import FiltersInvalid
 from engagement.store.suppression import SUPPRESSED
 
 logger = logging.getLogger(__name__)
@@ -372,6 +374,18 @@ def export_options(request: Request) -> dict:
     if not form.is_valid():
         raise exceptions.ValidationError(form.errors)
     return form.cleaned_data
+
+
+@contextmanager
+def filter_problems_as_400() -> Iterator[None]:
+    """A FiltersInvalid raised inside becomes a 400 in the usual body, its messages under the
+    parameters at fault (every figures endpoint answers a bad filter the same way)."""
+    try:
+        yield
+    except FiltersInvalid as invalid:
+        raise exceptions.ValidationError(
+            {name: [message] for name, message in invalid.problems.items()}
+        ) from None
 
 
 class CSVListMixin:
