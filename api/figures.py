@@ -25,7 +25,7 @@ from api.support import (
     ReadOnlyViewSet,
     WithheldDecimalField,
     WithheldIntegerField,
-    export_options,
+    csv_export,
     filter_problems_as_400,
 )
 from engagement.definitions.selectors import current_definition
@@ -39,7 +39,7 @@ from engagement.models import (
     Rung,
 )
 from engagement.store.conditional import distributions_etag, distributions_last_modified
-from engagement.store.exports import distribution_export, streaming_csv_response
+from engagement.store.exports import distribution_export
 from engagement.store.filters import (
     DistributionFilterSet,
     RecomputeRunFilterSet,
@@ -242,11 +242,9 @@ class DistributionViewSet(viewsets.GenericViewSet):
             filters = parse_distribution_filters(request.query_params)
         threshold = threshold_for(request.user)
         if request.accepted_renderer.format == "csv":
-            options = export_options(request)
-            export = distribution_export(
-                filters, layout=options["layout"], bom=options["bom"], suppress_below=threshold
+            return csv_export(
+                request, distribution_export, filters, threshold=threshold, options=("layout",)
             )
-            return streaming_csv_response(export.lines, filename=export.filename)
         page = self.paginate_queryset(distribution_rows(filters))
         rows = with_small_numbers_withheld(list(page), filters, threshold=threshold)
         partial = partial_flags(data_days(current_snapshot(figures_definition(filters))))

@@ -21,13 +21,12 @@ from api.support import (
     RENDERERS,
     Pagination,
     WithheldIntegerField,
-    export_options,
+    csv_export,
     filter_problems_as_400,
 )
 from engagement.ladder.similarity import MIN_ENGAGED, NEAREST
 from engagement.models import PeriodType, Transition
 from engagement.store.conditional import distributions_etag, distributions_last_modified
-from engagement.store.exports import streaming_csv_response
 from engagement.store.filters import (
     MobilityFilterSet,
     parse_distribution_filters,
@@ -82,9 +81,7 @@ class MobilityViewSet(viewsets.GenericViewSet):
             filters = parse_mobility_filters(request.query_params)
         threshold = threshold_for(request.user)
         if request.accepted_renderer.format == "csv":
-            bom = export_options(request)["bom"]
-            export = mobility_export(filters, bom=bom, suppress_below=threshold)
-            return streaming_csv_response(export.lines, filename=export.filename)
+            return csv_export(request, mobility_export, filters, threshold=threshold)
         page = self.paginate_queryset(mobility_rows(filters))
         rows = mobility_with_small_numbers_withheld(list(page), filters, threshold=threshold)
         return self.get_paginated_response(self.get_serializer(rows, many=True).data)

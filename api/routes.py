@@ -19,11 +19,10 @@ from api.support import (
     RENDERERS,
     Pagination,
     WithheldIntegerField,
-    export_options,
+    csv_export,
     filter_problems_as_400,
 )
 from engagement.models import Distribution, PeriodType
-from engagement.store.exports import streaming_csv_response
 from engagement.store.filters import RouteFilterSet, parse_route_filters
 from engagement.store.routes import route_rows, routes_export
 from engagement.store.suppression import threshold_for
@@ -72,9 +71,7 @@ class RouteViewSet(viewsets.GenericViewSet):
             filters = parse_route_filters(request.query_params)
         threshold = threshold_for(request.user)
         if request.accepted_renderer.format == "csv":
-            bom = export_options(request)["bom"]
-            export = routes_export(filters, bom=bom, suppress_below=threshold)
-            return streaming_csv_response(export.lines, filename=export.filename)
+            return csv_export(request, routes_export, filters, threshold=threshold)
         version, rows = route_rows(filters, threshold=threshold)
         page = self.paginate_queryset(rows)
         records = [{**row, "definition_version": version} for row in page]
