@@ -58,6 +58,24 @@ class ImportSummarySerializer(serializers.Serializer):
     dry_run = serializers.BooleanField()
 
 
+def _rows_schema(body, summary, created: int):
+    """The schema of a POST of a list of objects: `summary` answered with `created` (200 for a
+    dry run), or every problem by index."""
+    return extend_schema(
+        request=body(many=True),
+        parameters=[
+            OpenApiParameter("dry_run", bool, description="Check and count, write nothing.")
+        ],
+        responses={
+            created: summary,
+            200: summary,
+            400: RowsErrorSerializer,
+            413: ErrorSerializer,
+            503: ErrorSerializer,
+        },
+    )
+
+
 class InteractionImportView(APIView):
     """Import a list of interactions: all of them, or none and every problem by index (the
     shared error body with code "invalid_rows", see api.support). A force data manager imports
@@ -73,19 +91,7 @@ class InteractionImportView(APIView):
             exc = _body_problem(f"is not valid JSON ({exc.detail})")
         return super().handle_exception(exc)
 
-    @extend_schema(
-        request=InteractionRowSerializer(many=True),
-        parameters=[
-            OpenApiParameter("dry_run", bool, description="Check and count, write nothing.")
-        ],
-        responses={
-            201: ImportSummarySerializer,
-            200: ImportSummarySerializer,
-            400: RowsErrorSerializer,
-            413: ErrorSerializer,
-            503: ErrorSerializer,
-        },
-    )
+    @_rows_schema(InteractionRowSerializer, ImportSummarySerializer, 201)
     def post(self, request: Request) -> Response:
         rows = _listed(request, "interaction")
         return _imported(
@@ -126,22 +132,6 @@ class WithdrawalSummarySerializer(serializers.Serializer):
         help_text="One line per link named that its force does not hold: nothing withdrawn.",
     )
     dry_run = serializers.BooleanField()
-
-
-def _rows_schema(body, summary, created: int):
-    return extend_schema(
-        request=body(many=True),
-        parameters=[
-            OpenApiParameter("dry_run", bool, description="Check and count, write nothing.")
-        ],
-        responses={
-            created: summary,
-            200: summary,
-            400: RowsErrorSerializer,
-            413: ErrorSerializer,
-            503: ErrorSerializer,
-        },
-    )
 
 
 class LinkImportView(InteractionImportView):
