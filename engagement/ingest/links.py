@@ -54,7 +54,7 @@ from engagement.ingest.rows import (
     import_service,
     record_batch,
     record_result,
-    reject,
+    reject_if_problems,
 )
 from engagement.models import Citizen, ImportBatch, Interaction, Link, LinkedCitizen, StaleMonth
 from forces.models import Force, Platform
@@ -158,10 +158,7 @@ def _all_checked(
     """Every row checked, and the count read; on any problem the import is recorded as rejected
     and ImportRejected raised, before anything is written."""
     checked, rows_read = _checked_links(rows, problems, request)
-    if rows_read == 0 and not problems:
-        problems.add(1, "file", "has no rows")
-    if problems:
-        reject(problems, kind=kind, rows_read=rows_read, request=request)
+    reject_if_problems(problems, kind=kind, rows_read=rows_read, request=request)
     return checked, rows_read
 
 
