@@ -1,21 +1,15 @@
 """A large export read through an import profile is imported by a real Celery worker (Redis,
 PostgreSQL), the page following its progress to the outcome."""
 
-import pytest
-from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from engagement.models import ImportBatch, Interaction
 from tests.factories import UserFactory
 from tests.ingestion import background_uploads_into_kent, imported_by_worker
+from tests.processes import ON_A_REAL_WORKER
 from tests.test_recompute_worker import worker  # noqa: F401 (the fixture: a real worker)
 
-pytestmark = [
-    pytest.mark.worker,
-    pytest.mark.postgres,
-    pytest.mark.skipif(not settings.REDIS_URL, reason="needs Redis (REDIS_URL is unset)"),
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = ON_A_REAL_WORKER
 
 
 def test_a_large_export_goes_to_the_worker_with_its_profile(

@@ -2,8 +2,6 @@
 
 from datetime import timedelta
 
-import pytest
-from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
@@ -13,14 +11,10 @@ from engagement.ingest.uploads import store_upload
 from engagement.models import ImportBatch, Interaction
 from tests.factories import StaffFactory
 from tests.ingestion import INTERACTION_HEADER, background_uploads_into_kent, imported_by_worker
+from tests.processes import ON_A_REAL_WORKER
 from tests.test_recompute_worker import worker  # noqa: F401 (the fixture: a real worker)
 
-pytestmark = [
-    pytest.mark.worker,
-    pytest.mark.postgres,
-    pytest.mark.skipif(not settings.REDIS_URL, reason="needs Redis (REDIS_URL is unset)"),
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = ON_A_REAL_WORKER
 
 
 def test_a_large_upload_is_imported_by_the_worker_and_the_page_shows_the_outcome(
