@@ -93,12 +93,8 @@ class InteractionImportView(APIView):
 
     @_rows_schema(InteractionRowSerializer, ImportSummarySerializer, 201)
     def post(self, request: Request) -> Response:
-        rows = _listed(request, "interaction")
-        return _imported(
-            lambda asked: import_interaction_rows(rows=rows, request=asked),
-            request=request,
-            filename="POST /api/v1/interactions/",
-            forces=forces_managed_by(request.user),
+        return _rows_imported(
+            request, "interaction", import_interaction_rows, filename="POST /api/v1/interactions/"
         )
 
 
@@ -142,13 +138,7 @@ class LinkImportView(InteractionImportView):
 
     @_rows_schema(LinkRowSerializer, ImportSummarySerializer, 201)
     def post(self, request: Request) -> Response:
-        rows = _listed(request, "link")
-        return _imported(
-            lambda asked: import_link_rows(rows=rows, request=asked),
-            request=request,
-            filename="POST /api/v1/links/",
-            forces=forces_managed_by(request.user),
-        )
+        return _rows_imported(request, "link", import_link_rows, filename="POST /api/v1/links/")
 
 
 class LinkWithdrawalView(InteractionImportView):
@@ -159,15 +149,34 @@ class LinkWithdrawalView(InteractionImportView):
 
     @_rows_schema(LinkRowSerializer, WithdrawalSummarySerializer, 200)
     def post(self, request: Request) -> Response:
-        rows = _listed(request, "link")
-        return _imported(
-            lambda asked: withdraw_link_rows(rows=rows, request=asked),
-            request=request,
+        return _rows_imported(
+            request,
+            "link",
+            withdraw_link_rows,
             filename="POST /api/v1/links/withdrawals/",
-            forces=forces_managed_by(request.user),
             summary=WithdrawalSummarySerializer,
             created=status.HTTP_200_OK,
         )
+
+
+def _rows_imported(
+    request: Request,
+    what: str,
+    service: Callable[..., ImportResult | WithdrawalResult],
+    *,
+    filename: str,
+    **answer,
+) -> Response:
+    """A POST of a list of `what` objects run through `service(rows=, request=)` for the
+    user's own forces, answered as `_imported` answers (`answer`: its summary and status)."""
+    rows = _listed(request, what)
+    return _imported(
+        lambda asked: service(rows=rows, request=asked),
+        request=request,
+        filename=filename,
+        forces=forces_managed_by(request.user),
+        **answer,
+    )
 
 
 def _listed(request: Request, what: str) -> list:
