@@ -13,7 +13,6 @@ from django.views.decorators.http import condition
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -26,7 +25,8 @@ from api.support import (
     ReadOnlyViewSet,
     WithheldDecimalField,
     WithheldIntegerField,
-    export_options,
+    csv_export,
+    filter_problems_as_400,
 )
 from engagement.definitions.selectors import current_definition
 from engagement.models import (
@@ -39,7 +39,7 @@ from engagement.models import (
     Rung,
 )
 from engagement.store.conditional import distributions_etag, distributions_last_modified
-from engagement.store.exports import distribution_export, streaming_csv_response
+from engagement.store.exports import distribution_export
 from engagement.store.filters import (
     DistributionFilterSet,
     RecomputeRunFilterSet,
@@ -48,7 +48,6 @@ from engagement.store.filters import (
 from engagement.store.selectors import (
     READ_SCOPE_CHOICES,
     SHARE_PLACES,
-    FiltersInvalid,
     current_snapshot,
     data_days,
     distribution_rows,
@@ -239,17 +238,13 @@ class DistributionViewSet(viewsets.GenericViewSet):
         condition(etag_func=distributions_etag, last_modified_func=distributions_last_modified)
     )
     def list(self, request: Request, *args, **kwargs) -> Response:
-        try:
+        with filter_problems_as_400():
             filters = parse_distribution_filters(request.query_params)
-        except FiltersInvalid as invalid:
-            raise ValidationError({name: [m] for name, m in invalid.problems.items()}) from None
         threshold = threshold_for(request.user)
         if request.accepted_renderer.format == "csv":
-            options = export_options(request)
-            export = distribution_export(
-                filters, layout=options["layout"], bom=options["bom"], suppress_below=threshold
+            return csv_export(
+                request, distribution_export, filters, threshold=threshold, options=("layout",)
             )
-            return streaming_csv_response(export.lines, filename=export.filename)
         page = self.paginate_queryset(distribution_rows(filters))
         rows = with_small_numbers_withheld(list(page), filters, threshold=threshold)
         partial = partial_flags(data_days(current_snapshot(figures_definition(filters))))

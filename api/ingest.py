@@ -58,6 +58,24 @@ class ImportSummarySerializer(serializers.Serializer):
     dry_run = serializers.BooleanField()
 
 
+def _rows_schema(body, summary, created: int):
+    """The schema of a POST of a list of objects: `summary` answered with `created` (200 for a
+    dry run), or every problem by index."""
+    return extend_schema(
+        request=body(many=True),
+        parameters=[
+            OpenApiParameter("dry_run", bool, description="Check and count, write nothing.")
+        ],
+        responses={
+            created: summary,
+            200: summary,
+            400: RowsErrorSerializer,
+            413: ErrorSerializer,
+            503: ErrorSerializer,
+        },
+    )
+
+
 class InteractionImportView(APIView):
     """Import a list of interactions: all of them, or none and every problem by index (the
     shared error body with code "invalid_rows", see api.support). A force data manager imports
@@ -73,26 +91,10 @@ class InteractionImportView(APIView):
             exc = _body_problem(f"is not valid JSON ({exc.detail})")
         return super().handle_exception(exc)
 
-    @extend_schema(
-        request=InteractionRowSerializer(many=True),
-        parameters=[
-            OpenApiParameter("dry_run", bool, description="Check and count, write nothing.")
-        ],
-        responses={
-            201: ImportSummarySerializer,
-            200: ImportSummarySerializer,
-            400: RowsErrorSerializer,
-            413: ErrorSerializer,
-            503: ErrorSerializer,
-        },
-    )
+    @_rows_schema(InteractionRowSerializer, ImportSummarySerializer, 201)
     def post(self, request: Request) -> Response:
-        rows = _listed(request, "interaction")
-        return _imported(
-            lambda asked: import_interaction_rows(rows=rows, request=asked),
-            request=request,
-            filename="POST /api/v1/interactions/",
-            forces=forces_managed_by(request.user),
+        return _rows_imported(
+            request, "interaction", import_interaction_rows, filename="POST /api/v1/interactions/"
         )
 
 
@@ -128,22 +130,6 @@ class WithdrawalSummarySerializer(serializers.Serializer):
     dry_run = serializers.BooleanField()
 
 
-def _rows_schema(body, summary, created: int):
-    return extend_schema(
-        request=body(many=True),
-        parameters=[
-            OpenApiParameter("dry_run", bool, description="Check and count, write nothing.")
-        ],
-        responses={
-            created: summary,
-            200: summary,
-            400: RowsErrorSerializer,
-            413: ErrorSerializer,
-            503: ErrorSerializer,
-        },
-    )
-
-
 class LinkImportView(InteractionImportView):
     """Record links between identifiers (one person, with consent): all of them, or none and
     every problem by index. A link already held in its force (either order), or whose
@@ -152,13 +138,7 @@ class LinkImportView(InteractionImportView):
 
     @_rows_schema(LinkRowSerializer, ImportSummarySerializer, 201)
     def post(self, request: Request) -> Response:
-        rows = _listed(request, "link")
-        return _imported(
-            lambda asked: import_link_rows(rows=rows, request=asked),
-            request=request,
-            filename="POST /api/v1/links/",
-            forces=forces_managed_by(request.user),
-        )
+        return _rows_imported(request, "link", import_link_rows, filename="POST /api/v1/links/")
 
 
 class LinkWithdrawalView(InteractionImportView):
@@ -169,15 +149,34 @@ class LinkWithdrawalView(InteractionImportView):
 
     @_rows_schema(LinkRowSerializer, WithdrawalSummarySerializer, 200)
     def post(self, request: Request) -> Response:
-        rows = _listed(request, "link")
-        return _imported(
-            lambda asked: withdraw_link_rows(rows=rows, request=asked),
-            request=request,
+        return _rows_imported(
+            request,
+            "link",
+            withdraw_link_rows,
             filename="POST /api/v1/links/withdrawals/",
-            forces=forces_managed_by(request.user),
             summary=WithdrawalSummarySerializer,
             created=status.HTTP_200_OK,
         )
+
+
+def _rows_imported(
+    request: Request,
+    what: str,
+    service: Callable[..., ImportResult | WithdrawalResult],
+    *,
+    filename: str,
+    **answer,
+) -> Response:
+    """A POST of a list of `what` objects run through `service(rows=, request=)` for the
+    user's own forces, answered as `_imported` answers (`answer`: its summary and status)."""
+    rows = _listed(request, what)
+    return _imported(
+        lambda asked: service(rows=rows, request=asked),
+        request=request,
+        filename=filename,
+        forces=forces_managed_by(request.user),
+        **answer,
+    )
 
 
 def _listed(request: Request, what: str) -> list:

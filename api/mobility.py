@@ -11,7 +11,7 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.http import condition
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, viewsets
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -21,12 +21,12 @@ from api.support import (
     RENDERERS,
     Pagination,
     WithheldIntegerField,
-    export_options,
+    csv_export,
+    filter_problems_as_400,
 )
 from engagement.ladder.similarity import MIN_ENGAGED, NEAREST
 from engagement.models import PeriodType, Transition
 from engagement.store.conditional import distributions_etag, distributions_last_modified
-from engagement.store.exports import streaming_csv_response
 from engagement.store.filters import (
     MobilityFilterSet,
     parse_distribution_filters,
@@ -37,17 +37,12 @@ from engagement.store.mobility import (
     mobility_rows,
     mobility_with_small_numbers_withheld,
 )
-from engagement.store.selectors import FiltersInvalid
 from engagement.store.similarity import similar_forces
 from engagement.store.suppression import threshold_for
 
 SNAPSHOT_CONDITION = condition(
     etag_func=distributions_etag, last_modified_func=distributions_last_modified
 )
-
-
-def _invalid(invalid: FiltersInvalid) -> ValidationError:
-    return ValidationError({name: [message] for name, message in invalid.problems.items()})
 
 
 class MobilitySerializer(serializers.Serializer):
@@ -82,15 +77,11 @@ class MobilityViewSet(viewsets.GenericViewSet):
     @extend_schema(parameters=[FORMAT_PARAMETER, BOM_PARAMETER])
     @method_decorator(SNAPSHOT_CONDITION)
     def list(self, request: Request, *args, **kwargs) -> Response:
-        try:
+        with filter_problems_as_400():
             filters = parse_mobility_filters(request.query_params)
-        except FiltersInvalid as invalid:
-            raise _invalid(invalid) from None
         threshold = threshold_for(request.user)
         if request.accepted_renderer.format == "csv":
-            bom = export_options(request)["bom"]
-            export = mobility_export(filters, bom=bom, suppress_below=threshold)
-            return streaming_csv_response(export.lines, filename=export.filename)
+            return csv_export(request, mobility_export, filters, threshold=threshold)
         page = self.paginate_queryset(mobility_rows(filters))
         rows = mobility_with_small_numbers_withheld(list(page), filters, threshold=threshold)
         return self.get_paginated_response(self.get_serializer(rows, many=True).data)
@@ -151,12 +142,10 @@ class SimilarForcesViewSet(viewsets.GenericViewSet):
             for name in ("definition", "period_type", "period", "force")
             if name in request.query_params
         }
-        try:
+        with filter_problems_as_400():
             found = similar_forces(
                 parse_distribution_filters(params), threshold=threshold_for(request.user)
             )
-        except FiltersInvalid as invalid:
-            raise _invalid(invalid) from None
         if found is None:
             raise NotFound("No figures have been published under this definition yet.")
         records = [

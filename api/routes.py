@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
-from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -20,13 +19,12 @@ from api.support import (
     RENDERERS,
     Pagination,
     WithheldIntegerField,
-    export_options,
+    csv_export,
+    filter_problems_as_400,
 )
 from engagement.models import Distribution, PeriodType
-from engagement.store.exports import streaming_csv_response
 from engagement.store.filters import RouteFilterSet, parse_route_filters
 from engagement.store.routes import route_rows, routes_export
-from engagement.store.selectors import FiltersInvalid
 from engagement.store.suppression import threshold_for
 
 
@@ -69,17 +67,11 @@ class RouteViewSet(viewsets.GenericViewSet):
 
     @extend_schema(parameters=[FORMAT_PARAMETER, BOM_PARAMETER])
     def list(self, request: Request, *args, **kwargs) -> Response:
-        try:
+        with filter_problems_as_400():
             filters = parse_route_filters(request.query_params)
-        except FiltersInvalid as invalid:
-            raise ValidationError(
-                {name: [message] for name, message in invalid.problems.items()}
-            ) from None
         threshold = threshold_for(request.user)
         if request.accepted_renderer.format == "csv":
-            bom = export_options(request)["bom"]
-            export = routes_export(filters, bom=bom, suppress_below=threshold)
-            return streaming_csv_response(export.lines, filename=export.filename)
+            return csv_export(request, routes_export, filters, threshold=threshold)
         version, rows = route_rows(filters, threshold=threshold)
         page = self.paginate_queryset(rows)
         records = [{**row, "definition_version": version} for row in page]

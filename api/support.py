@@ -23,12 +23,14 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from io import BytesIO
 from itertools import chain
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
+from django.http import StreamingHttpResponse
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -41,8 +43,9 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from api.access import counted_refusal
-from engagement.store.exports import csv_lines, streaming_csv_response
+from engagement.store.exports import DistributionExport, csv_lines, streaming_csv_response
 from engagement.store.filters import ExportOptionsForm
+from engagement.store.selectors import DistributionFilters, FiltersInvalid
 from engagement.store.suppression import SUPPRESSED
 
 logger = logging.getLogger(__name__)
@@ -372,6 +375,34 @@ def export_options(request: Request) -> dict:
     if not form.is_valid():
         raise exceptions.ValidationError(form.errors)
     return form.cleaned_data
+
+
+def csv_export(
+    request: Request,
+    export: Callable[..., DistributionExport],
+    filters: DistributionFilters,
+    *,
+    threshold: int,
+    options: tuple[str, ...] = (),
+) -> StreamingHttpResponse:
+    """A figures list's `format=csv` answer: `export` (the same writer as its command) for the
+    filters, streamed, with bom and the other `options` (e.g. layout) from the query string."""
+    chosen = export_options(request)
+    extra = {name: chosen[name] for name in options}
+    made = export(filters, bom=chosen["bom"], suppress_below=threshold, **extra)
+    return streaming_csv_response(made.lines, filename=made.filename)
+
+
+@contextmanager
+def filter_problems_as_400() -> Iterator[None]:
+    """A FiltersInvalid raised inside becomes a 400 in the usual body, its messages under the
+    parameters at fault (every figures endpoint answers a bad filter the same way)."""
+    try:
+        yield
+    except FiltersInvalid as invalid:
+        raise exceptions.ValidationError(
+            {name: [message] for name, message in invalid.problems.items()}
+        ) from None
 
 
 class CSVListMixin:

@@ -1,6 +1,7 @@
 """Helpers for the ingestion tests: CSV files as bytes, and the held rows."""
 
 import io
+import time
 from pathlib import Path
 
 INTERACTION_HEADER = "force,channel,citizen,kind,occurred_at,external_id"
@@ -33,3 +34,27 @@ def held_rows() -> dict[str, int]:
         model.__name__: model.objects.count()
         for model in (Interaction, Citizen, StaleMonth, Channel)
     }
+
+
+def background_uploads_into_kent(settings) -> None:
+    """Uploads over 10 kB go to the worker, into kent's Twitter channel `tw` (the worker tests'
+    setting; `settings` is pytest-django's fixture)."""
+    from forces.models import Force
+    from tests.factories import ChannelFactory
+
+    settings.UPLOAD_BACKGROUND_BYTES = 10_000
+    ChannelFactory(force=Force.objects.get(slug="kent"), slug="tw", platform="twitter")
+
+
+def imported_by_worker(batch, worker, timeout: float = 60):
+    """The upload's batch once the worker has ended it, which must be a success (the worker's
+    log if it is not)."""
+    from engagement.models import ImportBatch
+
+    deadline = time.monotonic() + timeout
+    batch.refresh_from_db()
+    while batch.in_progress and time.monotonic() < deadline:
+        time.sleep(0.3)
+        batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.SUCCEEDED, worker.log.read_text()
+    return batch

@@ -1,23 +1,15 @@
 """A large export read through an import profile is imported by a real Celery worker (Redis,
 PostgreSQL), the page following its progress to the outcome."""
 
-import time
-
-import pytest
-from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from engagement.models import ImportBatch, Interaction
-from forces.models import Force
-from tests.factories import ChannelFactory, UserFactory
+from tests.factories import UserFactory
+from tests.ingestion import background_uploads_into_kent, imported_by_worker
+from tests.processes import ON_A_REAL_WORKER
 from tests.test_recompute_worker import worker  # noqa: F401 (the fixture: a real worker)
 
-pytestmark = [
-    pytest.mark.worker,
-    pytest.mark.postgres,
-    pytest.mark.skipif(not settings.REDIS_URL, reason="needs Redis (REDIS_URL is unset)"),
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = ON_A_REAL_WORKER
 
 
 def test_a_large_export_goes_to_the_worker_with_its_profile(
@@ -26,8 +18,7 @@ def test_a_large_export_goes_to_the_worker_with_its_profile(
     migrations_data,
     settings,
 ):
-    settings.UPLOAD_BACKGROUND_BYTES = 10_000
-    ChannelFactory(force=Force.objects.get(slug="kent"), slug="tw", platform="twitter")
+    background_uploads_into_kent(settings)
     client.force_login(UserFactory(password=None, roles=["Force data managers"], forces=["kent"]))
     lines = [f"p{n},{'Liked' if n % 2 else 'Our post'},01/05/2026 10:00,m{n}" for n in range(2000)]
     data = ("\n".join(["Who,What,When,Id", *lines]) + "\n").encode()
@@ -54,10 +45,6 @@ def test_a_large_export_goes_to_the_worker_with_its_profile(
     assert response.status_code == 302
     batch = ImportBatch.objects.get()
     assert batch.profile["skip"] == ["Our post"]
-    deadline = time.monotonic() + 60
-    while batch.in_progress and time.monotonic() < deadline:
-        time.sleep(0.3)
-        batch.refresh_from_db()
-    assert batch.status == ImportBatch.Status.SUCCEEDED, worker.log.read_text()
+    batch = imported_by_worker(batch, worker)
     assert batch.created == Interaction.objects.count() == 1000
     assert "big.csv: imported" in client.get(response["Location"]).content.decode()

@@ -1,10 +1,7 @@
 """A large upload imported by a real Celery worker on the real Redis and PostgreSQL."""
 
-import time
 from datetime import timedelta
 
-import pytest
-from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
@@ -12,17 +9,12 @@ from django.utils import timezone
 from engagement.ingest.tasks import recover_uploads
 from engagement.ingest.uploads import store_upload
 from engagement.models import ImportBatch, Interaction
-from forces.models import Force
-from tests.factories import ChannelFactory, StaffFactory
-from tests.ingestion import INTERACTION_HEADER
+from tests.factories import StaffFactory
+from tests.ingestion import INTERACTION_HEADER, background_uploads_into_kent, imported_by_worker
+from tests.processes import ON_A_REAL_WORKER
 from tests.test_recompute_worker import worker  # noqa: F401 (the fixture: a real worker)
 
-pytestmark = [
-    pytest.mark.worker,
-    pytest.mark.postgres,
-    pytest.mark.skipif(not settings.REDIS_URL, reason="needs Redis (REDIS_URL is unset)"),
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = ON_A_REAL_WORKER
 
 
 def test_a_large_upload_is_imported_by_the_worker_and_the_page_shows_the_outcome(
@@ -31,8 +23,7 @@ def test_a_large_upload_is_imported_by_the_worker_and_the_page_shows_the_outcome
     migrations_data,
     settings,
 ):
-    settings.UPLOAD_BACKGROUND_BYTES = 10_000
-    ChannelFactory(force=Force.objects.get(slug="kent"), slug="tw", platform="twitter")
+    background_uploads_into_kent(settings)
     client.force_login(StaffFactory())
     lines = [f"kent,tw,c{n},view,2026-05-01T10:00:00Z,e{n}" for n in range(2000)]
     data = ("\n".join([INTERACTION_HEADER, *lines]) + "\n").encode()
@@ -43,12 +34,7 @@ def test_a_large_upload_is_imported_by_the_worker_and_the_page_shows_the_outcome
     )
 
     assert response.status_code == 302
-    batch = ImportBatch.objects.get()
-    deadline = time.monotonic() + 60
-    while batch.in_progress and time.monotonic() < deadline:
-        time.sleep(0.3)
-        batch.refresh_from_db()
-    assert batch.status == ImportBatch.Status.SUCCEEDED, worker.log.read_text()
+    batch = imported_by_worker(ImportBatch.objects.get(), worker)
     assert batch.created == Interaction.objects.count() == 2000
     assert "big.csv: imported" in client.get(response["Location"]).content.decode()
 
@@ -61,8 +47,7 @@ def test_the_beat_entry_sends_an_import_whose_worker_stopped_to_a_live_worker(
 ):
     """The record a killed worker leaves (running, silent past the lease, the file still
     stored): the beat's recover-uploads queues it again, and the live worker imports it."""
-    settings.UPLOAD_BACKGROUND_BYTES = 10_000
-    ChannelFactory(force=Force.objects.get(slug="kent"), slug="tw", platform="twitter")
+    background_uploads_into_kent(settings)
     lines = [f"kent,tw,c{n},view,2026-05-01T10:00:00Z,e{n}" for n in range(500)]
     data = ("\n".join([INTERACTION_HEADER, *lines]) + "\n").encode()
     batch = store_upload(
@@ -75,10 +60,5 @@ def test_the_beat_entry_sends_an_import_whose_worker_stopped_to_a_live_worker(
 
     assert recover_uploads() == 1
 
-    deadline = time.monotonic() + 60
-    batch.refresh_from_db()
-    while batch.status != ImportBatch.Status.SUCCEEDED and time.monotonic() < deadline:
-        time.sleep(0.3)
-        batch.refresh_from_db()
-    assert batch.status == ImportBatch.Status.SUCCEEDED, worker.log.read_text()
+    batch = imported_by_worker(batch, worker)
     assert batch.created == Interaction.objects.count() == 500

@@ -14,15 +14,10 @@ from config.celery import app as celery_app
 from engagement.ladder.tasks import nightly_recompute
 from engagement.models import RecomputeRun
 from tests.factories import ChannelFactory, CitizenFactory
-from tests.processes import stop
+from tests.processes import ON_A_REAL_WORKER, stop
 from tests.recompute_helpers import act, current_snapshot, engaged
 
-pytestmark = [
-    pytest.mark.worker,
-    pytest.mark.postgres,
-    pytest.mark.skipif(not settings.REDIS_URL, reason="needs Redis (REDIS_URL is unset)"),
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = ON_A_REAL_WORKER
 
 
 @pytest.fixture

@@ -9,15 +9,11 @@ from django.conf import settings
 from engagement.ladder.tasks import nightly_recompute
 from reports.models import Delivery
 from tests.factories import ChannelFactory, CitizenFactory, SavedReportFactory
+from tests.processes import ON_A_REAL_WORKER
 from tests.recompute_helpers import act
 from tests.test_recompute_worker import wait_for_run, worker  # noqa: F401 (the worker fixture)
 
-pytestmark = [
-    pytest.mark.worker,
-    pytest.mark.postgres,
-    pytest.mark.skipif(not settings.REDIS_URL, reason="needs Redis (REDIS_URL is unset)"),
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = ON_A_REAL_WORKER
 
 
 def wait_for_delivery(worker, timeout: float = 60) -> Delivery:  # noqa: F811 (the fixture)

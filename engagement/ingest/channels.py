@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 from typing import IO
 
-from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
 from django.db import transaction
 from simple_history.utils import bulk_create_with_history
 
@@ -16,11 +14,12 @@ from engagement.ingest.rows import (
     ImportRequest,
     ImportResult,
     Problems,
+    check_url,
     checked_row,
     csv_rows,
     import_service,
     record_result,
-    reject,
+    reject_if_problems,
 )
 from engagement.models import ImportBatch
 from forces.models import CHANNEL_SLUG_PATTERN, CHANNEL_SLUG_RULE, Channel, Force, Platform
@@ -76,11 +75,7 @@ def import_channels(*, source: IO[bytes], request: ImportRequest = DEFAULT_REQUE
             )
         if not row["name"]:
             problems.add(line, "name", "is empty")
-        if row["url"]:
-            try:
-                URLValidator()(row["url"])
-            except ValidationError:
-                problems.add(line, "url", "is not a URL")
+        check_url(line, row["url"], problems)
         key = (force, slug)
         if problems.count != before:
             continue  # the checks below name the force and slug: only once both are valid
@@ -110,10 +105,9 @@ def import_channels(*, source: IO[bytes], request: ImportRequest = DEFAULT_REQUE
                 url=row["url"],
             )
         )
-    if rows_read == 0 and not problems:
-        problems.add(1, "file", "has no rows")
-    if problems:
-        reject(problems, kind=ImportBatch.Kind.CHANNELS, rows_read=rows_read, request=request)
+    reject_if_problems(
+        problems, kind=ImportBatch.Kind.CHANNELS, rows_read=rows_read, request=request
+    )
     result = ImportResult(
         rows_read=rows_read,
         created=len(new),

@@ -54,7 +54,7 @@ from engagement.ingest.rows import (
     import_service,
     record_batch,
     record_result,
-    reject,
+    reject_if_problems,
 )
 from engagement.models import Citizen, ImportBatch, Interaction, Link, LinkedCitizen, StaleMonth
 from forces.models import Force, Platform
@@ -158,11 +158,18 @@ def _all_checked(
     """Every row checked, and the count read; on any problem the import is recorded as rejected
     and ImportRejected raised, before anything is written."""
     checked, rows_read = _checked_links(rows, problems, request)
-    if rows_read == 0 and not problems:
-        problems.add(1, "file", "has no rows")
-    if problems:
-        reject(problems, kind=kind, rows_read=rows_read, request=request)
+    reject_if_problems(problems, kind=kind, rows_read=rows_read, request=request)
     return checked, rows_read
+
+
+def _csv_links(
+    source: IO[bytes], request: ImportRequest
+) -> tuple[Iterable[tuple[int, Row | None]], Problems]:
+    """A links CSV's rows by line, and the problems its reading finds (recording a link and
+    withdrawing one read the same file)."""
+    problems = Problems("line")
+    rows = csv_rows(source, columns=LINK_COLUMNS, problems=problems, progress=request.progress)
+    return rows, problems
 
 
 def _citizen_ids(pseudonyms: Collection[str]) -> dict[str, int]:
@@ -293,9 +300,7 @@ def _audit(action: str, link: Link, platforms: tuple[str, str], request: ImportR
 @import_service
 def import_links(*, source: IO[bytes], request: ImportRequest = DEFAULT_REQUEST) -> ImportResult:
     """Import a links CSV (see LADDER.md): all new links, or none and ImportRejected."""
-    problems = Problems("line")
-    rows = csv_rows(source, columns=LINK_COLUMNS, problems=problems, progress=request.progress)
-    return _record_links(rows, problems, request)
+    return _record_links(*_csv_links(source, request), request)
 
 
 @import_service
@@ -417,9 +422,7 @@ def withdraw_links(
     """Withdraw the links a links CSV names (consent withdrawn): each link held is deleted, in
     either order; one not held is reported by line and changes nothing. A problem with any row
     rejects the whole file (ImportRejected), nothing withdrawn."""
-    problems = Problems("line")
-    rows = csv_rows(source, columns=LINK_COLUMNS, problems=problems, progress=request.progress)
-    return _withdraw(rows, problems, request)
+    return _withdraw(*_csv_links(source, request), request)
 
 
 @import_service

@@ -12,8 +12,6 @@ import re
 from datetime import date
 from typing import IO
 
-from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
 from django.db import transaction
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -23,11 +21,12 @@ from engagement.ingest.rows import (
     ImportRequest,
     ImportResult,
     Problems,
+    check_url,
     checked_row,
     csv_rows,
     import_service,
     record_result,
-    reject,
+    reject_if_problems,
 )
 from engagement.models import ImportBatch
 from forces.models import ROUTE_RUNGS, Channel, Force, Route
@@ -65,11 +64,7 @@ def _checked(line: int, row: dict[str, str], problems: Problems) -> dict[str, ob
         problems.add(line, "rung_position", f"is not a rung from {low} to {high}")
     if not row["name"]:
         problems.add(line, "name", "is empty")
-    if row["url"]:
-        try:
-            URLValidator()(row["url"])
-        except ValidationError:
-            problems.add(line, "url", "is not a URL")
+    check_url(line, row["url"], problems)
     opens_on = _day(row["opens_on"])
     if opens_on is None:
         problems.add(line, "opens_on", "is not a date (YYYY-MM-DD)")
@@ -141,10 +136,7 @@ def import_routes(*, source: IO[bytes], request: ImportRequest = DEFAULT_REQUEST
             for name in ROUTE_FIELDS:
                 setattr(route, name, values[name])
             changed.append(route)
-    if rows_read == 0 and not problems:
-        problems.add(1, "file", "has no rows")
-    if problems:
-        reject(problems, kind=ImportBatch.Kind.ROUTES, rows_read=rows_read, request=request)
+    reject_if_problems(problems, kind=ImportBatch.Kind.ROUTES, rows_read=rows_read, request=request)
     result = ImportResult(
         rows_read=rows_read,
         created=len(new),

@@ -25,6 +25,8 @@ from typing import IO, Any, NoReturn, ParamSpec, TypeVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import InterfaceError, OperationalError, connection
 from django.utils import timezone
 from structlog.contextvars import bound_contextvars
@@ -484,6 +486,27 @@ def reject(problems: Problems, *, kind: str, rows_read: int, request: ImportRequ
         "%s import (%s, %s) rejected: %d problem(s)", kind, origin, filename or "-", len(problems)
     )
     raise rejected
+
+
+def reject_if_problems(
+    problems: Problems, *, kind: str, rows_read: int, request: ImportRequest
+) -> None:
+    """Once every row is read: a file with no rows is a problem, and any problem rejects the
+    import (recorded, ImportRejected raised) before anything is written."""
+    if rows_read == 0 and not problems:
+        problems.add(1, "file", "has no rows")
+    if problems:
+        reject(problems, kind=kind, rows_read=rows_read, request=request)
+
+
+def check_url(position: int, value: str, problems: Problems, *, field: str = "url") -> None:
+    """An optional URL column: empty, or a URL (a problem otherwise, never quoting the cell)."""
+    if not value:
+        return
+    try:
+        URLValidator()(value)
+    except ValidationError:
+        problems.add(position, field, "is not a URL")
 
 
 def _decoded_lines(

@@ -14,6 +14,23 @@ from engagement.store.selectors import DistributionFilters, FiltersInvalid
 
 
 class ExportCommand(BaseCommand):
+    """An export command: its filters from its options, its CSV to standard output or --output.
+
+    A subclass adds its filter options and names its parameters, their parser and its export;
+    `handle` is the same for every export.
+    """
+
+    parameters: tuple[str, ...]  # the options that are filters, by their parameter names
+    parse_filters: Callable[[QueryDict], DistributionFilters]  # wrap in staticmethod()
+    export: Callable[..., DistributionExport]  # (filters, *, bom, suppress_below, ...); ditto
+    export_options: tuple[str, ...] = ()  # further options `export` takes, e.g. layout
+
+    def handle(self, *args, bom: bool, output: Path | None, suppress_below: int | None, **options):
+        filters = self.filters_from(options, self.parameters, self.parse_filters)
+        extra = {name: options[name] for name in self.export_options}
+        threshold = self.threshold(suppress_below)
+        self.write_export(self.export(filters, bom=bom, suppress_below=threshold, **extra), output)
+
     def add_export_arguments(self, parser) -> None:
         """The file options every export has: BOM, small-number threshold, output."""
         parser.add_argument("--bom", action="store_true", help="Start with a UTF-8 BOM (Excel).")

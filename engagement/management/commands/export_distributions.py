@@ -9,8 +9,6 @@ A force's local lens is never part of the shared figures: its figures are writte
 asked for by name with --lens (with --definition: that version of the lens).
 """
 
-from pathlib import Path
-
 from engagement.management.exportcommand import ExportCommand
 from engagement.store.exports import LAYOUTS, distribution_export
 from engagement.store.filters import FILTER_PARAMETERS, parse_distribution_filters
@@ -18,6 +16,10 @@ from engagement.store.filters import FILTER_PARAMETERS, parse_distribution_filte
 
 class Command(ExportCommand):
     help = "Write the current published distributions as CSV (long or wide layout of LADDER.md)."
+    parameters = FILTER_PARAMETERS
+    parse_filters = staticmethod(parse_distribution_filters)
+    export = staticmethod(distribution_export)
+    export_options = ("layout",)
 
     def add_arguments(self, parser):
         parser.add_argument("--definition", help="Definition version (default: the current one).")
@@ -38,17 +40,3 @@ class Command(ExportCommand):
         )
         parser.add_argument("--layout", choices=LAYOUTS, default="long")
         self.add_export_arguments(parser)
-
-    def handle(
-        self,
-        *args,
-        layout: str,
-        bom: bool,
-        output: Path | None,
-        suppress_below: int | None,
-        **options,
-    ):
-        filters = self.filters_from(options, FILTER_PARAMETERS, parse_distribution_filters)
-        threshold = self.threshold(suppress_below)
-        export = distribution_export(filters, layout=layout, bom=bom, suppress_below=threshold)
-        self.write_export(export, output)

@@ -5,8 +5,6 @@ python manage.py export_mobility [--definition VERSION] [--period-type T] [--for
     [--region R] [--bom] [--output PATH]
 """
 
-from pathlib import Path
-
 from engagement.management.exportcommand import ExportCommand
 from engagement.store.filters import MOBILITY_PARAMETERS, parse_mobility_filters
 from engagement.store.mobility import mobility_export
@@ -17,6 +15,9 @@ class Command(ExportCommand):
         "Write the current published mobility (citizens by rung in one period and rung in the "
         "next, per force) as CSV."
     )
+    parameters = MOBILITY_PARAMETERS
+    parse_filters = staticmethod(parse_mobility_filters)
+    export = staticmethod(mobility_export)
 
     def add_arguments(self, parser):
         parser.add_argument("--definition", help="Definition version (default: the current one).")
@@ -24,8 +25,3 @@ class Command(ExportCommand):
         parser.add_argument("--force", help="Force slugs, comma-separated.")
         parser.add_argument("--region", help="A force region.")
         self.add_export_arguments(parser)
-
-    def handle(self, *args, bom: bool, output: Path | None, suppress_below: int | None, **options):
-        filters = self.filters_from(options, MOBILITY_PARAMETERS, parse_mobility_filters)
-        threshold = self.threshold(suppress_below)
-        self.write_export(mobility_export(filters, bom=bom, suppress_below=threshold), output)

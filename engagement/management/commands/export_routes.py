@@ -5,8 +5,6 @@ python manage.py export_routes [--definition VERSION] [--period-type T] [--perio
     [--force kent,essex] [--bom] [--suppress-below N] [--output PATH]
 """
 
-from pathlib import Path
-
 from engagement.management.exportcommand import ExportCommand
 from engagement.store.filters import ROUTE_PARAMETERS, parse_route_filters
 from engagement.store.routes import routes_export
@@ -17,6 +15,9 @@ class Command(ExportCommand):
         "Write every route in every period held (or those chosen) with whether it is open and "
         "its use, as CSV."
     )
+    parameters = ROUTE_PARAMETERS
+    parse_filters = staticmethod(parse_route_filters)
+    export = staticmethod(routes_export)
 
     def add_arguments(self, parser):
         parser.add_argument("--definition", help="Definition version (default: the current one).")
@@ -24,8 +25,3 @@ class Command(ExportCommand):
         parser.add_argument("--period", help="One period, e.g. 2026-04 or 2026-Q2.")
         parser.add_argument("--force", help="Force slugs, comma-separated.")
         self.add_export_arguments(parser)
-
-    def handle(self, *args, bom: bool, output: Path | None, suppress_below: int | None, **options):
-        filters = self.filters_from(options, ROUTE_PARAMETERS, parse_route_filters)
-        threshold = self.threshold(suppress_below)
-        self.write_export(routes_export(filters, bom=bom, suppress_below=threshold), output)
