@@ -357,6 +357,10 @@ LOGGING = {
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "structured"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # Without REDIS_URL the broker is in memory and has no host: kombu warns "No hostname was
+    # supplied" at every task queued in-process (make demo printed it). With Redis its
+    # connection warnings matter and are kept.
+    "loggers": {} if REDIS_URL else {"kombu.connection": {"level": "ERROR"}},
 }
 structlog.configure(
     processors=[
