@@ -61,10 +61,15 @@ def current_snapshots() -> list[DistributionSnapshot]:
 
 
 def latest_run() -> RecomputeRun | None:
-    """The latest run of the shared figures (previews and local lenses are not the site's)."""
+    """The latest run of the shared figures (previews and local lenses are not the site's).
+
+    Every page's status line reads it: without the run's plan (`covered`, a mark per stale
+    month) and its error text, which the line never shows and which cost more than the rest of
+    the row to fetch and decode."""
     return (
         RecomputeRun.objects.filter(preview=False, definition__force__isnull=True)
         .select_related("definition")
+        .defer("covered", "error", "definition__notes")
         .order_by("-queued_at", "-pk")
         .first()
     )
