@@ -43,6 +43,7 @@ def test_the_benchmark_runs_in_its_own_database_next_to_the_developers(bench):
 WITHOUT_TARGET = {
     "of which mobility, full",
     "of which mobility, incremental",
+    "page warming after publishing (a worker)",
     "/healthz p95, 8 clients",
     "overview page, empty cache",
     "force page, empty cache",
@@ -55,6 +56,7 @@ FIGURES = {
     "incremental with nothing to count",
     "of which mobility, full",
     "of which mobility, incremental",
+    "page warming after publishing (a worker)",
     "/healthz p95, 8 clients",
     "overview page p95, 8 clients",
     "overview page from the cache",
@@ -91,6 +93,7 @@ def test_the_benchmark_measures_every_figure_at_a_tiny_size(tmp_path):
         assert bool(row["target"]) != (row["figure"] in WITHOUT_TARGET)
         if row["baseline"]:
             assert row["baseline_value"] > 0 and row["ratio"] is not None
+    assert results["rows"]["pages_warmed"] > 0  # timed on its own, not inside the recompute
     assert "| full recompute |" in done.stdout
     for run in ("full", "incremental", "nothing to count"):
         assert results["steps"][run], run  # the time of each step of each recompute
