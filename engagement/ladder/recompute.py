@@ -66,7 +66,9 @@ from engagement.models import (
     Interaction,
     PeriodType,
     RecomputeRun,
+    RollupsAhead,
     Scope,
+    StaleCitizen,
     StaleMonth,
 )
 from forces.models import Force
@@ -444,53 +446,137 @@ def _lacks_platform_scope(snapshot: DistributionSnapshot) -> bool:
 
 
 def compute_force(*, run_id: int, force_id: int) -> int:
-    """Rebuild one force's rollup where it changed and count it into the run's snapshot."""
+    """Rebuild one force's rollup where it changed and count it into the run's snapshot: by
+    difference when only a few citizens' interactions changed, else by recounting."""
     with holding_run(run_id):
         run = RecomputeRun.objects.select_related("snapshot").get(pk=run_id)
         if run.status != Status.RUNNING:
             return 0  # abandoned, failed or already published: nothing to add
         _heartbeat(run_id)
         work = run.covered["forces"][str(force_id)]
-        data = run.covered["range"]
         with transaction.atomic():
             _lock_force_step(run_id, force_id)
             _prepare_counting()
             Distribution.objects.filter(snapshot=run.snapshot, force_id=force_id).delete()
-            if work["rebuild"]:
-                months = None if work["rebuild"] == "all" else work["rebuild"]
-                counting.rebuild_moments(
-                    definition_id=run.definition_id, force_id=force_id, months=months
-                )
-                counting.rebuild_states(
-                    definition_id=run.definition_id,
-                    force_id=force_id,
-                    from_month=None if months is None else min(months),
-                )
-            rows = counting.count_force(
-                snapshot_id=run.snapshot.pk,
-                definition_id=run.definition_id,
-                force_id=force_id,
-                periods=counting.periods_to_recount(
-                    data["first_month"], data["horizon_month"], work["recount_from"]
-                ),
-                first_month=data["first_month"],
-                horizon_month=data["horizon_month"],
-            )
-            # Mobility (engagement.ladder.mobility): the same force's pairs of periods, from
-            # the same rollups, into the same snapshot and transaction.
-            mobility.count_force_moves(
-                snapshot_id=run.snapshot.pk,
-                definition_id=run.definition_id,
-                force_id=force_id,
-                first_month=data["first_month"],
-                horizon_month=data["horizon_month"],
-                recount_from=work["recount_from"],
-            )
+            by_difference = _can_count_by_difference(run, force_id, work)
+            if by_difference:
+                rows = _count_by_difference(run, force_id, work)
+            else:
+                rows = _recount(run, force_id, work)
+            RollupsAhead.objects.get_or_create(definition_id=run.definition_id, force_id=force_id)
             run = RecomputeRun.objects.select_for_update().get(pk=run_id)
             run.covered["done"] = sorted({*run.covered["done"], force_id})
+            differed = set(run.covered.get("by_difference", [])) - {force_id}
+            run.covered["by_difference"] = sorted(
+                differed | ({force_id} if by_difference else set())
+            )
             run.heartbeat_at = timezone.now()
             run.save(update_fields=["covered", "heartbeat_at"])
         return rows
+
+
+def _recount(run: RecomputeRun, force_id: int, work: dict) -> int:
+    """Rebuild the force's rollups where they changed and count it from `recount_from` on;
+    the finishing step copies its earlier periods."""
+    data = run.covered["range"]
+    if work["rebuild"]:
+        months = None if work["rebuild"] == "all" else work["rebuild"]
+        counting.rebuild_moments(definition_id=run.definition_id, force_id=force_id, months=months)
+        counting.rebuild_states(
+            definition_id=run.definition_id,
+            force_id=force_id,
+            from_month=None if months is None else min(months),
+        )
+    rows = counting.count_force(
+        snapshot_id=run.snapshot.pk,
+        definition_id=run.definition_id,
+        force_id=force_id,
+        periods=counting.periods_to_recount(
+            data["first_month"], data["horizon_month"], work["recount_from"]
+        ),
+        first_month=data["first_month"],
+        horizon_month=data["horizon_month"],
+    )
+    # Mobility (engagement.ladder.mobility): the same force's pairs of periods, from
+    # the same rollups, into the same snapshot and transaction.
+    mobility.count_force_moves(
+        snapshot_id=run.snapshot.pk,
+        definition_id=run.definition_id,
+        force_id=force_id,
+        first_month=data["first_month"],
+        horizon_month=data["horizon_month"],
+        recount_from=work["recount_from"],
+    )
+    return rows
+
+
+# Above this many changed citizens in a force, recounting it costs less than the difference.
+DIFFERENCE_BUDGET = 50_000
+
+
+def _can_count_by_difference(run: RecomputeRun, force_id: int, work: dict) -> bool:
+    """Whether the force can be counted by difference (counting.py step 7) exactly: an
+    incremental run over the previous snapshot's range, whose stale months hold only citizens'
+    new interactions (no link or erasure: those ask for a recount), not too many of them, and
+    whose rollups are still what the previous snapshot counted (no RollupsAhead)."""
+    data, previous_id = run.covered["range"], run.covered["previous_snapshot"]
+    if not previous_id or not isinstance(work["rebuild"], list) or not work["rebuild"]:
+        return False
+    previous = DistributionSnapshot.objects.get(pk=previous_id)
+    if (previous.first_month, previous.horizon_month) != (
+        data["first_month"],
+        data["horizon_month"],
+    ):
+        return False
+    if RollupsAhead.objects.filter(definition_id=run.definition_id, force_id=force_id).exists():
+        return False
+    stale = StaleCitizen.objects.filter(force_id=force_id, local_month__in=work["rebuild"])
+    if stale.filter(citizen__isnull=True).exists():
+        return False
+    changed = stale.values("citizen_id").distinct()[: DIFFERENCE_BUDGET + 1].count()
+    return 0 < changed <= DIFFERENCE_BUDGET
+
+
+def _count_by_difference(run: RecomputeRun, force_id: int, work: dict) -> int:
+    """Count the force as the previous snapshot's figures plus its changed persons' difference:
+    taken away as the old rollups count them, their rollup rows rebuilt, added back."""
+    data = run.covered["range"]
+    difference = counting.Difference(
+        snapshot_id=run.snapshot.pk,
+        previous_snapshot_id=run.covered["previous_snapshot"],
+        force_id=force_id,
+    )
+    difference.start(months=work["rebuild"])
+    span = {
+        "snapshot_id": run.snapshot.pk,
+        "definition_id": run.definition_id,
+        "force_id": force_id,
+        "first_month": data["first_month"],
+        "horizon_month": data["horizon_month"],
+    }
+    periods = counting.periods_to_recount(
+        data["first_month"], data["horizon_month"], work["recount_from"]
+    )
+    counting.count_force(periods=periods, changed_sign=-1, **span)  # as the old rollups
+    mobility.count_force_moves(recount_from=work["recount_from"], changed_sign=-1, **span)
+    counting.rebuild_moments(
+        definition_id=run.definition_id,
+        force_id=force_id,
+        months=work["rebuild"],
+        changed_only=True,
+    )
+    counting.rebuild_states(
+        definition_id=run.definition_id,
+        force_id=force_id,
+        from_month=min(work["rebuild"]),
+        changed_only=True,
+    )
+    counting.count_force(periods=periods, changed_sign=1, **span)  # as the new ones
+    mobility.count_force_moves(recount_from=work["recount_from"], changed_sign=1, **span)
+    rows = counting.apply_difference(difference)
+    mobility.apply_moves_difference(difference)
+    difference.finish()
+    return rows
 
 
 def finish_run(*, run_id: int, before_publish: Callable[[], None] | None = None) -> RecomputeRun:
@@ -538,7 +624,9 @@ def _write_rest(run: RecomputeRun) -> None:
                 recount_from={
                     int(force_id): work["recount_from"] or 0
                     for force_id, work in run.covered["forces"].items()
-                },
+                }
+                # A force counted by difference has every row already: nothing to copy.
+                | dict.fromkeys(run.covered.get("by_difference", []), 0),
                 first_month=data["first_month"],
                 horizon_month=data["horizon_month"],
             )
@@ -573,7 +661,17 @@ def _publish(run: RecomputeRun) -> None:
         .values_list("pk", "marked_at")
         if marked_at.isoformat() == seen[pk]
     ]
+    StaleCitizen.objects.filter(
+        Exists(
+            StaleMonth.objects.filter(
+                pk__in=unchanged, force_id=OuterRef("force_id"), local_month=OuterRef("local_month")
+            )
+        )
+    ).delete()
     StaleMonth.objects.filter(pk__in=unchanged).delete()
+    RollupsAhead.objects.filter(
+        definition=run.definition, force_id__in=[int(pk) for pk in run.covered["forces"]]
+    ).delete()
     run.status = Status.SUCCEEDED
     run.finished_at = run.heartbeat_at = now
     run.rows_written = Distribution.objects.filter(snapshot=run.snapshot).count()
