@@ -467,7 +467,10 @@ def compute_force(*, run_id: int, force_id: int) -> int:
                 rows = _count_by_difference(run, force_id, work)
             else:
                 rows = _recount(run, force_id, work)
-            RollupsAhead.objects.get_or_create(definition_id=run.definition_id, force_id=force_id)
+            RollupsAhead.objects.bulk_create(
+                [RollupsAhead(definition_id=run.definition_id, force_id=force_id)],
+                ignore_conflicts=True,
+            )
             run = RecomputeRun.objects.select_for_update().get(pk=run_id)
             run.covered["done"] = sorted({*run.covered["done"], force_id})
             differed = set(run.covered.get("by_difference", [])) - {force_id}
