@@ -88,7 +88,10 @@ counted as openings and closings summed in period order, so a state lasting year
 state lasting a month does.
 
 Rung 0 (step 5) is written last from the counted rows and the current populations. Step 6
-copies the figures an incremental run did not need to recount from the previous snapshot.
+copies the figures an incremental run did not need to recount from the previous snapshot. Step 7
+spares an incremental run most of step 4: when an import only added some citizens'
+interactions, a force's figures are the previous ones with those citizens moved from their old
+rung to their new one.
 """
 
 from __future__ import annotations

@@ -27,7 +27,10 @@ makes the result safe to serve:
   the previous snapshot: the forces with stale-month marks, from their earliest marked month
   (a lasting state carries a change forward; its rollup is replayed from that month, not
   rebuilt over the whole history); and, if the horizon moved, every force from the
-  old horizon's next month (open states now reach further). Everything else is copied. Runs
+  old horizon's next month (open states now reach further). Everything else is copied. A force
+  whose stale months hold only imported citizens' new interactions is counted by difference
+  instead (counting.py step 7: only those citizens are counted again), unless an unpublished
+  run already rebuilt its rollups (RollupsAhead: they no longer match the published figures). Runs
   fall back to a full rebuild when there is no previous snapshot to build on, when the range
   moved backwards (data older than the previous earliest month, or data removed), or when the
   previous snapshot predates platform scope. An incremental run with nothing to count (no
