@@ -146,3 +146,12 @@ def test_rollups_rebuilt_by_a_failed_run_make_the_next_run_recount(counted):
 
     assert run.covered["by_difference"] == []
     assert_equals_a_full_run(figures_now())
+
+
+def test_data_in_a_new_month_recounts_every_force(counted):
+    imported("kent,twitter-main,@USER00001,share,2026-11-02T10:00:00Z,next-month-1")
+
+    run = succeed()
+
+    assert run.covered["by_difference"] == []
+    assert_equals_a_full_run(figures_now())
