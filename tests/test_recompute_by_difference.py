@@ -155,3 +155,16 @@ def test_data_in_a_new_month_recounts_every_force(counted):
 
     assert run.covered["by_difference"] == []
     assert_equals_a_full_run(figures_now())
+
+
+def test_new_data_for_a_linked_identifier_counts_its_whole_person_by_difference(counted):
+    links = "force,platform,citizen,linked_platform,linked_citizen\n"
+    links += "kent,twitter,user00013,offline,user00008\n"
+    import_links(source=io.BytesIO(links.encode()), request=ImportRequest(filename="links.csv"))
+    succeed()
+    imported("kent,offline-main,user00008,volunteer,2026-10-25T10:00:00Z,linked-1")
+
+    run = succeed()
+
+    assert run.covered["by_difference"] == [kent()]
+    assert_equals_a_full_run(figures_now())

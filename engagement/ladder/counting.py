@@ -225,13 +225,10 @@ def _changed_citizens(column: str, on: bool) -> str:
 
 
 def _changed_persons(column: str, on: bool) -> str:
-    """The same for the persons the changed citizens belong to (every identifier of theirs),
-    read through the person table aliased `lp`, as counting reads citizens."""
-    return (
-        f"AND COALESCE(lp.person, {column}) IN (SELECT person FROM ladder_changed_persons)"
-        if on
-        else ""
-    )
+    """The same for every identifier of the persons the changed citizens belong to: a person
+    counts whole. On the identifier column itself, so that the rollups are filtered as they are
+    read, before any join."""
+    return f"AND {column} IN (SELECT citizen_id FROM ladder_changed_persons)" if on else ""
 
 
 DELETE_MOMENTS_SQL = """
@@ -888,7 +885,7 @@ def periods_to_recount(first_month: int, horizon_month: int, recount_from: int |
 
 CHANGED_TABLES_SQL = (
     "CREATE TEMPORARY TABLE IF NOT EXISTS ladder_changed_citizens (citizen_id bigint PRIMARY KEY)",
-    "CREATE TEMPORARY TABLE IF NOT EXISTS ladder_changed_persons (person bigint PRIMARY KEY)",
+    "CREATE TEMPORARY TABLE IF NOT EXISTS ladder_changed_persons (citizen_id bigint PRIMARY KEY)",
     """CREATE TEMPORARY TABLE IF NOT EXISTS ladder_difference (
         snapshot_id bigint, period_type text, period text, period_start date,
         scope text, force_id bigint, channel_id bigint, platform text,
@@ -911,11 +908,20 @@ SELECT DISTINCT citizen_id FROM engagement_stalecitizen
 WHERE force_id = %(force)s AND citizen_id IS NOT NULL {months}
 """
 
+# Every identifier of the changed citizens' persons: themselves, and through the person table
+# their person and everyone else in it.
 CHANGED_PERSONS_SQL = """
-INSERT INTO ladder_changed_persons (person)
-SELECT DISTINCT COALESCE(lp.person, c.citizen_id)
+INSERT INTO ladder_changed_persons (citizen_id)
+SELECT citizen_id FROM ladder_changed_citizens
+UNION
+SELECT lp.person
 FROM ladder_changed_citizens c
-LEFT JOIN engagement_linkedcitizen lp ON lp.citizen_id = c.citizen_id AND lp.force_id = %(force)s
+JOIN engagement_linkedcitizen lp ON lp.citizen_id = c.citizen_id AND lp.force_id = %(force)s
+UNION
+SELECT other.citizen_id
+FROM ladder_changed_citizens c
+JOIN engagement_linkedcitizen lp ON lp.citizen_id = c.citizen_id AND lp.force_id = %(force)s
+JOIN engagement_linkedcitizen other ON other.person = lp.person AND other.force_id = %(force)s
 """
 
 INSERT_DIFFERENCE = INSERT_DISTRIBUTION.replace("engagement_distribution", "ladder_difference")
