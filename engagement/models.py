@@ -313,6 +313,64 @@ class StaleMonth(models.Model):
         return f"{self.force_id} month {self.local_month}"
 
 
+class StaleCitizenQuerySet(models.QuerySet):
+    def mark_recount(self, *, force_id: int, months) -> None:
+        """Ask for the force to be recounted from these months: what changed there is not one
+        citizen's own interactions (a link, an erasure), so counting by difference cannot tell."""
+        self.bulk_create(
+            [StaleCitizen(force_id=force_id, citizen=None, local_month=month) for month in months],
+            ignore_conflicts=True,
+        )
+
+
+class StaleCitizen(models.Model):
+    """A citizen whose interactions in a force and month an import added, beside its StaleMonth
+    mark: the next incremental run counts only these citizens again, by difference.
+
+    A row without a citizen asks for a recount of the force instead (StaleCitizen.objects.
+    mark_recount): links and erasures change figures without a citizen of their own to count.
+    """
+
+    force = models.ForeignKey(Force, on_delete=models.CASCADE, related_name="+")
+    citizen = models.ForeignKey(
+        "Citizen", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    local_month = models.PositiveIntegerField()
+
+    objects = StaleCitizenQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["force", "citizen", "local_month"],
+                name="stale_citizen_unique",
+                nulls_distinct=False,
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.force_id} month {self.local_month}"
+
+
+class RollupsAhead(models.Model):
+    """A force whose rollups a run rebuilt and has not published yet: they are ahead of the
+    published figures, so its next count must recount, not count by difference (which reads
+    the rollups as the published figures saw them). Cleared when the run publishes."""
+
+    definition = models.ForeignKey(
+        "EngagementDefinition", on_delete=models.CASCADE, related_name="+"
+    )
+    force = models.ForeignKey(Force, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["definition", "force"], name="rollups_ahead_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.force_id} under {self.definition_id}"
+
+
 class ImportSource(models.TextChoices):
     """Through which door data came in (an import, a link)."""
 

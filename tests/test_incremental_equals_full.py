@@ -87,6 +87,10 @@ CASES: dict[str, list[Callable[[], None]]] = {
     ],
     "a citizen erased": [erased("twitter", "@USER00001"), erased("instagram", "user00016")],
     "a link added and withdrawn": [links(import_links), links(withdraw_links)],
+    "new data for a linked identifier": [
+        links(import_links),
+        imported("kent,offline-main,user00008,volunteer,2026-10-25T10:00:00Z,linked-1"),
+    ],
 }
 
 

@@ -216,7 +216,7 @@ def test_many_rows_go_in_with_a_constant_number_of_queries(kent_twitter):
         result = import_lines(*lines)
     assert (result.created, result.duplicates) == (12_000, 0)
     assert Citizen.objects.count() == 700
-    assert len(queries) < 25
+    assert len(queries) < 26  # one more since an import records its changed citizens
 
 
 @pytest.mark.postgres

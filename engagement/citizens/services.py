@@ -23,7 +23,7 @@ from audit.models import AuditEntry
 from audit.recording import record
 from engagement.ingest.links import forces_linking, relink
 from engagement.ingest.pseudonyms import normalise, pseudonymise
-from engagement.models import Citizen, Interaction, Link, StaleMonth
+from engagement.models import Citizen, Interaction, Link, StaleCitizen, StaleMonth
 from forces.choices import Platform
 
 
@@ -84,6 +84,11 @@ def erase_citizen(
             unique_fields=["force", "local_month"],
             update_fields=["marked_at"],
         )
+        for force_id in {mark.force_id for mark in touched}:
+            StaleCitizen.objects.mark_recount(
+                force_id=force_id,
+                months=[mark.local_month for mark in touched if mark.force_id == force_id],
+            )
         interactions, _ = held.delete()
         months = len(touched)
         # Its rollup rows (every definition's), its links and its person rows go with it.

@@ -426,6 +426,12 @@ def _load(staging: IO[str]) -> int:
             "ON CONFLICT (force_id, local_month) DO UPDATE SET marked_at = excluded.marked_at",
             [connection.ops.adapt_datetimefield_value(timezone.now())],
         )
+        # Which citizens changed there: an incremental run counts only them, by difference.
+        cursor.execute(
+            "INSERT INTO engagement_stalecitizen (force_id, citizen_id, local_month) "
+            "SELECT DISTINCT force_id, citizen_id, local_month FROM ingest_new WHERE true "
+            "ON CONFLICT DO NOTHING"
+        )
         cursor.execute("DROP TABLE ingest_staging")
         cursor.execute("DROP TABLE ingest_new")
     return created

@@ -56,7 +56,15 @@ from engagement.ingest.rows import (
     record_result,
     reject_if_problems,
 )
-from engagement.models import Citizen, ImportBatch, Interaction, Link, LinkedCitizen, StaleMonth
+from engagement.models import (
+    Citizen,
+    ImportBatch,
+    Interaction,
+    Link,
+    LinkedCitizen,
+    StaleCitizen,
+    StaleMonth,
+)
 from forces.models import Force, Platform
 
 LINK_COLUMNS = (
@@ -281,6 +289,7 @@ def _mark_stale(force_id: int, citizens: set[int], now: datetime) -> int:
         unique_fields=["force", "local_month"],
         update_fields=["marked_at"],
     )
+    StaleCitizen.objects.mark_recount(force_id=force_id, months=months)
     return len(months)
 
 

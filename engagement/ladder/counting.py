@@ -88,7 +88,10 @@ counted as openings and closings summed in period order, so a state lasting year
 state lasting a month does.
 
 Rung 0 (step 5) is written last from the counted rows and the current populations. Step 6
-copies the figures an incremental run did not need to recount from the previous snapshot.
+copies the figures an incremental run did not need to recount from the previous snapshot. Step 7
+spares an incremental run most of step 4: when an import only added some citizens'
+interactions, a force's figures are the previous ones with those citizens moved from their old
+rung to their new one.
 """
 
 from __future__ import annotations
@@ -215,9 +218,22 @@ def _month_filter(months: Iterable[int] | None, column: str, params: dict) -> st
     return f"AND {column} IN ({', '.join(names) or 'NULL'})"
 
 
+def _changed_citizens(column: str, on: bool) -> str:
+    """An SQL condition keeping only the changed citizens (identifiers) of counting by
+    difference (step 7), or nothing when `on` is false."""
+    return f"AND {column} IN (SELECT citizen_id FROM ladder_changed_citizens)" if on else ""
+
+
+def _changed_persons(column: str, on: bool) -> str:
+    """The same for every identifier of the persons the changed citizens belong to: a person
+    counts whole. On the identifier column itself, so that the rollups are filtered as they are
+    read, before any join."""
+    return f"AND {column} IN (SELECT citizen_id FROM ladder_changed_persons)" if on else ""
+
+
 DELETE_MOMENTS_SQL = """
 DELETE FROM engagement_citizenmonth
-WHERE definition_id = %(definition)s AND force_id = %(force)s {months}
+WHERE definition_id = %(definition)s AND force_id = %(force)s {months} {only}
 """
 
 INSERT_MOMENTS_SQL = """
@@ -228,22 +244,35 @@ SELECT %(definition)s, i.force_id, i.channel_id, i.citizen_id, i.local_month,
        MAX(k.rung_position)
 FROM engagement_interaction i
 JOIN kinds k ON k.slug = i.kind AND NOT k.lasting AND k.rung_position IS NOT NULL
-WHERE i.force_id = %(force)s {months}
+WHERE i.force_id = %(force)s {months} {only_interactions}
 GROUP BY i.force_id, i.channel_id, i.citizen_id, i.local_month
 """
 
 
-def rebuild_moments(*, definition_id: int, force_id: int, months: Iterable[int] | None) -> int:
-    """Rebuild a force's CitizenMonth rows for `months` (every month when None)."""
+def rebuild_moments(
+    *,
+    definition_id: int,
+    force_id: int,
+    months: Iterable[int] | None,
+    changed_only: bool = False,
+) -> int:
+    """Rebuild a force's CitizenMonth rows for `months` (every month when None); only the
+    changed citizens' rows when `changed_only` (counting by difference, step 7)."""
     params: dict = {"definition": definition_id, "force": force_id}
     months = list(months) if months is not None else None
     with connection.cursor() as cursor:
         cursor.execute(
-            DELETE_MOMENTS_SQL.format(months=_month_filter(months, "month", params)), params
+            DELETE_MOMENTS_SQL.format(
+                months=_month_filter(months, "month", params),
+                only=_changed_citizens("citizen_id", changed_only),
+            ),
+            params,
         )
         cursor.execute(
             INSERT_MOMENTS_SQL.format(
-                kinds=KINDS_CTE, months=_month_filter(months, "i.local_month", params)
+                kinds=KINDS_CTE,
+                months=_month_filter(months, "i.local_month", params),
+                only_interactions=_changed_citizens("i.citizen_id", changed_only),
             ),
             params,
         )
@@ -288,7 +317,7 @@ carried AS (
     FROM engagement_lastingstate s
     WHERE s.definition_id = %(definition)s AND s.force_id = %(force)s
       AND s.opened_month < %(from_month)s
-      AND (s.closed_month IS NULL OR s.closed_month >= %(from_month)s)
+      AND (s.closed_month IS NULL OR s.closed_month >= %(from_month)s) {only_carried}
 ),
 triggers AS (
     SELECT slug AS kind, slug AS state_kind, rung_position, 0 AS is_end FROM kinds WHERE lasting
@@ -300,7 +329,7 @@ events AS (
            0 AS is_carried, i.occurred_at, i.local_month, t.is_end
     FROM engagement_interaction i
     JOIN triggers t ON t.kind = i.kind
-    WHERE i.force_id = %(force)s AND i.local_month >= %(from_month)s
+    WHERE i.force_id = %(force)s AND i.local_month >= %(from_month)s {only_interactions}
     UNION ALL
     SELECT channel_id, citizen_id, state_kind, rung_position, 1, NULL, opened_month, 0
     FROM carried
@@ -339,21 +368,38 @@ DELETE_STATES_SQL = """
 DELETE FROM engagement_lastingstate
 WHERE definition_id = %(definition)s AND force_id = %(force)s AND id <= %(last_id)s
   AND (opened_month >= %(from_month)s OR closed_month IS NULL
-       OR closed_month >= %(from_month)s)
+       OR closed_month >= %(from_month)s) {only}
 """
 
 
-def rebuild_states(*, definition_id: int, force_id: int, from_month: int | None = None) -> int:
+def rebuild_states(
+    *,
+    definition_id: int,
+    force_id: int,
+    from_month: int | None = None,
+    changed_only: bool = False,
+) -> int:
     """Rebuild a force's LastingState rows: all of them, or (from_month given, the earliest
-    month that changed) those open when that month began or opened since; returns rows written."""
+    month that changed) those open when that month began or opened since; only the changed
+    citizens' when `changed_only` (step 7). Returns rows written."""
     params = {"definition": definition_id, "force": force_id, "from_month": from_month or 0}
     with connection.cursor() as cursor:
         cursor.execute(LAST_STATE_SQL)
         (params["last_id"],) = cursor.fetchone()
-        cursor.execute(INSERT_STATES_SQL.format(kinds=KINDS_CTE), params)
+        cursor.execute(
+            INSERT_STATES_SQL.format(
+                kinds=KINDS_CTE,
+                only_carried=_changed_citizens("s.citizen_id", changed_only),
+                only_interactions=_changed_citizens("i.citizen_id", changed_only),
+            ),
+            params,
+        )
         written = cursor.rowcount
         if params["last_id"] is not None:
-            cursor.execute(DELETE_STATES_SQL, params)
+            cursor.execute(
+                DELETE_STATES_SQL.format(only=_changed_citizens("citizen_id", changed_only)),
+                params,
+            )
         return written
 
 
@@ -433,7 +479,7 @@ on_channel AS (
     CROSS JOIN types t
     JOIN periods p ON p.type_no = t.type_no AND p.period_index = (m.month - t.shift) / t.length
     WHERE m.definition_id = %(definition)s AND m.force_id = %(force)s
-      AND m.month >= %(from_month)s
+      AND m.month >= %(from_month)s {only_moments}
     GROUP BY p.type_no, p.period_index, m.channel_id, c.platform_no,
              COALESCE(lp.person, m.citizen_id)
 ),
@@ -463,7 +509,7 @@ spans AS (
     CROSS JOIN types t
     CROSS JOIN scopes sc
     WHERE s.definition_id = %(definition)s AND s.force_id = %(force)s
-      AND COALESCE(s.closed_month, %(horizon_month)s) >= %(from_month)s
+      AND COALESCE(s.closed_month, %(horizon_month)s) >= %(from_month)s {only_states}
 ),
 span_counts AS (
     SELECT type_no, scope_no, scope_key, citizen_id, COUNT(*) AS spans
@@ -563,7 +609,7 @@ counted AS (
 )
 SELECT %(snapshot)s, p.period_type, p.period, p.period_start, sc.scope, %(force)s,
        CASE WHEN n.scope_no = 0 THEN n.scope_key END, COALESCE(pl.platform, ''),
-       n.rung_position, n.citizens
+       n.rung_position, %(sign)s * n.citizens
 FROM counted n
 JOIN periods p ON p.type_no = n.type_no AND p.period_index = n.period_index
 JOIN scopes sc ON sc.scope_no = n.scope_no
@@ -579,8 +625,12 @@ def count_force(
     periods: Iterable[Period],
     first_month: int,
     horizon_month: int,
+    changed_sign: int | None = None,
 ) -> int:
-    """Write one force's rung 1 to 6 rows for `periods` into the snapshot; returns rows written."""
+    """Write one force's rung 1 to 6 rows for `periods` into the snapshot; returns rows written.
+
+    With `changed_sign` (-1 or +1), count only the changed persons into the difference
+    instead, with that sign (step 7)."""
     periods = list(periods)
     if not periods:
         return 0
@@ -588,6 +638,7 @@ def count_force(
         "snapshot": snapshot_id,
         "definition": definition_id,
         "force": force_id,
+        "sign": changed_sign or 1,
         "horizon_month": horizon_month,
         "from_month": max(first_month, min(period.start_month for period in periods)),
     }
@@ -613,8 +664,11 @@ def count_force(
     for number, platform in enumerate(Platform.values):
         params[f"platform{number}"] = platform
         platforms.append(f"({number}, %(platform{number})s)")
+    changed = changed_sign is not None
     sql = COUNT_SQL.format(
-        insert=INSERT_DISTRIBUTION,
+        insert=INSERT_DIFFERENCE if changed else INSERT_DISTRIBUTION,
+        only_moments=_changed_persons("m.citizen_id", changed),
+        only_states=_changed_persons("s.citizen_id", changed),
         types=", ".join(types),
         periods=", ".join(rows),
         scopes=", ".join(scopes),
@@ -813,3 +867,136 @@ def periods_to_recount(first_month: int, horizon_month: int, recount_from: int |
     if recount_from is None:
         return periods
     return [period for period in periods if months_in(period)[-1] >= recount_from]
+
+
+# ---------------------------------------------------------------------------------------------
+# Step 7 (incremental runs, instead of steps 4 and 6 for a force). Counting by difference.
+# ---------------------------------------------------------------------------------------------
+# A person's rung in a period depends on their own rollup rows only, and the figures are sums
+# over persons. So when an import only added interactions of a few citizens (StaleCitizen), the
+# new figures are the previous snapshot's, minus those persons as the previous rollups count
+# them, plus those persons as the rebuilt rollups count them: steps 4 and M1 over the changed
+# persons only, with sign -1 before their rollup rows are rebuilt (only theirs) and +1 after,
+# into a scratch table, then summed with the previous snapshot's rows of the force in one
+# INSERT ... SELECT. The periods are those step 4 would recount (a change in month m moves
+# nothing before m). Exact as long as the rollups are still what the previous snapshot counted
+# (see recompute.RollupsAhead) and the range did not move; a link or an erasure changes persons
+# without interactions of their own, so it asks for a recount instead.
+
+CHANGED_TABLES_SQL = (
+    "CREATE TEMPORARY TABLE IF NOT EXISTS ladder_changed_citizens (citizen_id bigint PRIMARY KEY)",
+    "CREATE TEMPORARY TABLE IF NOT EXISTS ladder_changed_persons (citizen_id bigint PRIMARY KEY)",
+    """CREATE TEMPORARY TABLE IF NOT EXISTS ladder_difference (
+        snapshot_id bigint, period_type text, period text, period_start date,
+        scope text, force_id bigint, channel_id bigint, platform text,
+        rung_position integer, citizens bigint)""",
+    """CREATE TEMPORARY TABLE IF NOT EXISTS ladder_moves_difference (
+        snapshot_id bigint, period_type text, from_period text,
+        to_period text, force_id bigint, from_rung integer, to_rung integer,
+        citizens bigint)""",
+)
+SCRATCH_TABLES = (
+    "ladder_changed_citizens",
+    "ladder_changed_persons",
+    "ladder_difference",
+    "ladder_moves_difference",
+)
+
+CHANGED_CITIZENS_SQL = """
+INSERT INTO ladder_changed_citizens (citizen_id)
+SELECT DISTINCT citizen_id FROM engagement_stalecitizen
+WHERE force_id = %(force)s AND citizen_id IS NOT NULL {months}
+"""
+
+# Every identifier of the changed citizens' persons: themselves, and through the person table
+# their person and everyone else in it.
+CHANGED_PERSONS_SQL = """
+INSERT INTO ladder_changed_persons (citizen_id)
+SELECT citizen_id FROM ladder_changed_citizens
+UNION
+SELECT lp.person
+FROM ladder_changed_citizens c
+JOIN engagement_linkedcitizen lp ON lp.citizen_id = c.citizen_id AND lp.force_id = %(force)s
+UNION
+SELECT other.citizen_id
+FROM ladder_changed_citizens c
+JOIN engagement_linkedcitizen lp ON lp.citizen_id = c.citizen_id AND lp.force_id = %(force)s
+JOIN engagement_linkedcitizen other ON other.person = lp.person AND other.force_id = %(force)s
+"""
+
+INSERT_DIFFERENCE = INSERT_DISTRIBUTION.replace("engagement_distribution", "ladder_difference")
+
+APPLY_DIFFERENCE_SQL = """
+{insert}
+SELECT %(snapshot)s, period_type, period, period_start, scope, force_id, channel_id, platform,
+       rung_position, SUM(citizens)
+FROM (
+    SELECT period_type, period, period_start, scope, force_id, channel_id, platform,
+           rung_position, citizens
+    FROM engagement_distribution
+    WHERE snapshot_id = %(previous)s AND force_id = %(force)s AND rung_position > 0
+    UNION ALL
+    SELECT period_type, period, period_start, scope, force_id, channel_id, platform,
+           rung_position, citizens
+    FROM ladder_difference
+) figures
+GROUP BY period_type, period, period_start, scope, force_id, channel_id, platform, rung_position
+HAVING SUM(citizens) > 0
+"""
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One force's counting by difference, from `start` (the changed citizens of `months`
+    into scratch tables) to `apply` (the previous snapshot's rows plus the difference)."""
+
+    snapshot_id: int
+    previous_snapshot_id: int
+    force_id: int
+
+    @property
+    def params(self) -> dict:
+        return {
+            "snapshot": self.snapshot_id,
+            "previous": self.previous_snapshot_id,
+            "force": self.force_id,
+        }
+
+    def start(self, *, months: Iterable[int]) -> None:
+        """The scratch tables, with the citizens marked changed in `months` and their persons.
+
+        Temporary tables live as long as the connection: made once, emptied for each force
+        (creating and dropping them for every force cost more than most forces' counting).
+        """
+        params = self.params
+        with connection.cursor() as cursor:
+            for statement in CHANGED_TABLES_SQL:
+                cursor.execute(statement)
+            self._empty(cursor)
+            cursor.execute(
+                CHANGED_CITIZENS_SQL.format(months=_month_filter(months, "local_month", params)),
+                params,
+            )
+            cursor.execute(CHANGED_PERSONS_SQL, params)
+
+    def apply(self, sql: str, *, insert: str) -> int:
+        """Write the force's rows into the snapshot with `sql` (a statement like
+        APPLY_DIFFERENCE_SQL with {insert}); returns the rows written."""
+        with connection.cursor() as cursor:
+            cursor.execute(sql.format(insert=insert), self.params)
+            return cursor.rowcount
+
+    def finish(self) -> None:
+        """Empty the scratch tables: no citizen id stays behind in the connection."""
+        with connection.cursor() as cursor:
+            self._empty(cursor)
+
+    @staticmethod
+    def _empty(cursor) -> None:
+        for table in SCRATCH_TABLES:
+            cursor.execute(f"DELETE FROM {table}")
+
+
+def apply_difference(difference: Difference) -> int:
+    """The force's rung 1 to 6 rows: the previous snapshot's plus the difference."""
+    return difference.apply(APPLY_DIFFERENCE_SQL, insert=INSERT_DISTRIBUTION)

@@ -67,7 +67,14 @@ from dataclasses import dataclass
 
 from django.db import connection
 
-from engagement.ladder.counting import UnchangedCopy, _calendar_cte, _values, periods_in_range
+from engagement.ladder.counting import (
+    Difference,
+    UnchangedCopy,
+    _calendar_cte,
+    _changed_persons,
+    _values,
+    periods_in_range,
+)
 from engagement.ladder.periods import Period, months_in
 from engagement.models import PeriodType
 
@@ -147,7 +154,7 @@ reached AS (
     FROM engagement_citizenmonth m
     JOIN calendar c ON c.month = m.month
     LEFT JOIN persons lp ON lp.citizen_id = m.citizen_id
-    WHERE m.definition_id = %(definition)s AND m.force_id = %(force)s
+    WHERE m.definition_id = %(definition)s AND m.force_id = %(force)s {only_moments}
     UNION ALL
     SELECT COALESCE(lp.person, s.citizen_id), p.period_id, s.rung_position
     FROM engagement_lastingstate s
@@ -155,7 +162,7 @@ reached AS (
     JOIN periods p
       ON s.opened_month <= p.last_month
      AND COALESCE(s.closed_month, %(horizon_month)s) >= p.first_month
-    WHERE s.definition_id = %(definition)s AND s.force_id = %(force)s
+    WHERE s.definition_id = %(definition)s AND s.force_id = %(force)s {only_states}
 ),
 in_force AS (
     SELECT period_id, citizen_id, MAX(rung_position) AS rung_position
@@ -183,7 +190,7 @@ counted AS (
     GROUP BY pair_id, from_rung, to_rung
 )
 SELECT %(snapshot)s, x.period_type, x.from_period, x.to_period, %(force)s, n.from_rung,
-       n.to_rung, n.citizens
+       n.to_rung, %(sign)s * n.citizens
 FROM counted n
 JOIN pairs x ON x.pair_id = n.pair_id
 """
@@ -197,26 +204,36 @@ def count_force_moves(
     first_month: int,
     horizon_month: int,
     recount_from: int | None,
+    changed_sign: int | None = None,
 ) -> int:
     """(Re)write one force's pairs from `recount_from` on into the snapshot; rows written.
 
     Deletes what an earlier delivery of the same step wrote first, so it is safe to run twice.
+    With `changed_sign` (-1 or +1), counts only the changed persons into the difference
+    instead, with that sign (counting by difference, counting.py step 7), and deletes nothing.
     """
+    changed = changed_sign is not None
     params: dict = {
         "snapshot": snapshot_id,
         "definition": definition_id,
         "force": force_id,
+        "sign": changed_sign or 1,
         "horizon_month": horizon_month,
     }
     with connection.cursor() as cursor:
-        cursor.execute(DELETE_FORCE_SQL, params)
+        if not changed:
+            cursor.execute(DELETE_FORCE_SQL, params)
         pairs = pairs_to_recount(first_month, horizon_month, recount_from)
         calendar = _calendar_cte(_periods_of(pairs), first_month, horizon_month, params)
         if not pairs or calendar is None:
             return 0
         cursor.execute(
             MOVES_SQL.format(
-                insert=INSERT_TRANSITIONS, calendar=calendar, pairs=_pairs_cte(pairs, params)
+                insert=INSERT_MOVES_DIFFERENCE if changed else INSERT_TRANSITIONS,
+                only_moments=_changed_persons("m.citizen_id", changed),
+                only_states=_changed_persons("s.citizen_id", changed),
+                calendar=calendar,
+                pairs=_pairs_cte(pairs, params),
             ),
             params,
         )
@@ -244,6 +261,40 @@ WHERE t.snapshot_id = %(previous)s {recount_filter}
 def copy_unchanged_moves(copy: UnchangedCopy) -> int:
     """Copy the pairs not recomputed from the previous snapshot; rows written."""
     return copy.execute(COPY_SQL, insert=INSERT_TRANSITIONS, alias="t")
+
+
+# ---------------------------------------------------------------------------------------------
+# Step M3 (instead of M1 and M2 for a force counted by difference, counting.py step 7).
+# ---------------------------------------------------------------------------------------------
+# The pairs are sums over persons too: the previous snapshot's pairs of the force plus the
+# changed persons' pairs counted after (+1) and before (-1) their rollup rows were rebuilt.
+
+INSERT_MOVES_DIFFERENCE = INSERT_TRANSITIONS.replace(
+    "engagement_transition", "ladder_moves_difference"
+)
+
+APPLY_MOVES_DIFFERENCE_SQL = """
+{insert}
+SELECT %(snapshot)s, period_type, from_period, to_period, force_id, from_rung, to_rung,
+       SUM(citizens)
+FROM (
+    SELECT period_type, from_period, to_period, force_id, from_rung, to_rung, citizens
+    FROM engagement_transition
+    WHERE snapshot_id = %(previous)s AND force_id = %(force)s
+    UNION ALL
+    SELECT period_type, from_period, to_period, force_id, from_rung, to_rung, citizens
+    FROM ladder_moves_difference
+) pairs
+GROUP BY period_type, from_period, to_period, force_id, from_rung, to_rung
+HAVING SUM(citizens) > 0
+"""
+
+
+def apply_moves_difference(difference: Difference) -> int:
+    """The force's pairs: the previous snapshot's plus the difference; rows written."""
+    with connection.cursor() as cursor:
+        cursor.execute(DELETE_FORCE_SQL, difference.params)
+    return difference.apply(APPLY_MOVES_DIFFERENCE_SQL, insert=INSERT_TRANSITIONS)
 
 
 # ---------------------------------------------------------------------------------------------
