@@ -46,7 +46,7 @@ from engagement.ingest.profiles import (
     mapped_rows,
     read_records,
 )
-from engagement.ingest.pseudonyms import Pseudonymiser, normalise
+from engagement.ingest.pseudonyms import Pseudonymiser, as_text, normalise
 from engagement.ingest.rows import (
     DEFAULT_REQUEST,
     Column,
@@ -294,7 +294,7 @@ class _RowChecker:
             force_id,
             channel_id,
             platform,
-            self.pseudonymise(platform, citizen),
+            "\\x" + as_text(self.pseudonymise(platform, citizen)),
             kind,
             stored if isinstance(stored, str) else stored.isoformat(),
             month,
@@ -343,13 +343,13 @@ _CREATE_STAGING = {
     "postgresql": """
         CREATE TEMP TABLE ingest_staging (
             seq bigint, force_id bigint, channel_id bigint, platform varchar(16),
-            pseudonym varchar(64), kind varchar(40), occurred_at timestamptz,
+            pseudonym bytea, kind varchar(40), occurred_at timestamptz,
             local_month integer, external_id varchar(200)
         )""",
     "sqlite": """
         CREATE TEMP TABLE ingest_staging (
             seq integer, force_id integer, channel_id integer, platform text,
-            pseudonym text, kind text, occurred_at text, local_month integer, external_id text
+            pseudonym blob, kind text, occurred_at text, local_month integer, external_id text
         )""",
 }
 
@@ -466,6 +466,7 @@ def _batches(records: Iterator[list[str]]) -> Iterator[list[list[str | None]]]:
     batch: list[list[str | None]] = []
     for record in records:
         record[-1] = record[-1] or None  # an empty external_id is NULL, as COPY reads it
+        record[4] = bytes.fromhex(record[4][2:])  # the pseudonym, as COPY reads `\x<hex>`
         batch.append(record)
         if len(batch) == STAGING_BATCH:
             yield batch
