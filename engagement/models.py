@@ -232,7 +232,9 @@ class Citizen(models.Model):
     """A member of the public, known only by a keyed pseudonym of platform and identifier."""
 
     platform = models.CharField(max_length=16, choices=Platform.choices)
-    pseudonym = models.CharField(max_length=64, help_text="HMAC-SHA256, hex.")
+    # The 32 bytes of the HMAC-SHA256 (engagement.ingest.pseudonyms), not its 64 hex characters:
+    # half the room in this table and in its unique index.
+    pseudonym = models.BinaryField(max_length=32, help_text="HMAC-SHA256, 32 bytes.")
 
     class Meta:
         constraints = [

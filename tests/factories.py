@@ -87,7 +87,7 @@ class CitizenFactory(factory.django.DjangoModelFactory):
         model = Citizen
 
     platform = Platform.TWITTER
-    pseudonym = factory.Sequence(lambda n: f"{n:064x}")
+    pseudonym = factory.Sequence(lambda n: n.to_bytes(32, "big"))
 
 
 class InteractionFactory(factory.django.DjangoModelFactory):

@@ -110,7 +110,7 @@ def test_rows_are_stored_with_citizen_kind_instant_month_and_external_id(kent_tw
     assert row.local_month == month_index(2026, 4)  # 00:30 BST on 1 April
     assert row.external_id is None
     assert row.citizen.platform == Platform.TWITTER
-    assert len(row.citizen.pseudonym) == 64
+    assert len(row.citizen.pseudonym) == 32
 
 
 def test_one_handle_in_two_forces_on_one_platform_is_one_citizen(kent_twitter):

@@ -82,7 +82,7 @@ def test_a_problem_names_line_and_column_but_never_quotes_a_shifted_identifier(l
 
 
 def test_the_admins_interaction_page_shows_no_pseudonym(client):
-    interaction = InteractionFactory(citizen__pseudonym="ab12cd34" * 8)
+    interaction = InteractionFactory(citizen__pseudonym=bytes.fromhex("ab12cd34" * 8))
     client.force_login(StaffFactory(password=None))
     page = client.get(
         reverse("admin:engagement_interaction_change", args=[interaction.pk])

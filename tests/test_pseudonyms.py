@@ -39,9 +39,9 @@ def test_the_same_handle_on_two_platforms_is_two_citizens():
 
 @override_settings(PSEUDONYM_KEY="a-known-key")
 def test_the_pseudonym_is_hmac_sha256_of_platform_and_normalised_identifier():
-    expected = hmac.new(b"a-known-key", b"instagram:janedoe", hashlib.sha256).hexdigest()
+    expected = hmac.new(b"a-known-key", b"instagram:janedoe", hashlib.sha256).digest()
     assert pseudonymise("instagram", " @JaneDoe ") == expected
-    assert len(expected) == 64
+    assert len(expected) == 32
 
 
 def test_the_pseudonym_depends_on_the_configured_key():

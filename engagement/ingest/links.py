@@ -90,13 +90,13 @@ class LinkRow:
     position: int
     force_id: int
     force: str
-    one: tuple[str, str]
-    other: tuple[str, str]
+    one: tuple[str, bytes]
+    other: tuple[str, bytes]
     consented_at: datetime | None
     external_id: str | None
 
     @property
-    def pair(self) -> frozenset[str]:
+    def pair(self) -> frozenset[bytes]:
         """The link as an unordered pair of pseudonyms (one element for a self link)."""
         return frozenset((self.one[1], self.other[1]))
 
@@ -180,16 +180,14 @@ def _csv_links(
     return rows, problems
 
 
-def _citizen_ids(pseudonyms: Collection[str]) -> dict[str, int]:
+def _citizen_ids(pseudonyms: Collection[bytes]) -> dict[bytes, int]:
     """The citizen id of each pseudonym held (in batches: an import may name thousands)."""
-    held: dict[str, int] = {}
+    held: dict[bytes, int] = {}
     names = list(pseudonyms)
     for start in range(0, len(names), 5000):
-        held.update(
-            Citizen.objects.filter(pseudonym__in=names[start : start + 5000]).values_list(
-                "pseudonym", "pk"
-            )
-        )
+        batch = Citizen.objects.filter(pseudonym__in=names[start : start + 5000])
+        # bytes, not the memoryview PostgreSQL's driver gives, so that they compare as keys.
+        held.update((bytes(name), pk) for name, pk in batch.values_list("pseudonym", "pk"))
     return held
 
 
@@ -355,7 +353,7 @@ def _new_links(checked: list[LinkRow]) -> list[LinkRow]:
             "force_id", "external_id"
         )
     )
-    seen_pairs: set[tuple[int, frozenset[str]]] = set()
+    seen_pairs: set[tuple[int, frozenset[bytes]]] = set()
     new = []
     for row in checked:
         external = (row.force_id, row.external_id)

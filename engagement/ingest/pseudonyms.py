@@ -5,12 +5,18 @@ forms a platform shows for one account are one citizen, then replaced by
 HMAC-SHA256(PSEUDONYM_KEY, platform + ":" + normalised). The platform is part of the message, so
 one handle on two platforms is two citizens; the force is not, so one handle on one platform is
 one citizen in every force. Nothing here logs or returns the identifier itself.
+
+A pseudonym is the 32 bytes of the digest, stored as they are (bytea): half the room of its 64 hex
+characters, in the citizens' table and in its unique index. `as_text` is its hex form, for the
+rare place that needs text (the import's staging CSV); pages and exports never show either.
 """
 
 import hashlib
 import hmac
 
 from django.conf import settings
+
+PSEUDONYM_BYTES = hashlib.sha256().digest_size
 
 
 def normalise(identifier: str) -> str:
@@ -21,9 +27,15 @@ def normalise(identifier: str) -> str:
     return value.casefold()
 
 
-def pseudonymise(platform: str, identifier: str) -> str:
-    """The citizen's pseudonym (64 hex characters) for an identifier on a platform."""
+def pseudonymise(platform: str, identifier: str) -> bytes:
+    """The citizen's pseudonym (32 bytes) for an identifier on a platform."""
     return Pseudonymiser()(platform, identifier)
+
+
+def as_text(pseudonym: bytes | memoryview) -> str:
+    """The pseudonym as 64 hex characters (the form PostgreSQL's COPY reads as bytea is this with
+    a leading `\\x`)."""
+    return bytes(pseudonym).hex()
 
 
 class Pseudonymiser:
@@ -38,14 +50,14 @@ class Pseudonymiser:
         secret = settings.PSEUDONYM_KEY if key is None else key
         self._keyed = hmac.new(secret.encode(), digestmod=hashlib.sha256)
         self._remember = remember
-        self._seen: dict[tuple[str, str], str] = {}
+        self._seen: dict[tuple[str, str], bytes] = {}
 
-    def __call__(self, platform: str, identifier: str) -> str:
+    def __call__(self, platform: str, identifier: str) -> bytes:
         pseudonym = self._seen.get((platform, identifier))
         if pseudonym is None:
             digest = self._keyed.copy()
             digest.update(f"{platform}:{normalise(identifier)}".encode())
-            pseudonym = digest.hexdigest()
+            pseudonym = digest.digest()
             if len(self._seen) >= self._remember:
                 self._seen.clear()
             self._seen[(platform, identifier)] = pseudonym
