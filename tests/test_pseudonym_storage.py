@@ -1,6 +1,6 @@
 """Pseudonyms stored as the 32 bytes of their HMAC (issue #23): half the room of 64 hex
 characters in the citizens' table and its unique index, the same person the same bytes in
-every import, and migration 0020 converting held citizens both ways without losing one."""
+every import, and migration 0021 converting held citizens both ways without losing one."""
 
 import hashlib
 import hmac
@@ -83,7 +83,7 @@ def test_as_text_is_the_64_hex_characters_of_the_pseudonym():
     assert as_text(memoryview(pseudonym)) == pseudonym.hex()
 
 
-# --- migration 0020, both ways, on held citizens ---------------------------------------------
+# --- migration 0021, both ways, on held citizens ---------------------------------------------
 
 PEEK = """
 from django.db import connection
@@ -101,12 +101,12 @@ def ok(done):
 
 
 def round_trip(**env: str) -> tuple[str, str, str]:
-    """The citizens held after an import, after migrating back to 0019, and forward again."""
+    """The citizens held after an import, after migrating back to 0020, and forward again."""
     ok(manage("migrate", "--no-input", "-v", "0", **env))
     ok(manage("import_channels", str(SMALL / "channels.csv"), **env))
     ok(manage("import_interactions", str(SMALL / "interactions.csv"), **env))
     held = ok(manage("shell", "-c", PEEK, **env))
-    ok(manage("migrate", "engagement", "0019", "--no-input", "-v", "0", **env))
+    ok(manage("migrate", "engagement", "0020", "--no-input", "-v", "0", **env))
     back = ok(manage("shell", "-c", PEEK, **env))
     ok(manage("migrate", "--no-input", "-v", "0", **env))
     return held, back, ok(manage("shell", "-c", PEEK, **env))
@@ -120,10 +120,10 @@ def assert_round_trip(held: str, back: str, again: str) -> None:
 
 @pytest.mark.postgres
 @pytest.mark.django_db
-def test_migration_0020_converts_held_citizens_to_bytes_and_back_on_postgresql():
+def test_migration_0021_converts_held_citizens_to_bytes_and_back_on_postgresql():
     with spare_database("pseudonyms") as name:
         assert_round_trip(*round_trip(DATABASE_URL=database_url(name)))
 
 
-def test_migration_0020_converts_held_citizens_to_bytes_and_back_on_sqlite(tmp_path):
+def test_migration_0021_converts_held_citizens_to_bytes_and_back_on_sqlite(tmp_path):
     assert_round_trip(*round_trip(DATABASE_URL="", REDIS_URL="", LADDER_VAR_DIR=str(tmp_path)))

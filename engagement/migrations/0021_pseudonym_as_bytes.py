@@ -50,7 +50,7 @@ def to_hex(apps, schema_editor) -> None:
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("engagement", "0019_pseudonym_key_fingerprint"),
+        ("engagement", "0020_stale_citizens"),
     ]
 
     operations = [
