@@ -94,14 +94,35 @@ copies the figures an incremental run did not need to recount from the previous 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any, Protocol
 
 from django.db import connection
 
 from engagement.choices import PeriodType, Scope
 from engagement.ladder.periods import Period, months_in, periods_between
 from forces.choices import Platform
+
+# ---------------------------------------------------------------------------------------------
+# Where the SQL runs
+# ---------------------------------------------------------------------------------------------
+# Steps 2 to 4 and mobility's M1 take an `engine`: None is Django's database; a full recount may
+# run them in DuckDB instead, on a copy of the force's data (engagement.ladder.columnar). The
+# SQL is the same text in both: it keeps to what the two dialects share.
+
+
+class Engine(Protocol):
+    """A database the counting SQL can run in, other than Django's own."""
+
+    def cursor(self) -> AbstractContextManager[Any]: ...
+
+
+def _cursor(engine: Engine | None) -> AbstractContextManager[Any]:
+    """A cursor on the engine: Django's database when None."""
+    return connection.cursor() if engine is None else engine.cursor()
+
 
 # ---------------------------------------------------------------------------------------------
 # Step 0. The range: from the earliest interaction's month to the horizon's month.
@@ -233,11 +254,17 @@ GROUP BY i.force_id, i.channel_id, i.citizen_id, i.local_month
 """
 
 
-def rebuild_moments(*, definition_id: int, force_id: int, months: Iterable[int] | None) -> int:
+def rebuild_moments(
+    *,
+    definition_id: int,
+    force_id: int,
+    months: Iterable[int] | None,
+    engine: Engine | None = None,
+) -> int:
     """Rebuild a force's CitizenMonth rows for `months` (every month when None)."""
     params: dict = {"definition": definition_id, "force": force_id}
     months = list(months) if months is not None else None
-    with connection.cursor() as cursor:
+    with _cursor(engine) as cursor:
         cursor.execute(
             DELETE_MOMENTS_SQL.format(months=_month_filter(months, "month", params)), params
         )
@@ -343,11 +370,17 @@ WHERE definition_id = %(definition)s AND force_id = %(force)s AND id <= %(last_i
 """
 
 
-def rebuild_states(*, definition_id: int, force_id: int, from_month: int | None = None) -> int:
+def rebuild_states(
+    *,
+    definition_id: int,
+    force_id: int,
+    from_month: int | None = None,
+    engine: Engine | None = None,
+) -> int:
     """Rebuild a force's LastingState rows: all of them, or (from_month given, the earliest
     month that changed) those open when that month began or opened since; returns rows written."""
     params = {"definition": definition_id, "force": force_id, "from_month": from_month or 0}
-    with connection.cursor() as cursor:
+    with _cursor(engine) as cursor:
         cursor.execute(LAST_STATE_SQL)
         (params["last_id"],) = cursor.fetchone()
         cursor.execute(INSERT_STATES_SQL.format(kinds=KINDS_CTE), params)
@@ -579,6 +612,7 @@ def count_force(
     periods: Iterable[Period],
     first_month: int,
     horizon_month: int,
+    engine: Engine | None = None,
 ) -> int:
     """Write one force's rung 1 to 6 rows for `periods` into the snapshot; returns rows written."""
     periods = list(periods)
@@ -620,7 +654,7 @@ def count_force(
         scopes=", ".join(scopes),
         platforms=", ".join(platforms),
     )
-    with connection.cursor() as cursor:
+    with _cursor(engine) as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount
 

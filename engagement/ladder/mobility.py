@@ -65,9 +65,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from django.db import connection
-
-from engagement.ladder.counting import UnchangedCopy, _calendar_cte, _values, periods_in_range
+from engagement.ladder.counting import (
+    Engine,
+    UnchangedCopy,
+    _calendar_cte,
+    _cursor,
+    _values,
+    periods_in_range,
+)
 from engagement.ladder.periods import Period, months_in
 from engagement.models import PeriodType
 
@@ -197,6 +202,7 @@ def count_force_moves(
     first_month: int,
     horizon_month: int,
     recount_from: int | None,
+    engine: Engine | None = None,
 ) -> int:
     """(Re)write one force's pairs from `recount_from` on into the snapshot; rows written.
 
@@ -208,7 +214,7 @@ def count_force_moves(
         "force": force_id,
         "horizon_month": horizon_month,
     }
-    with connection.cursor() as cursor:
+    with _cursor(engine) as cursor:
         cursor.execute(DELETE_FORCE_SQL, params)
         pairs = pairs_to_recount(first_month, horizon_month, recount_from)
         calendar = _calendar_cte(_periods_of(pairs), first_month, horizon_month, params)

@@ -55,7 +55,7 @@ from django.utils import timezone
 from structlog.contextvars import bound_contextvars
 
 from engagement.definitions.selectors import current_definition, ladder_spec
-from engagement.ladder import counting, mobility, upkeep
+from engagement.ladder import columnar, counting, mobility, upkeep
 from engagement.ladder.periods import period_of
 from engagement.ladder.signals import figures_published
 from engagement.models import (
@@ -452,19 +452,28 @@ def compute_force(*, run_id: int, force_id: int) -> int:
         _heartbeat(run_id)
         work = run.covered["forces"][str(force_id)]
         data = run.covered["range"]
-        with transaction.atomic():
+        # A full recount may run in DuckDB (engagement.ladder.columnar): the force's results
+        # are copied back into this transaction as the block ends.
+        counting_in = columnar.engine_for(
+            definition_id=run.definition_id,
+            force_id=force_id,
+            snapshot_id=run.snapshot.pk,
+            full=work["rebuild"] == "all" and work["recount_from"] is None,
+        )
+        with transaction.atomic(), counting_in as engine:
             _lock_force_step(run_id, force_id)
             _prepare_counting()
             Distribution.objects.filter(snapshot=run.snapshot, force_id=force_id).delete()
             if work["rebuild"]:
                 months = None if work["rebuild"] == "all" else work["rebuild"]
                 counting.rebuild_moments(
-                    definition_id=run.definition_id, force_id=force_id, months=months
+                    definition_id=run.definition_id, force_id=force_id, months=months, engine=engine
                 )
                 counting.rebuild_states(
                     definition_id=run.definition_id,
                     force_id=force_id,
                     from_month=None if months is None else min(months),
+                    engine=engine,
                 )
             rows = counting.count_force(
                 snapshot_id=run.snapshot.pk,
@@ -475,6 +484,7 @@ def compute_force(*, run_id: int, force_id: int) -> int:
                 ),
                 first_month=data["first_month"],
                 horizon_month=data["horizon_month"],
+                engine=engine,
             )
             # Mobility (engagement.ladder.mobility): the same force's pairs of periods, from
             # the same rollups, into the same snapshot and transaction.
@@ -485,6 +495,7 @@ def compute_force(*, run_id: int, force_id: int) -> int:
                 first_month=data["first_month"],
                 horizon_month=data["horizon_month"],
                 recount_from=work["recount_from"],
+                engine=engine,
             )
             run = RecomputeRun.objects.select_for_update().get(pk=run_id)
             run.covered["done"] = sorted({*run.covered["done"], force_id})
