@@ -172,10 +172,12 @@ def force_engine(*, definition_id: int, force_id: int, snapshot_id: int) -> Iter
             }
         )
         try:
-            database.execute("SET integer_division = true")  # as PostgreSQL's / on integers
-            for table in (*INPUTS, *OUTPUTS):
-                database.execute(f"CREATE TABLE {table.name} ({table.columns})")
-            database.execute(STATE_IDS)
+            database.execute(
+                # / on integers as PostgreSQL's; the rows' order is never relied on
+                "SET integer_division = true; SET preserve_insertion_order = false; "
+                + "".join(f"CREATE TABLE {t.name} ({t.columns}); " for t in (*INPUTS, *OUTPUTS))
+                + STATE_IDS
+            )
             for table in INPUTS:
                 _copy_in(database, table, params, Path(folder) / f"{table.name}.csv")
             yield DuckDBEngine(database)

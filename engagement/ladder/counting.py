@@ -56,7 +56,9 @@ How it is computed
 ==================
 All in the database, set-based: each step is one SQL statement over the interactions table, so
 the worker's memory stays flat however many interactions there are. Works on PostgreSQL and on
-SQLite (window functions, CTEs and INSERT ... SELECT exist on both).
+SQLite (window functions, CTEs and INSERT ... SELECT exist on both), and in DuckDB, where a full
+recount runs steps 2 to 4 and mobility on a copy of each force's data (engagement.ladder.columnar,
+settings.COUNTING_ENGINE): the statements keep to what the three dialects share.
 
 No step does time-zone arithmetic: every interaction carries its Europe/London calendar month as
 an index (`local_month` = year * 12 + month - 1), fixed at import; quarters, years and financial
