@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import re
 import tempfile
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -113,6 +114,10 @@ DUCK_CSV_OUT = r"(FORMAT csv, HEADER false, NULLSTR '\N')"
 
 PARAMETER = re.compile(r"%\((\w+)\)s")
 
+# How a column is read out of PostgreSQL where not as itself: an instant as UTC without its
+# offset, which DuckDB's TIMESTAMP takes as it is (the counting only orders instants).
+READ_AS = {"occurred_at": "occurred_at AT TIME ZONE 'UTC'"}
+
 
 class DuckDBEngine:
     """A DuckDB database holding one force's copy, with cursors that take the counting SQL as
@@ -150,7 +155,9 @@ def uses_duckdb() -> bool:
     return settings.COUNTING_ENGINE == "duckdb" and connection.vendor == "postgresql"
 
 
-def engine_for(*, definition_id: int, force_id: int, snapshot_id: int, full: bool):
+def engine_for(
+    *, definition_id: int, force_id: int, snapshot_id: int, full: bool
+) -> AbstractContextManager[DuckDBEngine | None]:
     """The engine one force step counts with, as a context manager: DuckDB for a full recount
     when the setting says so, else None (Django's database, as the counting functions default)."""
     if not (full and uses_duckdb()):
@@ -158,41 +165,52 @@ def engine_for(*, definition_id: int, force_id: int, snapshot_id: int, full: boo
     return force_engine(definition_id=definition_id, force_id=force_id, snapshot_id=snapshot_id)
 
 
+_thread = threading.local()
+
+
+def _database() -> duckdb.DuckDBPyConnection:
+    """This thread's DuckDB database, opened on first use and kept: opening one costs more than
+    counting a small force. It holds no table between force steps."""
+    if getattr(_thread, "database", None) is None:
+        _thread.spill = tempfile.TemporaryDirectory(prefix="ladder-duckdb-spill-")
+        _thread.database = duckdb.connect(
+            config={
+                "memory_limit": MEMORY_LIMIT,
+                "threads": THREADS,
+                "temp_directory": _thread.spill.name,
+            }
+        )
+        # / on integers as PostgreSQL's; the rows' order is never relied on.
+        _thread.database.execute(
+            "SET integer_division = true; SET preserve_insertion_order = false"
+        )
+    return _thread.database
+
+
 @contextmanager
 def force_engine(*, definition_id: int, force_id: int, snapshot_id: int) -> Iterator[DuckDBEngine]:
     """A DuckDB copy of one force's inputs; on a clean exit, its results replace the force's
     rows in PostgreSQL (in the caller's transaction)."""
     params = {"definition": definition_id, "force": force_id, "snapshot": snapshot_id}
+    tables = (*INPUTS, *OUTPUTS)
+    database = _database()
     with tempfile.TemporaryDirectory(prefix="ladder-duckdb-") as folder:
-        database = duckdb.connect(
-            config={
-                "memory_limit": MEMORY_LIMIT,
-                "threads": THREADS,
-                "temp_directory": str(Path(folder) / "spill"),
-            }
+        database.execute(
+            "".join(f"CREATE OR REPLACE TABLE {t.name} ({t.columns}); " for t in tables) + STATE_IDS
         )
         try:
-            database.execute(
-                # / on integers as PostgreSQL's; the rows' order is never relied on
-                "SET integer_division = true; SET preserve_insertion_order = false; "
-                + "".join(f"CREATE TABLE {t.name} ({t.columns}); " for t in (*INPUTS, *OUTPUTS))
-                + STATE_IDS
-            )
             for table in INPUTS:
                 _copy_in(database, table, params, Path(folder) / f"{table.name}.csv")
             yield DuckDBEngine(database)
             for table in OUTPUTS:
                 _copy_back(database, table, params, Path(folder) / f"{table.name}.csv")
         finally:
-            database.close()
+            database.execute("".join(f"DROP TABLE IF EXISTS {t.name}; " for t in tables))
 
 
 def _copy_in(database: duckdb.DuckDBPyConnection, table: Table, params: dict, path: Path):
     """The force's rows of a PostgreSQL table into its DuckDB namesake, through a CSV file."""
-    columns = ", ".join(
-        f"{name} AT TIME ZONE 'UTC'" if name == "occurred_at" else name
-        for name in table.column_names
-    )
+    columns = ", ".join(READ_AS.get(name, name) for name in table.column_names)
     with connection.cursor() as cursor, path.open("wb") as out:
         select = cursor.mogrify(
             f"SELECT {columns} FROM {table.name} WHERE {table.rows}", params
