@@ -23,6 +23,8 @@ Each variable has one documented default, chosen so that a fresh clone runs with
                  from a page run in a background thread of the web process (false: in the request).
 - RECOMPUTE_RESEND_MINUTES  default: 10. A run still queued this long (no worker took it, or
                  Redis was down when it was sent) is shown as waiting and sent again.
+- COUNTING_ENGINE  default: duckdb. Where full recounts count on PostgreSQL: duckdb (a copy of
+                 each force's data, counted in DuckDB) or postgres (in the database).
 - READY_SNAPSHOT_MAX_HOURS  default: 36. /readyz answers 503 when the published figures are
                  older than this (0: never); see config/health.py.
 Every variable is listed, with an example, in .env.example.
@@ -37,6 +39,7 @@ from pathlib import Path
 import dj_database_url
 import structlog
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("LADDER_VAR_DIR", BASE_DIR / "var"))
@@ -461,6 +464,11 @@ SIMPLE_HISTORY_REVERT_DISABLED = True
 RECOMPUTE_LEASE_SECONDS = int(os.environ.get("RECOMPUTE_LEASE_SECONDS", "900"))
 # PostgreSQL memory for grouping one force's citizens (SET LOCAL in each force step).
 RECOMPUTE_WORK_MEM = os.environ.get("RECOMPUTE_WORK_MEM", "64MB")
+# Where a full recount groups citizens: duckdb (a columnar engine on a copy of each force's data,
+# engagement.ladder.columnar; PostgreSQL only, several times faster) or postgres (in the database).
+COUNTING_ENGINE = os.environ.get("COUNTING_ENGINE", "duckdb").lower()
+if COUNTING_ENGINE not in ("duckdb", "postgres"):
+    raise ImproperlyConfigured("COUNTING_ENGINE must be duckdb or postgres")
 
 # --- Input limits (issue #10: every bad input a clear answer) ---------------------------------
 # The upload page (/imports/): a file larger than UPLOAD_MAX_BYTES is refused with a message

@@ -56,7 +56,9 @@ How it is computed
 ==================
 All in the database, set-based: each step is one SQL statement over the interactions table, so
 the worker's memory stays flat however many interactions there are. Works on PostgreSQL and on
-SQLite (window functions, CTEs and INSERT ... SELECT exist on both).
+SQLite (window functions, CTEs and INSERT ... SELECT exist on both), and in DuckDB, where a full
+recount runs steps 2 to 4 and mobility on a copy of each force's data (engagement.ladder.columnar,
+settings.COUNTING_ENGINE): the statements keep to what the three dialects share.
 
 No step does time-zone arithmetic: every interaction carries its Europe/London calendar month as
 an index (`local_month` = year * 12 + month - 1), fixed at import; quarters, years and financial
@@ -97,14 +99,35 @@ rung to their new one.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any, Protocol
 
 from django.db import connection
 
 from engagement.choices import PeriodType, Scope
 from engagement.ladder.periods import Period, months_in, periods_between
 from forces.choices import Platform
+
+# ---------------------------------------------------------------------------------------------
+# Where the SQL runs
+# ---------------------------------------------------------------------------------------------
+# Steps 2 to 4 and mobility's M1 take an `engine`: None is Django's database; a full recount may
+# run them in DuckDB instead, on a copy of the force's data (engagement.ladder.columnar). The
+# SQL is the same text in both: it keeps to what the two dialects share.
+
+
+class Engine(Protocol):
+    """A database the counting SQL can run in, other than Django's own."""
+
+    def cursor(self) -> AbstractContextManager[Any]: ...
+
+
+def _cursor(engine: Engine | None) -> AbstractContextManager[Any]:
+    """A cursor on the engine: Django's database when None."""
+    return connection.cursor() if engine is None else engine.cursor()
+
 
 # ---------------------------------------------------------------------------------------------
 # Step 0. The range: from the earliest interaction's month to the horizon's month.
@@ -255,12 +278,13 @@ def rebuild_moments(
     force_id: int,
     months: Iterable[int] | None,
     changed_only: bool = False,
+    engine: Engine | None = None,
 ) -> int:
     """Rebuild a force's CitizenMonth rows for `months` (every month when None); only the
     changed citizens' rows when `changed_only` (counting by difference, step 7)."""
     params: dict = {"definition": definition_id, "force": force_id}
     months = list(months) if months is not None else None
-    with connection.cursor() as cursor:
+    with _cursor(engine) as cursor:
         cursor.execute(
             DELETE_MOMENTS_SQL.format(
                 months=_month_filter(months, "month", params),
@@ -378,12 +402,13 @@ def rebuild_states(
     force_id: int,
     from_month: int | None = None,
     changed_only: bool = False,
+    engine: Engine | None = None,
 ) -> int:
     """Rebuild a force's LastingState rows: all of them, or (from_month given, the earliest
     month that changed) those open when that month began or opened since; only the changed
     citizens' when `changed_only` (step 7). Returns rows written."""
     params = {"definition": definition_id, "force": force_id, "from_month": from_month or 0}
-    with connection.cursor() as cursor:
+    with _cursor(engine) as cursor:
         cursor.execute(LAST_STATE_SQL)
         (params["last_id"],) = cursor.fetchone()
         cursor.execute(
@@ -626,6 +651,7 @@ def count_force(
     first_month: int,
     horizon_month: int,
     changed_sign: int | None = None,
+    engine: Engine | None = None,
 ) -> int:
     """Write one force's rung 1 to 6 rows for `periods` into the snapshot; returns rows written.
 
@@ -674,7 +700,7 @@ def count_force(
         scopes=", ".join(scopes),
         platforms=", ".join(platforms),
     )
-    with connection.cursor() as cursor:
+    with _cursor(engine) as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount
 

@@ -69,9 +69,11 @@ from django.db import connection
 
 from engagement.ladder.counting import (
     Difference,
+    Engine,
     UnchangedCopy,
     _calendar_cte,
     _changed_persons,
+    _cursor,
     _values,
     periods_in_range,
 )
@@ -205,6 +207,7 @@ def count_force_moves(
     horizon_month: int,
     recount_from: int | None,
     changed_sign: int | None = None,
+    engine: Engine | None = None,
 ) -> int:
     """(Re)write one force's pairs from `recount_from` on into the snapshot; rows written.
 
@@ -220,7 +223,7 @@ def count_force_moves(
         "sign": changed_sign or 1,
         "horizon_month": horizon_month,
     }
-    with connection.cursor() as cursor:
+    with _cursor(engine) as cursor:
         if not changed:
             cursor.execute(DELETE_FORCE_SQL, params)
         pairs = pairs_to_recount(first_month, horizon_month, recount_from)

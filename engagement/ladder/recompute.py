@@ -58,7 +58,7 @@ from django.utils import timezone
 from structlog.contextvars import bound_contextvars
 
 from engagement.definitions.selectors import current_definition, ladder_spec
-from engagement.ladder import counting, mobility, upkeep
+from engagement.ladder import columnar, counting, mobility, upkeep
 from engagement.ladder.periods import period_of
 from engagement.ladder.signals import figures_published
 from engagement.models import (
@@ -461,15 +461,23 @@ def compute_force(*, run_id: int, force_id: int) -> int:
             return 0  # abandoned, failed or already published: nothing to add
         _heartbeat(run_id)
         work = run.covered["forces"][str(force_id)]
-        with transaction.atomic():
+        # A full recount may run in DuckDB (engagement.ladder.columnar): the force's results
+        # are copied back into this transaction as the block ends. Never by difference.
+        counting_in = columnar.engine_for(
+            definition_id=run.definition_id,
+            force_id=force_id,
+            snapshot_id=run.snapshot.pk,
+            full=work["rebuild"] == "all" and work["recount_from"] is None,
+        )
+        with transaction.atomic(), counting_in as engine:
             _lock_force_step(run_id, force_id)
             _prepare_counting()
             Distribution.objects.filter(snapshot=run.snapshot, force_id=force_id).delete()
-            by_difference = _can_count_by_difference(run, force_id, work)
+            by_difference = engine is None and _can_count_by_difference(run, force_id, work)
             if by_difference:
                 rows = _count_by_difference(run, force_id, work)
             else:
-                rows = _recount(run, force_id, work)
+                rows = _recount(run, force_id, work, engine=engine)
             RollupsAhead.objects.bulk_create(
                 [RollupsAhead(definition_id=run.definition_id, force_id=force_id)],
                 ignore_conflicts=True,
@@ -485,17 +493,23 @@ def compute_force(*, run_id: int, force_id: int) -> int:
         return rows
 
 
-def _recount(run: RecomputeRun, force_id: int, work: dict) -> int:
+def _recount(
+    run: RecomputeRun, force_id: int, work: dict, *, engine: counting.Engine | None = None
+) -> int:
     """Rebuild the force's rollups where they changed and count it from `recount_from` on;
-    the finishing step copies its earlier periods."""
+    the finishing step copies its earlier periods. `engine` is DuckDB for a full recount
+    (engagement.ladder.columnar), else the database itself."""
     data = run.covered["range"]
     if work["rebuild"]:
         months = None if work["rebuild"] == "all" else work["rebuild"]
-        counting.rebuild_moments(definition_id=run.definition_id, force_id=force_id, months=months)
+        counting.rebuild_moments(
+            definition_id=run.definition_id, force_id=force_id, months=months, engine=engine
+        )
         counting.rebuild_states(
             definition_id=run.definition_id,
             force_id=force_id,
             from_month=None if months is None else min(months),
+            engine=engine,
         )
     rows = counting.count_force(
         snapshot_id=run.snapshot.pk,
@@ -506,6 +520,7 @@ def _recount(run: RecomputeRun, force_id: int, work: dict) -> int:
         ),
         first_month=data["first_month"],
         horizon_month=data["horizon_month"],
+        engine=engine,
     )
     # Mobility (engagement.ladder.mobility): the same force's pairs of periods, from
     # the same rollups, into the same snapshot and transaction.
@@ -516,6 +531,7 @@ def _recount(run: RecomputeRun, force_id: int, work: dict) -> int:
         first_month=data["first_month"],
         horizon_month=data["horizon_month"],
         recount_from=work["recount_from"],
+        engine=engine,
     )
     return rows
 
