@@ -98,3 +98,4 @@ def test_the_benchmark_measures_every_figure_at_a_tiny_size(tmp_path):
     for run in ("full", "incremental", "nothing to count"):
         assert results["steps"][run], run  # the time of each step of each recompute
     assert {"count_force", "count_force_moves", "count_rung_zero"} <= set(results["steps"]["full"])
+    assert {"first pass (Python)", "_load", "_insert_checked"} <= set(results["steps"]["import"])
