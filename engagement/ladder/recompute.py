@@ -536,10 +536,6 @@ def _recount(
     return rows
 
 
-# Above this many changed citizens in a force, recounting it costs less than the difference.
-DIFFERENCE_BUDGET = 50_000
-
-
 def _can_count_by_difference(run: RecomputeRun, force_id: int, work: dict) -> bool:
     """Whether the force can be counted by difference (counting.py step 7) exactly: an
     incremental run over the previous snapshot's range, whose stale months hold only citizens'
@@ -561,7 +557,7 @@ def _can_count_by_difference(run: RecomputeRun, force_id: int, work: dict) -> bo
         recount=Count("pk", filter=Q(citizen__isnull=True)),
         changed=Count("citizen", distinct=True),
     )
-    return not marks["recount"] and 0 < marks["changed"] <= DIFFERENCE_BUDGET
+    return not marks["recount"] and 0 < marks["changed"] <= StaleCitizen.DIFFERENCE_BUDGET
 
 
 def _count_by_difference(run: RecomputeRun, force_id: int, work: dict) -> int:
