@@ -333,6 +333,11 @@ class StaleCitizen(models.Model):
     mark_recount): links and erasures change figures without a citizen of their own to count.
     """
 
+    # Above this many changed citizens in a force, recounting it costs less than counting the
+    # difference; an import that changes more records a recount rather than each citizen (at
+    # national scale a first import would otherwise write a row per citizen and month).
+    DIFFERENCE_BUDGET = 50_000
+
     force = models.ForeignKey(Force, on_delete=models.CASCADE, related_name="+")
     citizen = models.ForeignKey(
         "Citizen", on_delete=models.CASCADE, null=True, blank=True, related_name="+"

@@ -105,3 +105,22 @@ def test_an_incremental_recount_counts_in_the_database():
 def test_counting_engine_postgres_counts_full_recounts_in_the_database(settings):
     settings.COUNTING_ENGINE = "postgres"
     assert engine_of(full=True) is None
+
+
+@pytest.fixture
+def duckdb_without_memory():
+    """This thread's DuckDB database held to less memory than counting a force takes."""
+    database = columnar._database()
+    database.execute("SET memory_limit = '256KB'")
+    yield
+    database.execute(f"SET memory_limit = '{columnar.MEMORY_LIMIT}'")
+
+
+def test_a_force_too_big_for_duckdb_memory_is_counted_in_the_database_instead(
+    small_example_with_links, settings, duckdb_without_memory, caplog
+):
+    in_duckdb_without_memory = counted_with("duckdb", settings)
+    in_postgres = counted_with("postgres", settings)
+    assert in_duckdb_without_memory == in_postgres
+    assert in_postgres["distribution"]
+    assert "DuckDB ran out of memory, counted in the database" in caplog.text

@@ -61,6 +61,17 @@ def test_an_import_records_the_citizens_it_changed(counted):
     assert StaleCitizen.objects.filter(force_id=kent(), citizen__isnull=False).count() == 2
 
 
+def test_an_import_changing_more_citizens_than_the_budget_records_a_recount_instead(
+    counted, monkeypatch
+):
+    monkeypatch.setattr(StaleCitizen, "DIFFERENCE_BUDGET", 1)
+
+    imported(*NEW_IN_KENT)
+
+    marks = StaleCitizen.objects.filter(force_id=kent())
+    assert marks.count() == 1 and marks.get().citizen_id is None  # October: one recount mark
+
+
 def test_a_run_after_an_import_counts_the_force_by_difference(counted):
     imported(*NEW_IN_KENT)
 
@@ -92,7 +103,7 @@ def test_runs_by_difference_one_after_another_stay_exact(counted):
 
 
 def test_more_changed_citizens_than_the_budget_recount_the_force(counted, monkeypatch):
-    monkeypatch.setattr(recompute, "DIFFERENCE_BUDGET", 1)
+    monkeypatch.setattr(StaleCitizen, "DIFFERENCE_BUDGET", 1)
     imported(*NEW_IN_KENT)
 
     run = succeed()

@@ -62,7 +62,7 @@ from engagement.ingest.rows import (
     reject,
 )
 from engagement.ladder.periods import LONDON, local_month_of
-from engagement.models import ImportBatch
+from engagement.models import ImportBatch, StaleCitizen
 from forces.models import Channel, Force
 
 __all__ = [
@@ -448,14 +448,24 @@ def _load(staging: IO[str]) -> int:
             [connection.ops.adapt_datetimefield_value(timezone.now())],
         )
         # Which citizens changed there: an incremental run counts only them, by difference.
-        cursor.execute(
-            "INSERT INTO engagement_stalecitizen (force_id, citizen_id, local_month) "
-            "SELECT DISTINCT force_id, citizen_id, local_month FROM ingest_new WHERE true "
-            "ON CONFLICT DO NOTHING"
-        )
+        cursor.execute(_MARK_CHANGED_CITIZENS, [StaleCitizen.DIFFERENCE_BUDGET])
         cursor.execute("DROP TABLE ingest_staging")
         cursor.execute("DROP TABLE ingest_new")
     return created
+
+
+# Each changed citizen of a force, or (citizen NULL: a recount) where the import changed more of
+# the force's citizens than counting by difference is worth: too many to write one by one.
+_MARK_CHANGED_CITIZENS = """
+    INSERT INTO engagement_stalecitizen (force_id, citizen_id, local_month)
+    SELECT DISTINCT n.force_id, CASE WHEN crowded.force_id IS NULL THEN n.citizen_id END,
+           n.local_month
+    FROM ingest_new n LEFT JOIN (
+        SELECT force_id FROM ingest_new GROUP BY force_id
+        HAVING COUNT(DISTINCT citizen_id) > %s
+    ) crowded ON crowded.force_id = n.force_id
+    WHERE true
+    ON CONFLICT DO NOTHING"""
 
 
 # Both inserts go in the order of their table's unique indexes, so that the B-tree inserts are

@@ -37,6 +37,9 @@ from django.db import connection
 MEMORY_LIMIT = "128MB"
 THREADS = 2
 
+# What a force too big for that limit raises: the caller counts it in the database instead.
+OutOfMemory = duckdb.OutOfMemoryException
+
 
 @dataclass(frozen=True)
 class Table:

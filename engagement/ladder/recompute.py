@@ -47,7 +47,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -469,28 +469,43 @@ def compute_force(*, run_id: int, force_id: int) -> int:
             snapshot_id=run.snapshot.pk,
             full=work["rebuild"] == "all" and work["recount_from"] is None,
         )
-        with transaction.atomic(), counting_in as engine:
-            _lock_force_step(run_id, force_id)
-            _prepare_counting()
-            Distribution.objects.filter(snapshot=run.snapshot, force_id=force_id).delete()
-            by_difference = engine is None and _can_count_by_difference(run, force_id, work)
-            if by_difference:
-                rows = _count_by_difference(run, force_id, work)
-            else:
-                rows = _recount(run, force_id, work, engine=engine)
-            RollupsAhead.objects.bulk_create(
-                [RollupsAhead(definition_id=run.definition_id, force_id=force_id)],
-                ignore_conflicts=True,
-            )
-            run = RecomputeRun.objects.select_for_update().get(pk=run_id)
-            run.covered["done"] = sorted({*run.covered["done"], force_id})
-            differed = set(run.covered.get("by_difference", [])) - {force_id}
-            run.covered["by_difference"] = sorted(
-                differed | ({force_id} if by_difference else set())
-            )
-            run.heartbeat_at = timezone.now()
-            run.save(update_fields=["covered", "heartbeat_at"])
-        return rows
+        try:
+            return _count_step(run, force_id, work, counting_in)
+        except columnar.OutOfMemory:
+            # A force too big for DuckDB's memory limit is counted in the database instead:
+            # slower, the same figures, and the night's run does not fail for it.
+            logger.warning("Force %s: DuckDB ran out of memory, counted in the database", force_id)
+            return _count_step(run, force_id, work, nullcontext(None))
+
+
+def _count_step(
+    run: RecomputeRun,
+    force_id: int,
+    work: dict,
+    counting_in: AbstractContextManager[counting.Engine | None],
+) -> int:
+    """One force's step in one transaction: its rows counted, by difference or recounted with
+    the engine `counting_in` gives, and the force marked done in the run."""
+    with transaction.atomic(), counting_in as engine:
+        _lock_force_step(run.pk, force_id)
+        _prepare_counting()
+        Distribution.objects.filter(snapshot=run.snapshot, force_id=force_id).delete()
+        by_difference = engine is None and _can_count_by_difference(run, force_id, work)
+        if by_difference:
+            rows = _count_by_difference(run, force_id, work)
+        else:
+            rows = _recount(run, force_id, work, engine=engine)
+        RollupsAhead.objects.bulk_create(
+            [RollupsAhead(definition_id=run.definition_id, force_id=force_id)],
+            ignore_conflicts=True,
+        )
+        done = RecomputeRun.objects.select_for_update().get(pk=run.pk)
+        done.covered["done"] = sorted({*done.covered["done"], force_id})
+        differed = set(done.covered.get("by_difference", [])) - {force_id}
+        done.covered["by_difference"] = sorted(differed | ({force_id} if by_difference else set()))
+        done.heartbeat_at = timezone.now()
+        done.save(update_fields=["covered", "heartbeat_at"])
+    return rows
 
 
 def _recount(
@@ -536,10 +551,6 @@ def _recount(
     return rows
 
 
-# Above this many changed citizens in a force, recounting it costs less than the difference.
-DIFFERENCE_BUDGET = 50_000
-
-
 def _can_count_by_difference(run: RecomputeRun, force_id: int, work: dict) -> bool:
     """Whether the force can be counted by difference (counting.py step 7) exactly: an
     incremental run over the previous snapshot's range, whose stale months hold only citizens'
@@ -561,7 +572,7 @@ def _can_count_by_difference(run: RecomputeRun, force_id: int, work: dict) -> bo
         recount=Count("pk", filter=Q(citizen__isnull=True)),
         changed=Count("citizen", distinct=True),
     )
-    return not marks["recount"] and 0 < marks["changed"] <= DIFFERENCE_BUDGET
+    return not marks["recount"] and 0 < marks["changed"] <= StaleCitizen.DIFFERENCE_BUDGET
 
 
 def _count_by_difference(run: RecomputeRun, force_id: int, work: dict) -> int:
