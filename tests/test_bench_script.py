@@ -94,6 +94,7 @@ def test_the_benchmark_measures_every_figure_at_a_tiny_size(tmp_path):
         if row["baseline"]:
             assert row["baseline_value"] > 0 and row["ratio"] is not None
     assert results["rows"]["pages_warmed"] > 0  # timed on its own, not inside the recompute
+    assert results["rows"]["forces_out_of_duckdb_memory"] == 0  # a tiny run fits in DuckDB
     assert "| full recompute |" in done.stdout
     for run in ("full", "incremental", "nothing to count"):
         assert results["steps"][run], run  # the time of each step of each recompute

@@ -10,7 +10,7 @@ from engagement.ingest.links import import_links
 from engagement.ingest.rows import ImportRequest
 from engagement.ladder import columnar
 from engagement.ladder.columnar import DuckDBEngine
-from engagement.models import CitizenMonth, LastingState
+from engagement.models import CitizenMonth, LastingState, RecomputeRun
 from forces.models import Force, Platform
 from tests.factories import ChannelFactory, CitizenFactory
 from tests.recompute_helpers import act, import_files, snapshot_moves, snapshot_rows, succeed
@@ -120,7 +120,9 @@ def test_a_force_too_big_for_duckdb_memory_is_counted_in_the_database_instead(
     small_example_with_links, settings, duckdb_without_memory, caplog
 ):
     in_duckdb_without_memory = counted_with("duckdb", settings)
+    spilled = RecomputeRun.objects.latest("pk").covered["out_of_duckdb_memory"]
     in_postgres = counted_with("postgres", settings)
     assert in_duckdb_without_memory == in_postgres
     assert in_postgres["distribution"]
     assert "DuckDB ran out of memory, counted in the database" in caplog.text
+    assert spilled  # the run's record says which forces

@@ -475,7 +475,7 @@ def compute_force(*, run_id: int, force_id: int) -> int:
             # A force too big for DuckDB's memory limit is counted in the database instead:
             # slower, the same figures, and the night's run does not fail for it.
             logger.warning("Force %s: DuckDB ran out of memory, counted in the database", force_id)
-            return _count_step(run, force_id, work, nullcontext(None))
+            return _count_step(run, force_id, work, nullcontext(None), out_of_memory=True)
 
 
 def _count_step(
@@ -483,9 +483,12 @@ def _count_step(
     force_id: int,
     work: dict,
     counting_in: AbstractContextManager[counting.Engine | None],
+    *,
+    out_of_memory: bool = False,
 ) -> int:
     """One force's step in one transaction: its rows counted, by difference or recounted with
-    the engine `counting_in` gives, and the force marked done in the run."""
+    the engine `counting_in` gives, and the force marked done in the run (and among those
+    DuckDB had no memory for, which the run's record keeps for whoever sizes the workers)."""
     with transaction.atomic(), counting_in as engine:
         _lock_force_step(run.pk, force_id)
         _prepare_counting()
@@ -503,6 +506,9 @@ def _count_step(
         done.covered["done"] = sorted({*done.covered["done"], force_id})
         differed = set(done.covered.get("by_difference", [])) - {force_id}
         done.covered["by_difference"] = sorted(differed | ({force_id} if by_difference else set()))
+        if out_of_memory:
+            spilled = {*done.covered.get("out_of_duckdb_memory", []), force_id}
+            done.covered["out_of_duckdb_memory"] = sorted(spilled)
         done.heartbeat_at = timezone.now()
         done.save(update_fields=["covered", "heartbeat_at"])
     return rows
