@@ -179,7 +179,8 @@ def test_every_link_and_withdrawal_is_audited_without_the_identifiers(two_forces
     assert entries[0].changes["platforms"] == ["offline", "twitter"]
     assert entries[0].changes["door"] == "command"
     text = repr(list(entries.values()))
-    for secret in ("climber", "vol-17", as_text(pseudonymise("twitter", "climber"))):
+    pseudonym = pseudonymise("twitter", "climber")
+    for secret in ("climber", "vol-17", as_text(pseudonym), str(pseudonym)):
         assert secret not in text
 
 
