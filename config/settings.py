@@ -155,6 +155,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL;",
     }
+    # StaleCitizen's one recount mark per force and month (NULLs not distinct) is PostgreSQL's;
+    # on SQLite a repeated mark is harmless, so its "constraint won't be created" is not news.
+    SILENCED_SYSTEM_CHECKS = ["models.W047"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
