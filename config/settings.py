@@ -25,6 +25,7 @@ Each variable has one documented default, chosen so that a fresh clone runs with
                  Redis was down when it was sent) is shown as waiting and sent again.
 - COUNTING_ENGINE  default: duckdb. Where full recounts count on PostgreSQL: duckdb (a copy of
                  each force's data, counted in DuckDB) or postgres (in the database).
+- COUNTING_DUCKDB_FROM  default: 5000. Smaller forces count in the database even with duckdb.
 - READY_SNAPSHOT_MAX_HOURS  default: 36. /readyz answers 503 when the published figures are
                  older than this (0: never); see config/health.py.
 Every variable is listed, with an example, in .env.example.
@@ -472,6 +473,9 @@ RECOMPUTE_WORK_MEM = os.environ.get("RECOMPUTE_WORK_MEM", "64MB")
 COUNTING_ENGINE = os.environ.get("COUNTING_ENGINE", "duckdb").lower()
 if COUNTING_ENGINE not in ("duckdb", "postgres"):
     raise ImproperlyConfigured("COUNTING_ENGINE must be duckdb or postgres")
+# A force with fewer interactions than this counts in the database even so: DuckDB's fixed cost
+# per statement and copy makes it the slower engine for small forces (0: every force in DuckDB).
+COUNTING_DUCKDB_FROM = int(os.environ.get("COUNTING_DUCKDB_FROM", "5000"))
 
 # --- Input limits (issue #10: every bad input a clear answer) ---------------------------------
 # The upload page (/imports/): a file larger than UPLOAD_MAX_BYTES is refused with a message

@@ -54,6 +54,12 @@ def counted_with(engine: str, settings) -> dict[str, object]:
     }
 
 
+@pytest.fixture(autouse=True)
+def every_force_in_duckdb(settings):
+    """The examples' forces are small, which counts them in the database by default."""
+    settings.COUNTING_DUCKDB_FROM = 0
+
+
 @pytest.fixture
 def small_example_with_links():
     import_files(SMALL)
@@ -100,6 +106,21 @@ def test_a_full_recount_counts_in_duckdb_by_default():
 
 def test_an_incremental_recount_counts_in_the_database():
     assert engine_of(full=False) is None
+
+
+def test_a_force_smaller_than_counting_duckdb_from_counts_in_the_database(settings):
+    kent = ChannelFactory(force=Force.objects.get(slug="kent"), platform=Platform.TWITTER)
+    act(kent, CitizenFactory(), "like", "2026-01-10")
+    settings.COUNTING_DUCKDB_FROM = 2
+    assert engine_of(full=True) is None
+
+
+def test_a_force_holding_counting_duckdb_from_interactions_counts_in_duckdb(settings):
+    kent = ChannelFactory(force=Force.objects.get(slug="kent"), platform=Platform.TWITTER)
+    act(kent, CitizenFactory(), "like", "2026-01-10")
+    act(kent, CitizenFactory(), "like", "2026-01-11")
+    settings.COUNTING_DUCKDB_FROM = 2
+    assert isinstance(engine_of(full=True), DuckDBEngine)
 
 
 def test_counting_engine_postgres_counts_full_recounts_in_the_database(settings):

@@ -164,9 +164,25 @@ def engine_for(
 ) -> AbstractContextManager[DuckDBEngine | None]:
     """The engine one force step counts with, as a context manager: DuckDB for a full recount
     when the setting says so, else None (Django's database, as the counting functions default)."""
-    if not (full and uses_duckdb()):
+    if not (full and uses_duckdb() and _big_enough(force_id)):
         return nullcontext(None)
     return force_engine(definition_id=definition_id, force_id=force_id, snapshot_id=snapshot_id)
+
+
+def _big_enough(force_id: int) -> bool:
+    """Whether the force holds settings.COUNTING_DUCKDB_FROM interactions: below that, DuckDB's
+    fixed cost per statement and copy makes it slower than the database (counted no further)."""
+    least = settings.COUNTING_DUCKDB_FROM
+    if least <= 0:
+        return True
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM (SELECT 1 FROM engagement_interaction WHERE force_id = %s "
+            "LIMIT %s) held",
+            [force_id, least],
+        )
+        (held,) = cursor.fetchone()
+    return held >= least
 
 
 _thread = threading.local()
