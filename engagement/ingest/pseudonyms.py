@@ -16,8 +16,6 @@ import hmac
 
 from django.conf import settings
 
-PSEUDONYM_BYTES = hashlib.sha256().digest_size
-
 
 def normalise(identifier: str) -> str:
     """The form two spellings of one account share: `@JaneDoe`, ` janedoe ` and `JANEDOE`."""
